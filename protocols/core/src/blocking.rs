@@ -1,0 +1,344 @@
+//! A blocking driver: any [`StreamMachine`] over `std::io::Read + Write`, with timeouts.
+
+extern crate alloc;
+extern crate std;
+
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
+use core::time::Duration;
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::time::Instant;
+
+use crate::{Epoch, StreamMachine, Timestamp};
+
+/// What the blocking driver needs of a transport beyond `Read + Write`.
+pub trait BlockingIo: Read + Write {
+    /// Bounds the next reads: `None` blocks without limit. A read that runs out of time fails
+    /// with `WouldBlock` or `TimedOut`.
+    ///
+    /// # Errors
+    /// As the transport reports them.
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()>;
+
+    /// Closes the sending side (a TCP FIN), so the peer reads end of stream.
+    ///
+    /// # Errors
+    /// As the transport reports them.
+    fn shutdown_write(&mut self) -> io::Result<()>;
+}
+
+impl BlockingIo for TcpStream {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        TcpStream::set_read_timeout(self, timeout)
+    }
+
+    fn shutdown_write(&mut self) -> io::Result<()> {
+        match self.shutdown(Shutdown::Write) {
+            // The peer may have gone already; there is nothing left to tell it.
+            Err(e) if e.kind() == ErrorKind::NotConnected => Ok(()),
+            other => other,
+        }
+    }
+}
+
+#[cfg(unix)]
+impl BlockingIo for std::os::unix::net::UnixStream {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        std::os::unix::net::UnixStream::set_read_timeout(self, timeout)
+    }
+
+    fn shutdown_write(&mut self) -> io::Result<()> {
+        match self.shutdown(Shutdown::Write) {
+            Err(e) if e.kind() == ErrorKind::NotConnected => Ok(()),
+            other => other,
+        }
+    }
+}
+
+/// Options of the [`BlockingDriver`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct DriverConfig {
+    /// Size of the buffer output is encoded into (default 16 KiB).
+    pub write_buffer: usize,
+    /// How long [`BlockingDriver::next_event`] may wait with no byte received and no timer
+    /// firing before it gives up with [`DriveError::TimedOut`] (default 30 s; `None` waits
+    /// for ever, which only makes sense when the machine's own timers bound the wait).
+    pub idle_timeout: Option<Duration>,
+}
+
+impl Default for DriverConfig {
+    fn default() -> Self {
+        Self {
+            write_buffer: 16 * 1024,
+            idle_timeout: Some(Duration::from_secs(30)),
+        }
+    }
+}
+
+impl DriverConfig {
+    /// Sets [`DriverConfig::idle_timeout`].
+    #[must_use]
+    pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// Sets [`DriverConfig::write_buffer`] (at least one byte).
+    #[must_use]
+    pub fn write_buffer(mut self, bytes: usize) -> Self {
+        self.write_buffer = bytes.max(1);
+        self
+    }
+}
+
+/// Why the [`BlockingDriver`] stopped.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum DriveError<E> {
+    /// The machine reported a protocol error; its reaction was written out before stopping.
+    Protocol(E),
+    /// The transport failed.
+    Io(io::Error),
+    /// Nothing arrived and no timer fired within [`DriverConfig::idle_timeout`].
+    TimedOut,
+    /// The machine accepts no input (its receive buffer is full) yet has nothing to drain:
+    /// a bug in the machine, reported instead of spinning.
+    Stalled,
+}
+
+impl<E: fmt::Display> fmt::Display for DriveError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Protocol(e) => write!(f, "protocol error: {e}"),
+            Self::Io(e) => write!(f, "transport error: {e}"),
+            Self::TimedOut => f.write_str("timed out waiting for the peer"),
+            Self::Stalled => {
+                f.write_str("machine stalled: receive buffer full with no output or event")
+            }
+        }
+    }
+}
+
+impl<E: core::error::Error + 'static> core::error::Error for DriveError<E> {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Protocol(e) => Some(e),
+            Self::Io(e) => Some(e),
+            Self::TimedOut | Self::Stalled => None,
+        }
+    }
+}
+
+impl<E> From<io::Error> for DriveError<E> {
+    fn from(e: io::Error) -> Self {
+        Self::Io(e)
+    }
+}
+
+/// Runs a [`StreamMachine`] over a blocking transport, following the contract: after every
+/// input and action it writes out all pending output before reading again, and it calls
+/// `handle_timeout` when the machine's timer is due.
+///
+/// ```no_run
+/// # fn demo<M: fasterapi_core::StreamMachine>(machine: M) -> Result<(), Box<dyn std::error::Error>>
+/// # where M::Error: std::error::Error + 'static, M::Event: std::fmt::Debug {
+/// use fasterapi_core::BlockingDriver;
+/// let socket = std::net::TcpStream::connect("127.0.0.1:8080")?;
+/// let mut driver = BlockingDriver::new(machine, socket);
+/// // driver.machine_mut().send_request(...);   // an action of the protocol
+/// driver.flush()?;
+/// while let Some(event) = driver.next_event()? {
+///     println!("{event:?}");
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct BlockingDriver<M, T> {
+    machine: M,
+    io: T,
+    epoch: Epoch,
+    config: DriverConfig,
+    out: Vec<u8>,
+    eof: bool,
+    write_closed: bool,
+}
+
+impl<M: StreamMachine, T: BlockingIo> BlockingDriver<M, T> {
+    /// Drives `machine` over `io` with the default [`DriverConfig`].
+    pub fn new(machine: M, io: T) -> Self {
+        Self::with_config(machine, io, DriverConfig::default())
+    }
+
+    /// Drives `machine` over `io` with `config`.
+    pub fn with_config(machine: M, io: T, config: DriverConfig) -> Self {
+        let out = vec![0; config.write_buffer.max(1)];
+        Self {
+            machine,
+            io,
+            epoch: Epoch::new(),
+            config,
+            out,
+            eof: false,
+            write_closed: false,
+        }
+    }
+
+    /// The machine, to inspect it.
+    pub fn machine(&self) -> &M {
+        &self.machine
+    }
+
+    /// The machine, to call its actions; follow with [`BlockingDriver::flush`] or
+    /// [`BlockingDriver::next_event`], which both write out what the action queued.
+    pub fn machine_mut(&mut self) -> &mut M {
+        &mut self.machine
+    }
+
+    /// The clock origin the driver converts `Instant`s with.
+    pub fn epoch(&self) -> Epoch {
+        self.epoch
+    }
+
+    /// The current time on the driver's clock.
+    pub fn now(&self) -> Timestamp {
+        self.epoch.now()
+    }
+
+    /// Gives back the machine and the transport.
+    pub fn into_parts(self) -> (M, T) {
+        (self.machine, self.io)
+    }
+
+    /// Writes out everything the machine has queued; once the machine reports
+    /// [`is_closed`](crate::Machine::is_closed), also closes the sending side.
+    ///
+    /// # Errors
+    /// [`DriveError::Io`] when the transport fails.
+    pub fn flush(&mut self) -> Result<(), DriveError<M::Error>> {
+        loop {
+            let t = self
+                .machine
+                .poll_transmit_vectored(self.epoch.now(), &mut self.out);
+            if t.is_empty() {
+                break;
+            }
+            self.io.write_all(&self.out[..t.len])?;
+            if let Some(payload) = &t.payload {
+                self.io.write_all(payload.as_ref())?;
+            }
+        }
+        self.io.flush()?;
+        if self.machine.is_closed() && !self.write_closed {
+            self.write_closed = true;
+            self.io.shutdown_write()?;
+        }
+        Ok(())
+    }
+
+    /// Runs the machine until it has an event for the application and returns it; `None` once
+    /// the machine is closed, or the peer closed the stream and the machine has nothing more
+    /// to report, with all output written.
+    ///
+    /// # Errors
+    /// A protocol error (after writing out the machine's reaction), a transport error, the
+    /// idle timeout, or a stalled machine.
+    pub fn next_event(&mut self) -> Result<Option<M::Event>, DriveError<M::Error>> {
+        let mut idle_since = Instant::now();
+        loop {
+            self.flush()?;
+            if let Some(event) = self.machine.poll_event() {
+                return Ok(Some(event));
+            }
+            if self.machine.is_closed() {
+                return Ok(None);
+            }
+            let timer = self.machine.poll_timeout();
+            if self.eof {
+                // Only the machine's own timers can still make progress.
+                let Some(at) = timer else { return Ok(None) };
+                std::thread::sleep(
+                    self.epoch
+                        .instant(at)
+                        .saturating_duration_since(Instant::now()),
+                );
+                self.on_timeout()?;
+                continue;
+            }
+            let now = Instant::now();
+            let mut deadline = timer.map(|t| self.epoch.instant(t));
+            let idle_deadline = self.config.idle_timeout.map(|d| idle_since + d);
+            if let Some(idle) = idle_deadline {
+                deadline = Some(deadline.map_or(idle, |d| d.min(idle)));
+            }
+            if let Some(d) = deadline {
+                if d <= now {
+                    if timer.is_some_and(|t| self.epoch.instant(t) <= now) {
+                        self.on_timeout()?;
+                        idle_since = Instant::now();
+                        continue;
+                    }
+                    return Err(DriveError::TimedOut);
+                }
+            }
+            // A zero read timeout is an error on most platforms: wait at least a millisecond.
+            let wait = deadline.map(|d| (d - now).max(Duration::from_millis(1)));
+            self.io.set_read_timeout(wait)?;
+            let buf = self.machine.input_buffer();
+            if buf.is_empty() {
+                return Err(DriveError::Stalled);
+            }
+            match self.io.read(buf) {
+                Ok(0) => {
+                    self.eof = true;
+                    let r = self.machine.handle_eof(self.epoch.now());
+                    self.on_result(r)?;
+                }
+                Ok(n) => {
+                    idle_since = Instant::now();
+                    let r = self.machine.commit_input(self.epoch.now(), n);
+                    self.on_result(r)?;
+                }
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Runs the machine until it is closed or the stream ends, handing every event to
+    /// `on_event` (which may call the machine's actions), and gives back the machine.
+    ///
+    /// # Errors
+    /// As for [`BlockingDriver::next_event`].
+    pub fn run(
+        mut self,
+        mut on_event: impl FnMut(&mut M, M::Event),
+    ) -> Result<M, DriveError<M::Error>> {
+        while let Some(event) = self.next_event()? {
+            on_event(&mut self.machine, event);
+        }
+        self.flush()?;
+        Ok(self.machine)
+    }
+
+    fn on_timeout(&mut self) -> Result<(), DriveError<M::Error>> {
+        let r = self.machine.handle_timeout(self.epoch.now());
+        self.on_result(r)
+    }
+
+    /// On a protocol error, write out the reaction the machine queued, then report the error.
+    fn on_result(&mut self, r: Result<(), M::Error>) -> Result<(), DriveError<M::Error>> {
+        match r {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                // Best effort: the peer may be gone already, and the protocol error is what
+                // the caller needs to see.
+                let _ = self.flush();
+                Err(DriveError::Protocol(e))
+            }
+        }
+    }
+}
