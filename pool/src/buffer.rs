@@ -1,0 +1,355 @@
+//! Fixed-size, aligned I/O buffers carved from one slab, in a few size classes, lent lock-free.
+//!
+//! ```
+//! use fasterapi_pool::buffer::{BufferPool, SizeClass};
+//!
+//! let pool = BufferPool::new(4096, &[
+//!     SizeClass { size: 4096, count: 8 },
+//!     SizeClass { size: 65536, count: 2 },
+//! ]).unwrap();
+//! let mut buf = pool.get(1500).expect("an idle 4 KiB buffer");
+//! assert_eq!(buf.len(), 4096);
+//! assert_eq!(buf.as_ptr() as usize % 4096, 0);
+//! buf[..5].copy_from_slice(b"hello");
+//! let id = buf.id(); // the index of this buffer in `pool.iovecs()`
+//! drop(buf); // back to the pool, no allocation, no deallocation
+//! assert_eq!(pool.metrics().in_use, 0);
+//! # let _ = id;
+//! ```
+//!
+//! ## Layout (for io_uring registered buffers)
+//!
+//! One allocation, aligned to `align` (a power of two; 4096 by default use fits `O_DIRECT` and
+//! page-granular registration). Classes are laid out in ascending size order; each buffer size is
+//! rounded up to a multiple of `align`, so every buffer starts `align`-aligned. Buffer ids count
+//! up through the classes in that order, and [`BufferPool::iovecs`] lists `(pointer, length)` in
+//! id order: register them with `IORING_REGISTER_BUFFERS` and use `Buffer::id()` as
+//! `buf_index`. The whole slab ([`BufferPool::slab`]) can also be registered as one region.
+//!
+//! ## Progress, ABA, allocation
+//!
+//! Each class keeps its idle buffer ids in a lock-free Treiber stack with a pop counter against
+//! ABA (proof sketch in the crate docs): `get` and the guard's drop are lock-free. After `new`
+//! nothing allocates or frees: the steady state is a pop and a push per buffer. Buffer contents
+//! are not cleared between uses (the slab is zeroed once at creation, so no read ever sees
+//! uninitialized memory).
+
+use alloc::alloc::{alloc_zeroed, dealloc};
+use alloc::vec::Vec;
+use core::alloc::Layout;
+use core::fmt;
+use core::ops::{Deref, DerefMut};
+use core::ptr::NonNull;
+
+use crate::Error;
+use crate::stack::{IndexStack, MAX_SLOTS};
+use crate::sync::{AtomicUsize, CachePadded, Ordering};
+
+/// The most size classes one pool can have.
+pub const MAX_CLASSES: usize = 8;
+
+/// The alignment used by [`BufferPool::with_classes`]: one 4 KiB page.
+pub const DEFAULT_ALIGN: usize = 4096;
+
+/// One size class: `count` buffers of `size` bytes (rounded up to the pool's alignment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SizeClass {
+    /// Bytes per buffer (before rounding up to the alignment).
+    pub size: usize,
+    /// Number of buffers.
+    pub count: usize,
+}
+
+#[derive(Debug)]
+struct Class {
+    size: usize,
+    offset: usize,
+    first_id: usize,
+    count: usize,
+    free: IndexStack,
+    hits: CachePadded<AtomicUsize>,
+    returns: AtomicUsize,
+    misses: AtomicUsize,
+}
+
+/// A pool of aligned buffers in one slab. See the [module docs](self).
+pub struct BufferPool {
+    slab: NonNull<u8>,
+    layout: Layout,
+    classes: Vec<Class>,
+    oversized: AtomicUsize,
+}
+
+// SAFETY: the pool owns the slab; bytes are plain data and each buffer is handed to one guard at
+// a time through its class's index stack, so sharing and moving the pool across threads is safe.
+unsafe impl Send for BufferPool {}
+// SAFETY: as above; `&BufferPool` only allows the lock-free get/put protocol and reading counters.
+unsafe impl Sync for BufferPool {}
+
+/// Counters of one size class (or, from [`BufferPool::metrics`], of all classes summed).
+/// Relaxed counters read one by one: approximate while threads work, exact at rest.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BufferMetrics {
+    /// Bytes per buffer (0 in the pool-wide sum).
+    pub size: usize,
+    /// Buffers in the class.
+    pub capacity: usize,
+    /// Buffers ready to lend.
+    pub idle: usize,
+    /// Buffers lent out now.
+    pub in_use: usize,
+    /// Successful `get`s served by this class.
+    pub hits: usize,
+    /// `get`s for which this was the best-fitting class and no class could serve.
+    pub misses: usize,
+    /// `get`s larger than the largest class (pool-wide sum only).
+    pub oversized: usize,
+}
+
+impl fmt::Debug for BufferPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BufferPool")
+            .field("slab_len", &self.layout.size())
+            .field("align", &self.layout.align())
+            .field("metrics", &self.metrics())
+            .finish_non_exhaustive()
+    }
+}
+
+impl BufferPool {
+    /// A pool with [`DEFAULT_ALIGN`] alignment.
+    pub fn with_classes(classes: &[SizeClass]) -> Result<Self, Error> {
+        Self::new(DEFAULT_ALIGN, classes)
+    }
+
+    /// Allocates (zeroed) one slab holding every class's buffers, each `align`-aligned.
+    pub fn new(align: usize, classes: &[SizeClass]) -> Result<Self, Error> {
+        if !align.is_power_of_two() {
+            return Err(Error::InvalidAlignment(align));
+        }
+        if classes.is_empty() || classes.len() > MAX_CLASSES || classes.iter().any(|c| c.size == 0)
+        {
+            return Err(Error::InvalidSizeClasses);
+        }
+        let mut sorted: Vec<SizeClass> = classes.to_vec();
+        sorted.sort_by_key(|c| c.size);
+        let mut offset = 0usize;
+        let mut first_id = 0usize;
+        let mut built = Vec::with_capacity(sorted.len());
+        for c in &sorted {
+            if c.count == 0 {
+                return Err(Error::ZeroCapacity);
+            }
+            if c.count > MAX_SLOTS {
+                return Err(Error::CapacityTooLarge {
+                    requested: c.count,
+                    max: MAX_SLOTS,
+                });
+            }
+            let size = c
+                .size
+                .checked_next_multiple_of(align)
+                .ok_or(Error::SlabTooLarge)?;
+            let bytes = size.checked_mul(c.count).ok_or(Error::SlabTooLarge)?;
+            built.push(Class {
+                size,
+                offset,
+                first_id,
+                count: c.count,
+                free: IndexStack::full(c.count),
+                hits: CachePadded(AtomicUsize::new(0)),
+                returns: AtomicUsize::new(0),
+                misses: AtomicUsize::new(0),
+            });
+            offset = offset.checked_add(bytes).ok_or(Error::SlabTooLarge)?;
+            first_id += c.count;
+        }
+        let layout = Layout::from_size_align(offset, align).map_err(|_| Error::SlabTooLarge)?;
+        // SAFETY: `layout` has a non-zero size (at least one class with count >= 1 and size >= 1).
+        let ptr = unsafe { alloc_zeroed(layout) };
+        let slab = NonNull::new(ptr).ok_or(Error::AllocationFailed { bytes: offset })?;
+        Ok(Self {
+            slab,
+            layout,
+            classes: built,
+            oversized: AtomicUsize::new(0),
+        })
+    }
+
+    /// Lends a buffer of at least `len` bytes: from the smallest class that fits, else the next
+    /// larger class with an idle buffer; `None` if none can. Lock-free, allocation-free.
+    #[inline]
+    pub fn get(&self, len: usize) -> Option<Buffer<'_>> {
+        let Some(first) = self.classes.iter().position(|c| c.size >= len) else {
+            self.oversized.fetch_add(1, Ordering::Relaxed);
+            return None;
+        };
+        for class in first..self.classes.len() {
+            if let Some(buf) = self.get_from(class) {
+                return Some(buf);
+            }
+        }
+        self.classes[first].misses.fetch_add(1, Ordering::Relaxed);
+        None
+    }
+
+    /// Lends a buffer of class `class` (0 = smallest) only; `None` if it has none idle (counted
+    /// as a miss) or there is no such class.
+    #[inline]
+    pub fn get_class(&self, class: usize) -> Option<Buffer<'_>> {
+        let buf = self.get_from(class);
+        if buf.is_none() {
+            if let Some(c) = self.classes.get(class) {
+                c.misses.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        buf
+    }
+
+    #[inline(always)]
+    fn get_from(&self, class: usize) -> Option<Buffer<'_>> {
+        let c = self.classes.get(class)?;
+        let index = c.free.pop()?;
+        c.hits.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: `offset + index * size + size <= slab size` by construction, so the pointer
+        // stays inside the slab allocation.
+        let ptr = unsafe { self.slab.add(c.offset + index * c.size) };
+        Some(Buffer {
+            pool: self,
+            class,
+            index,
+            ptr,
+            len: c.size,
+        })
+    }
+
+    /// Number of size classes.
+    pub fn classes(&self) -> usize {
+        self.classes.len()
+    }
+
+    /// Total number of buffers (ids are `0..buffers()`).
+    pub fn buffers(&self) -> usize {
+        self.classes.iter().map(|c| c.count).sum()
+    }
+
+    /// The whole slab as `(pointer, length)`, e.g. to register it as one region.
+    pub fn slab(&self) -> (*mut u8, usize) {
+        (self.slab.as_ptr(), self.layout.size())
+    }
+
+    /// Every buffer as `(pointer, length)`, in id order: the `iovec` array for
+    /// `IORING_REGISTER_BUFFERS`. Pointers stay valid for the pool's life; writing through them
+    /// is only allowed while you hold that buffer's [`Buffer`].
+    pub fn iovecs(&self) -> impl Iterator<Item = (*mut u8, usize)> + '_ {
+        self.classes.iter().flat_map(move |c| {
+            (0..c.count).map(move |i| {
+                // SAFETY: in bounds of the slab, as in `get_from`.
+                let p = unsafe { self.slab.as_ptr().add(c.offset + i * c.size) };
+                (p, c.size)
+            })
+        })
+    }
+
+    /// Counters of class `class` (0 = smallest), or `None` if there is no such class.
+    pub fn class_metrics(&self, class: usize) -> Option<BufferMetrics> {
+        let c = self.classes.get(class)?;
+        let hits = c.hits.load(Ordering::Relaxed);
+        let returns = c.returns.load(Ordering::Relaxed);
+        let in_use = hits.wrapping_sub(returns).min(c.count);
+        Some(BufferMetrics {
+            size: c.size,
+            capacity: c.count,
+            idle: c.count - in_use,
+            in_use,
+            hits,
+            misses: c.misses.load(Ordering::Relaxed),
+            oversized: 0,
+        })
+    }
+
+    /// Counters summed over all classes, plus the oversized count.
+    pub fn metrics(&self) -> BufferMetrics {
+        let mut sum = BufferMetrics::default();
+        for m in (0..self.classes.len()).filter_map(|i| self.class_metrics(i)) {
+            sum.capacity += m.capacity;
+            sum.idle += m.idle;
+            sum.in_use += m.in_use;
+            sum.hits += m.hits;
+            sum.misses += m.misses;
+        }
+        sum.oversized = self.oversized.load(Ordering::Relaxed);
+        sum
+    }
+}
+
+impl Drop for BufferPool {
+    fn drop(&mut self) {
+        // SAFETY: `slab` came from `alloc_zeroed(self.layout)` and no `Buffer` outlives `&self`.
+        unsafe { dealloc(self.slab.as_ptr(), self.layout) };
+    }
+}
+
+/// A buffer lent by a [`BufferPool`]; returned (not cleared) on drop.
+pub struct Buffer<'a> {
+    pool: &'a BufferPool,
+    class: usize,
+    index: usize,
+    ptr: NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: the guard is the only handle to its bytes; returning it from another thread uses the
+// thread-safe stack push.
+unsafe impl Send for Buffer<'_> {}
+// SAFETY: `&Buffer` only gives `&[u8]`.
+unsafe impl Sync for Buffer<'_> {}
+
+impl Buffer<'_> {
+    /// The buffer's id: its position in [`BufferPool::iovecs`] (io_uring `buf_index`).
+    pub fn id(&self) -> usize {
+        self.pool.classes[self.class].first_id + self.index
+    }
+
+    /// The size class it came from (0 = smallest).
+    pub fn class(&self) -> usize {
+        self.class
+    }
+}
+
+impl Deref for Buffer<'_> {
+    type Target = [u8];
+    #[inline(always)]
+    fn deref(&self) -> &[u8] {
+        // SAFETY: `ptr..ptr+len` is this buffer's range in the live, zero-initialized slab and the
+        // guard holds it exclusively.
+        unsafe { core::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl DerefMut for Buffer<'_> {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `deref`; `&mut self` makes the borrow unique.
+        unsafe { core::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl fmt::Debug for Buffer<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Buffer")
+            .field("id", &self.id())
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+impl Drop for Buffer<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        let c = &self.pool.classes[self.class];
+        c.returns.fetch_add(1, Ordering::Relaxed);
+        c.free.push(self.index);
+    }
+}

@@ -1,0 +1,411 @@
+//! A fixed-capacity object pool: `get()` lends an object through a guard that resets it and puts
+//! it back on drop. Lock-free, with an optional per-thread cache that makes the fast path free of
+//! atomic read-modify-writes.
+//!
+//! ```
+//! use fasterapi_pool::object::Pool;
+//!
+//! let pool = Pool::new(2, || Vec::<u8>::with_capacity(1024))
+//!     .unwrap()
+//!     .with_reset(|v| v.clear());
+//! {
+//!     let mut buf = pool.get().expect("two idle objects");
+//!     buf.extend_from_slice(b"hello");
+//! } // reset (cleared) and returned here
+//! assert!(pool.get().unwrap().is_empty());
+//! let m = pool.metrics();
+//! assert_eq!((m.idle, m.in_use, m.hits, m.misses), (2, 0, 2, 0));
+//! ```
+//!
+//! ## Progress and ABA
+//!
+//! The idle objects' indices live in a lock-free Treiber stack with a pop counter against ABA;
+//! the crate docs give the proof sketch. `get` and the guard's
+//! drop are lock-free (not wait-free). A [`LocalCache`] is owned by one thread and adds no
+//! synchronization; it talks to the shared stack in batches of half its size.
+//!
+//! Objects are built once, at construction (`capacity` calls of `init`), and never dropped until
+//! the pool is: the pool never allocates after `new`.
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::cell::Cell as LocalCell;
+use core::fmt;
+use core::marker::PhantomData;
+use core::ops::{Deref, DerefMut};
+
+use crate::Error;
+use crate::stack::{IndexStack, MAX_SLOTS};
+use crate::sync::{AtomicUsize, CachePadded, Cell, Ordering};
+
+/// The largest pool capacity on this target.
+pub const MAX_CAPACITY: usize = MAX_SLOTS;
+
+#[derive(Debug, Default)]
+struct Counters {
+    hits: AtomicUsize,
+    misses: AtomicUsize,
+    /// Objects taken from the shared stack minus objects put back (wrapping).
+    out: AtomicUsize,
+    /// Idle objects parked in local caches.
+    cached: AtomicUsize,
+}
+
+/// A fixed set of `T`s lent out one at a time. See the [module docs](self).
+pub struct Pool<T> {
+    slots: Box<[Cell<T>]>,
+    free: IndexStack,
+    reset: fn(&mut T),
+    counters: CachePadded<Counters>,
+}
+
+// SAFETY: the pool owns its `T`s and hands each to one guard at a time, possibly on another
+// thread: `T: Send` is required and enough, as for `Mutex<T>`.
+unsafe impl<T: Send> Send for Pool<T> {}
+// SAFETY: shared access only moves exclusive ownership of slots through the index stack; a slot
+// is touched by the single holder of its index (see `Pooled`), so no `&T` is shared by the pool.
+unsafe impl<T: Send> Sync for Pool<T> {}
+
+/// A snapshot of a pool's counters. Counters are updated with relaxed atomics and read one by
+/// one, so a snapshot taken while other threads work is approximate; at rest it is exact.
+///
+/// Local caches talk to the pool in batches, and so do their counts: objects a cache holds
+/// (parked in it or lent through it) count as `in_use` and `cached`, and its hits and misses are
+/// added when it exchanges a batch with the pool or is dropped.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolMetrics {
+    /// Total objects.
+    pub capacity: usize,
+    /// Objects idle in the shared pool.
+    pub idle: usize,
+    /// Objects out of the shared pool: lent, or held by a local cache.
+    pub in_use: usize,
+    /// Objects held by local caches (part of `in_use`).
+    pub cached: usize,
+    /// `get` calls that returned an object.
+    pub hits: usize,
+    /// `get` calls that found no object.
+    pub misses: usize,
+}
+
+impl<T> fmt::Debug for Pool<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pool")
+            .field("metrics", &self.metrics())
+            .finish_non_exhaustive()
+    }
+}
+
+fn no_reset<T>(_: &mut T) {}
+
+impl<T> Pool<T> {
+    /// Builds `capacity` objects with `init`. Allocates once, here.
+    pub fn new(capacity: usize, mut init: impl FnMut() -> T) -> Result<Self, Error> {
+        if capacity == 0 {
+            return Err(Error::ZeroCapacity);
+        }
+        if capacity > MAX_CAPACITY {
+            return Err(Error::CapacityTooLarge {
+                requested: capacity,
+                max: MAX_CAPACITY,
+            });
+        }
+        let slots: Vec<Cell<T>> = (0..capacity).map(|_| Cell::new(init())).collect();
+        Ok(Self {
+            slots: slots.into_boxed_slice(),
+            free: IndexStack::full(capacity),
+            reset: no_reset::<T>,
+            counters: CachePadded::default(),
+        })
+    }
+
+    /// Sets the hook run on every object as it comes back, before anyone else can get it.
+    #[must_use]
+    pub fn with_reset(mut self, reset: fn(&mut T)) -> Self {
+        self.reset = reset;
+        self
+    }
+
+    /// Number of objects.
+    pub fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Lends an idle object, or `None` if all are in use. Lock-free.
+    #[inline]
+    pub fn get(&self) -> Option<Pooled<'_, T>> {
+        match self.free.pop() {
+            Some(index) => {
+                self.counters.hits.fetch_add(1, Ordering::Relaxed);
+                self.counters.out.fetch_add(1, Ordering::Relaxed);
+                Some(Pooled {
+                    pool: self,
+                    index,
+                    _not_sync: PhantomData,
+                })
+            }
+            None => {
+                self.counters.misses.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+        }
+    }
+
+    /// Creates a cache of up to `size` idle objects for one thread (`size` is clamped to
+    /// `1..=capacity`). It allocates its index array once, here.
+    pub fn local_cache(&self, size: usize) -> LocalCache<'_, T> {
+        let size = size.clamp(1, self.capacity());
+        LocalCache {
+            pool: self,
+            indices: (0..size)
+                .map(|_| LocalCell::new(0))
+                .collect::<Vec<_>>()
+                .into_boxed_slice(),
+            len: LocalCell::new(0),
+            hits: LocalCell::new(0),
+            misses: LocalCell::new(0),
+        }
+    }
+
+    /// Current counters; see [`PoolMetrics`].
+    pub fn metrics(&self) -> PoolMetrics {
+        let c = &self.counters;
+        let in_use = c.out.load(Ordering::Relaxed).min(self.capacity());
+        let cached = c.cached.load(Ordering::Relaxed).min(in_use);
+        PoolMetrics {
+            capacity: self.capacity(),
+            idle: self.capacity() - in_use,
+            in_use,
+            cached,
+            hits: c.hits.load(Ordering::Relaxed),
+            misses: c.misses.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Resets the object at `index` and returns it to the shared stack.
+    #[inline]
+    fn put_shared(&self, index: usize) {
+        self.reset_slot(index);
+        self.counters.out.fetch_sub(1, Ordering::Relaxed);
+        self.free.push(index);
+    }
+
+    #[inline(always)]
+    fn reset_slot(&self, index: usize) {
+        let reset = self.reset;
+        // SAFETY: the caller holds `index` (popped and not yet pushed), so the slot is ours alone.
+        self.slots[index].with_mut(|p| reset(unsafe { &mut *p }));
+    }
+}
+
+/// An object lent by [`Pool::get`]; reset and returned to the pool on drop (on any thread).
+pub struct Pooled<'a, T> {
+    pool: &'a Pool<T>,
+    index: usize,
+    /// Opts out of the auto traits; `Send`/`Sync` are implemented by hand below.
+    _not_sync: PhantomData<*mut T>,
+}
+
+// SAFETY: the guard may move to another thread and be dropped there (the stack push is
+// thread-safe); it carries a `T`, so `T: Send`.
+unsafe impl<T: Send> Send for Pooled<'_, T> {}
+// SAFETY: `&Pooled` only gives `&T`.
+unsafe impl<T: Sync> Sync for Pooled<'_, T> {}
+
+/// An object lent by [`LocalCache::get`]; reset and parked in that cache on drop. Not `Send`:
+/// it must be dropped on the cache's thread (it borrows the `!Sync` cache).
+pub struct LocalPooled<'a, T> {
+    cache: &'a LocalCache<'a, T>,
+    index: usize,
+}
+
+impl<T> LocalPooled<'_, T> {
+    /// The object's slot number in its pool (stable for the pool's life).
+    pub fn index(&self) -> usize {
+        self.index
+    }
+}
+
+impl<T> Deref for LocalPooled<'_, T> {
+    type Target = T;
+    #[inline(always)]
+    fn deref(&self) -> &T {
+        // SAFETY: this guard holds the slot's index, so nobody else touches the slot while the
+        // returned borrow (tied to `&self`) lives.
+        self.cache.pool.slots[self.index].with(|p| unsafe { &*p })
+    }
+}
+
+impl<T> DerefMut for LocalPooled<'_, T> {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in `deref`, and `&mut self` makes the borrow unique.
+        self.cache.pool.slots[self.index].with_mut(|p| unsafe { &mut *p })
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for LocalPooled<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("LocalPooled").field(&**self).finish()
+    }
+}
+
+impl<T> Drop for LocalPooled<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        self.cache.put(self.index);
+    }
+}
+
+impl<T> Pooled<'_, T> {
+    /// The object's slot number in its pool (stable for the pool's life).
+    pub fn index(&self) -> usize {
+        self.index
+    }
+}
+
+impl<T> Deref for Pooled<'_, T> {
+    type Target = T;
+    #[inline(always)]
+    fn deref(&self) -> &T {
+        // SAFETY: this guard holds the slot's index, so nobody else touches the slot while the
+        // returned borrow (tied to `&self`) lives.
+        self.pool.slots[self.index].with(|p| unsafe { &*p })
+    }
+}
+
+impl<T> DerefMut for Pooled<'_, T> {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in `deref`, and `&mut self` makes the borrow unique.
+        self.pool.slots[self.index].with_mut(|p| unsafe { &mut *p })
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Pooled<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Pooled").field(&**self).finish()
+    }
+}
+
+impl<T> Drop for Pooled<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        self.pool.put_shared(self.index);
+    }
+}
+
+/// A per-thread cache of idle objects in front of a [`Pool`]. It is `Send` but not `Sync`: one
+/// thread owns it, so its `get` and its guards' drops use no atomic read-modify-write except when
+/// it refills from, or spills to, the shared pool (half its size at a time).
+pub struct LocalCache<'a, T> {
+    pool: &'a Pool<T>,
+    indices: Box<[LocalCell<usize>]>,
+    len: LocalCell<usize>,
+    hits: LocalCell<usize>,
+    misses: LocalCell<usize>,
+}
+
+impl<T> fmt::Debug for LocalCache<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalCache")
+            .field("size", &self.indices.len())
+            .field("len", &self.len.get())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, T> LocalCache<'a, T> {
+    /// Lends an object, from this cache if it has one, else from the pool (taking a batch).
+    #[inline]
+    pub fn get(&self) -> Option<LocalPooled<'_, T>> {
+        let mut len = self.len.get();
+        if len == 0 {
+            len = self.refill();
+            if len == 0 {
+                self.misses.set(self.misses.get() + 1);
+                return None;
+            }
+        }
+        len -= 1;
+        self.len.set(len);
+        self.hits.set(self.hits.get() + 1);
+        let index = self.indices[len].get();
+        Some(LocalPooled { cache: self, index })
+    }
+
+    /// Idle objects parked here.
+    pub fn len(&self) -> usize {
+        self.len.get()
+    }
+
+    /// Whether no object is parked here.
+    pub fn is_empty(&self) -> bool {
+        self.len.get() == 0
+    }
+
+    #[inline]
+    fn put(&self, index: usize) {
+        self.pool.reset_slot(index);
+        let mut len = self.len.get();
+        if len == self.indices.len() {
+            len = self.spill(len / 2 + 1);
+        }
+        self.indices[len].set(index);
+        self.len.set(len + 1);
+    }
+
+    /// Takes up to half the cache size from the pool; returns the new length.
+    #[cold]
+    fn refill(&self) -> usize {
+        let want = self.indices.len().div_ceil(2);
+        let mut len = self.len.get();
+        while len < want {
+            match self.pool.free.pop() {
+                Some(index) => {
+                    self.indices[len].set(index);
+                    len += 1;
+                }
+                None => break,
+            }
+        }
+        let got = len - self.len.get();
+        self.len.set(len);
+        let c = &self.pool.counters;
+        c.out.fetch_add(got, Ordering::Relaxed);
+        c.cached.fetch_add(got, Ordering::Relaxed);
+        self.flush_counts();
+        len
+    }
+
+    /// Returns `n` parked objects to the pool; returns the new length.
+    #[cold]
+    fn spill(&self, n: usize) -> usize {
+        let mut len = self.len.get();
+        let n = n.min(len);
+        for _ in 0..n {
+            len -= 1;
+            self.pool.free.push(self.indices[len].get());
+        }
+        self.len.set(len);
+        let c = &self.pool.counters;
+        c.cached.fetch_sub(n, Ordering::Relaxed);
+        c.out.fetch_sub(n, Ordering::Relaxed);
+        self.flush_counts();
+        len
+    }
+
+    fn flush_counts(&self) {
+        let c = &self.pool.counters;
+        c.hits.fetch_add(self.hits.replace(0), Ordering::Relaxed);
+        c.misses
+            .fetch_add(self.misses.replace(0), Ordering::Relaxed);
+    }
+}
+
+impl<T> Drop for LocalCache<'_, T> {
+    fn drop(&mut self) {
+        self.spill(self.len.get());
+    }
+}
