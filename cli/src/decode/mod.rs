@@ -1,0 +1,160 @@
+//! `fasterapi decode`: every protocol crate plugs in here with one small module.
+//!
+//! A codec module provides a [`Decoder`] and one [`Codec`] entry in [`CODECS`]. The runner reads
+//! the input in bounded chunks, feeds them to the decoder, and writes each event it reports as
+//! one JSON object per line. A protocol error becomes `{"error": {...}}` and exit code 2.
+
+use std::io::{self, Read, Write};
+
+use serde_json::{Map, Value, json};
+
+use crate::Role;
+use crate::input::{HexDecoder, HexError};
+
+/// A protocol error found in the input, printed as `{"error": {"codec", "kind", "message", "offset"}}`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DecodeError {
+    /// A stable machine-readable name for the error (the error enum variant, snake_case).
+    pub(crate) kind: String,
+    /// The error's human-readable text.
+    pub(crate) message: String,
+    /// Byte offset in the decoded input where the error was detected, when known.
+    pub(crate) offset: Option<u64>,
+    /// Further protocol-specific fields (the status a server would answer with, an error code).
+    pub(crate) extra: Map<String, Value>,
+}
+
+/// A protocol decoder driven by the runner.
+pub(crate) trait Decoder {
+    /// Feeds the next bytes of the stream; `emit` receives each event as a JSON object.
+    fn feed(&mut self, input: &[u8], emit: &mut dyn FnMut(Value)) -> Result<(), DecodeError>;
+    /// The input has ended.
+    fn finish(&mut self, emit: &mut dyn FnMut(Value)) -> Result<(), DecodeError>;
+}
+
+/// One entry of the codec table.
+pub(crate) struct Codec {
+    /// The name on the command line.
+    pub(crate) name: &'static str,
+    /// One line for `--help`.
+    pub(crate) about: &'static str,
+    /// The roles it supports; the first is used in examples.
+    pub(crate) roles: &'static [Role],
+    /// Makes a decoder for a role.
+    pub(crate) make: fn(Role) -> Box<dyn Decoder>,
+}
+
+/// Every codec `decode` knows. Add one line per protocol crate.
+pub(crate) static CODECS: &[Codec] = &[];
+
+pub(crate) fn codec_names() -> Vec<&'static str> {
+    CODECS.iter().map(|c| c.name).collect()
+}
+
+pub(crate) fn find(name: &str) -> Option<&'static Codec> {
+    CODECS.iter().find(|c| c.name == name)
+}
+
+/// The codec list shown under `fasterapi decode --help`.
+pub(crate) fn codecs_help() -> String {
+    let mut s = String::from("Codecs:\n");
+    if CODECS.is_empty() {
+        s.push_str("  (none built in)\n");
+    }
+    for c in CODECS {
+        let roles: Vec<String> = c
+            .roles
+            .iter()
+            .map(|r| format!("{r:?}").to_lowercase())
+            .collect();
+        s.push_str(&format!(
+            "  {:<8} {} [roles: {}]\n",
+            c.name,
+            c.about,
+            roles.join(", ")
+        ));
+    }
+    s.push_str(
+        "\nOutput: one JSON object per event (JSON Lines); a protocol error prints {\"error\": …} and exits 2.\nExit codes: 0 ok, 2 protocol error, 64 usage, 65 bad hex input, 66 cannot open input, 74 I/O error.",
+    );
+    s
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    Done,
+    ProtocolError,
+    BadHex(HexError),
+    Io(io::Error),
+}
+
+/// Size of each read from the input: input is streamed, never read whole.
+const CHUNK: usize = 64 * 1024;
+
+/// Runs `codec` over `source`, writing JSON Lines to `out`.
+pub(crate) fn run(
+    codec: &Codec,
+    role: Role,
+    mut source: Box<dyn Read>,
+    hex: bool,
+    out: &mut dyn Write,
+) -> Outcome {
+    let mut decoder = (codec.make)(role);
+    let mut raw = vec![0u8; CHUNK];
+    let mut bytes = Vec::with_capacity(CHUNK / 2);
+    let mut hex_decoder = HexDecoder::default();
+    let mut write_err: Option<io::Error> = None;
+    let mut emit = |v: Value| {
+        if write_err.is_none() {
+            if let Err(e) = serde_json::to_writer(&mut *out, &v).map_err(io::Error::from) {
+                write_err = Some(e);
+            } else if let Err(e) = out.write_all(b"\n") {
+                write_err = Some(e);
+            }
+        }
+    };
+    let result = loop {
+        let n = match source.read(&mut raw) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Outcome::Io(e),
+        };
+        if n == 0 {
+            if hex {
+                if let Err(e) = hex_decoder.finish() {
+                    return Outcome::BadHex(e);
+                }
+            }
+            break decoder.finish(&mut emit);
+        }
+        let chunk = if hex {
+            if let Err(e) = hex_decoder.decode(&raw[..n], &mut bytes) {
+                return Outcome::BadHex(e);
+            }
+            &bytes[..]
+        } else {
+            &raw[..n]
+        };
+        if let Err(e) = decoder.feed(chunk, &mut emit) {
+            break Err(e);
+        }
+    };
+    let outcome = match result {
+        Ok(()) => Outcome::Done,
+        Err(e) => {
+            let mut obj = Map::new();
+            obj.insert("codec".into(), json!(codec.name));
+            obj.insert("kind".into(), json!(e.kind));
+            obj.insert("message".into(), json!(e.message));
+            obj.insert("offset".into(), json!(e.offset));
+            obj.extend(e.extra);
+            emit(json!({ "error": obj }));
+            Outcome::ProtocolError
+        }
+    };
+    match write_err {
+        Some(e) => Outcome::Io(e),
+        None => outcome,
+    }
+}
