@@ -30,6 +30,10 @@ pub(crate) trait Decoder {
     fn feed(&mut self, input: &[u8], emit: &mut dyn FnMut(Value)) -> Result<(), DecodeError>;
     /// The input has ended.
     fn finish(&mut self, emit: &mut dyn FnMut(Value)) -> Result<(), DecodeError>;
+    /// For codecs with [`Codec::line_blocks`]: the current block (one `--hex` input line) ends.
+    fn end_block(&mut self, _emit: &mut dyn FnMut(Value)) -> Result<(), DecodeError> {
+        Ok(())
+    }
 }
 
 /// One entry of the codec table.
@@ -40,6 +44,9 @@ pub(crate) struct Codec {
     pub(crate) about: &'static str,
     /// The roles it supports; the first is used in examples.
     pub(crate) roles: &'static [Role],
+    /// With `--hex`, each non-empty input line is one block (an HPACK header block): the
+    /// runner calls [`Decoder::end_block`] after each.
+    pub(crate) line_blocks: bool,
     /// Makes a decoder for a role.
     pub(crate) make: fn(Role) -> Box<dyn Decoder>,
 }
@@ -104,6 +111,7 @@ pub(crate) fn run(
     let mut raw = vec![0u8; CHUNK];
     let mut bytes = Vec::with_capacity(CHUNK / 2);
     let mut hex_decoder = HexDecoder::default();
+    let mut pending_block = false;
     let mut write_err: Option<io::Error> = None;
     let mut emit = |v: Value| {
         if write_err.is_none() {
@@ -126,17 +134,50 @@ pub(crate) fn run(
                     return Outcome::BadHex(e);
                 }
             }
+            if pending_block && codec.line_blocks {
+                if let Err(e) = decoder.end_block(&mut emit) {
+                    break Err(e);
+                }
+            }
             break decoder.finish(&mut emit);
         }
-        let chunk = if hex {
-            if let Err(e) = hex_decoder.decode(&raw[..n], &mut bytes) {
+        if !hex {
+            if let Err(e) = decoder.feed(&raw[..n], &mut emit) {
+                break Err(e);
+            }
+            continue;
+        }
+        // Hex text: decode line by line so that codecs with line blocks see each line end.
+        let mut rest = &raw[..n];
+        let mut failed = None;
+        while !rest.is_empty() {
+            let (segment, line_end) = match rest.iter().position(|&b| b == b'\n') {
+                Some(i) if codec.line_blocks => (&rest[..=i], true),
+                _ => (rest, false),
+            };
+            rest = &rest[segment.len()..];
+            if let Err(e) = hex_decoder.decode(segment, &mut bytes) {
                 return Outcome::BadHex(e);
             }
-            &bytes[..]
-        } else {
-            &raw[..n]
-        };
-        if let Err(e) = decoder.feed(chunk, &mut emit) {
+            if !bytes.is_empty() {
+                pending_block = true;
+                if let Err(e) = decoder.feed(&bytes, &mut emit) {
+                    failed = Some(e);
+                    break;
+                }
+            }
+            if line_end && pending_block {
+                if let Err(e) = hex_decoder.finish() {
+                    return Outcome::BadHex(e);
+                }
+                pending_block = false;
+                if let Err(e) = decoder.end_block(&mut emit) {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        if let Some(e) = failed {
             break Err(e);
         }
     };
