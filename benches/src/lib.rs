@@ -8,7 +8,8 @@
 /// The 416-byte browser GET used across the HTTP/1.1 and Python benchmarks: a path with a query,
 /// Host, a Firefox User-Agent, Accept, Accept-Language, Accept-Encoding, Connection: keep-alive,
 /// a Cookie with three pairs and Cache-Control.
-pub const GET_416: &[u8] = b"GET /api/v1/users/12345/profile?fields=name,email,avatar&lang=en HTTP/1.1\r\n\
+pub const GET_416: &[u8] =
+    b"GET /api/v1/users/12345/profile?fields=name,email,avatar&lang=en HTTP/1.1\r\n\
 Host: api.example.com\r\n\
 User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0\r\n\
 Accept: application/json, text/plain, */*\r\n\
