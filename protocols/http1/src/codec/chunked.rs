@@ -177,6 +177,7 @@ impl ChunkedDecoder {
                         }
                         b'\r' => self.state = State::SizeCr,
                         b'\n' if self.bare_lf => {
+                            *i += 1;
                             self.end_size_line();
                             continue;
                         }
