@@ -57,6 +57,49 @@ impl BlockingIo for std::os::unix::net::UnixStream {
     }
 }
 
+/// Any `Read + Write` transport without read timeouts (a pipe, an in-memory stream, a TLS
+/// stream whose socket you configure yourself): reads block until data or end of stream, so the
+/// machine's timers fire only between reads, and closing the sending side only flushes.
+///
+/// ```
+/// use fasterapi_core::{BlockingIo, Untimed};
+/// use std::io::Read;
+///
+/// let mut io = Untimed(std::io::Cursor::new(b"hello".to_vec()));
+/// io.set_read_timeout(None).unwrap(); // accepted and ignored
+/// let mut buf = [0; 5];
+/// io.read_exact(&mut buf).unwrap();
+/// assert_eq!(&buf, b"hello");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Untimed<T>(pub T);
+
+impl<T: Read> Read for Untimed<T> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl<T: Write> Write for Untimed<T> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl<T: Read + Write> BlockingIo for Untimed<T> {
+    fn set_read_timeout(&mut self, _timeout: Option<Duration>) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn shutdown_write(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
 /// Options of the [`BlockingDriver`].
 #[derive(Debug, Clone)]
 #[non_exhaustive]

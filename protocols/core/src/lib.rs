@@ -52,7 +52,7 @@ mod timestamp;
 mod wire_code;
 
 #[cfg(feature = "std")]
-pub use blocking::{BlockingDriver, BlockingIo, DriveError, DriverConfig};
+pub use blocking::{BlockingDriver, BlockingIo, DriveError, DriverConfig, Untimed};
 pub use machine::{DatagramMachine, DatagramTransmit, Machine, NoPayload, StreamMachine, Transmit};
 #[cfg(feature = "std")]
 pub use timestamp::Epoch;

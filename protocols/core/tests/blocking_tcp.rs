@@ -149,3 +149,30 @@ fn truncated_stream_is_an_error() {
         "{result:?}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn unix_socket_and_untimed_transport() {
+    use fasterapi_core::Untimed;
+    use std::os::unix::net::UnixStream;
+
+    let (a, b) = UnixStream::pair().expect("socketpair");
+    let server = thread::spawn(move || {
+        let mut heard = Vec::new();
+        // The server side runs over the Untimed wrapper: any Read + Write works.
+        let driver = BlockingDriver::new(LineServer::new(ServerConfig::default()), Untimed(b));
+        let result = driver.run(|_, line| heard.push(line)).map(drop);
+        (heard, result)
+    });
+    let mut c = BlockingDriver::new(LineClient::new(), a);
+    c.machine_mut().send("ECHO over a unix socket");
+    c.machine_mut().send("QUIT");
+    let mut got = Vec::new();
+    while let Some(line) = c.next_event().expect("client") {
+        got.push(line);
+    }
+    assert_eq!(got, ["over a unix socket", "BYE"]);
+    let (heard, result) = server.join().expect("server thread");
+    result.expect("server ok");
+    assert_eq!(heard, ["ECHO over a unix socket", "QUIT"]);
+}
