@@ -1,0 +1,207 @@
+//! Property tests: split invariance (whole, byte by byte, random splits give the same
+//! events), encode → parse identity, and limits.
+
+mod common;
+
+use common::{Out, bytewise, ev, run, run_with, split_at_points, whole};
+use fasterapi_sse::{Error, EventParser, Limits, Message};
+use proptest::prelude::*;
+
+/// Byte streams made mostly of SSE-significant pieces, so the interesting paths are hit.
+fn stream() -> impl Strategy<Value = Vec<u8>> {
+    let token = prop_oneof![
+        Just(b"data".to_vec()),
+        Just(b"event".to_vec()),
+        Just(b"id".to_vec()),
+        Just(b"retry".to_vec()),
+        Just(b":".to_vec()),
+        Just(b": ".to_vec()),
+        Just(b" ".to_vec()),
+        Just(b"\r".to_vec()),
+        Just(b"\n".to_vec()),
+        Just(b"\r\n".to_vec()),
+        Just(b"\xEF\xBB\xBF".to_vec()),
+        Just(b"\xEF\xBB".to_vec()),
+        Just(b"\0".to_vec()),
+        Just("é日".as_bytes().to_vec()),
+        Just(b"\xE6\x97".to_vec()),
+        Just(b"12".to_vec()),
+        proptest::collection::vec(any::<u8>(), 0..4),
+        "[a-z]{0,6}".prop_map(String::into_bytes),
+    ];
+    proptest::collection::vec(token, 0..40).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn split_invariance(input in stream(), cuts in proptest::collection::vec(any::<usize>(), 0..8)) {
+        let expected = whole(&input);
+        prop_assert_eq!(&bytewise(&input), &expected);
+        prop_assert_eq!(&run(&split_at_points(&input, &cuts)), &expected);
+    }
+
+    #[test]
+    fn split_invariance_with_limits(
+        input in stream(),
+        cuts in proptest::collection::vec(any::<usize>(), 0..8),
+        line in 0usize..24,
+        event in 0usize..24,
+    ) {
+        // With tight limits the same events come out before the same error, however split.
+        let limits = Limits::DEFAULT.with_max_line_len(line).with_max_event_len(event);
+        let expected = run_with(&mut EventParser::with_limits(limits), &[&input]);
+        let chunks: Vec<&[u8]> = input.chunks(1).collect();
+        let bytewise = run_with(&mut EventParser::with_limits(limits), &chunks);
+        prop_assert_eq!(&bytewise, &expected);
+        let split = run_with(&mut EventParser::with_limits(limits), &split_at_points(&input, &cuts));
+        prop_assert_eq!(&split, &expected);
+    }
+
+    #[test]
+    fn encode_parse_identity(
+        data in "(\\PC|\r|\n){0,40}",
+        event in proptest::option::of("[^\r\n]{0,10}"),
+        id in proptest::option::of("[^\r\n\0]{0,10}"),
+        retry in proptest::option::of(any::<u64>()),
+    ) {
+        let mut msg = Message::new(&data);
+        msg.event = event.as_deref();
+        msg.id = id.as_deref();
+        msg.retry = retry;
+        let mut buf = vec![0u8; msg.encoded_len().unwrap()];
+        let n = msg.encode(&mut buf).unwrap();
+        prop_assert_eq!(n, buf.len());
+        let mut expected = Vec::new();
+        if let Some(ms) = retry {
+            expected.push(Out::Retry(ms));
+        }
+        // Line breaks come back as LF.
+        let data = data.replace("\r\n", "\n").replace('\r', "\n");
+        let ty = match event.as_deref() {
+            None | Some("") => "message",
+            Some(t) => t,
+        };
+        expected.push(ev(ty, &data, id.as_deref().unwrap_or("")));
+        prop_assert_eq!(whole(&buf), expected.clone());
+        prop_assert_eq!(bytewise(&buf), expected);
+        // Too small a buffer writes nothing and says how much is needed.
+        let mut small = vec![0u8; n - 1];
+        prop_assert_eq!(msg.encode(&mut small), Err(Error::BufferTooSmall { needed: n }));
+    }
+}
+
+#[test]
+fn line_limit_is_enforced_before_buffering() {
+    let limits = Limits::DEFAULT.with_max_line_len(8);
+    // Exactly at the limit is fine.
+    let (out, err) = run_with(&mut EventParser::with_limits(limits), &[b"data: 12\n\n"]);
+    assert_eq!((out, err), (vec![ev("message", "12", "")], None));
+    // One byte more fails, even though no end-of-line ever arrives.
+    let mut p = EventParser::with_limits(limits);
+    let (_, err) = run_with(&mut p, &[b"data: 12", b"3"]);
+    assert_eq!(err, Some(Error::LineTooLong { limit: 8 }));
+    // The error is sticky until finish().
+    assert_eq!(
+        p.feed(b"\n\n", |_| {}),
+        Err(Error::LineTooLong { limit: 8 })
+    );
+    p.finish();
+    let (out, err) = run_with(&mut p, &[b"data: ok\n\n"]);
+    assert_eq!((out, err), (vec![ev("message", "ok", "")], None));
+}
+
+#[test]
+fn endless_line_never_grows_past_the_limit() {
+    let mut p = EventParser::with_limits(Limits::DEFAULT.with_max_line_len(1024));
+    let chunk = [b'a'; 100];
+    let mut fed = 0;
+    let err = loop {
+        match p.feed(&chunk, |_| {}) {
+            Ok(()) => fed += chunk.len(),
+            Err(e) => break e,
+        }
+        assert!(fed <= 1024);
+    };
+    assert_eq!(err, Error::LineTooLong { limit: 1024 });
+}
+
+#[test]
+fn event_limit_counts_joined_data() {
+    let limits = Limits::DEFAULT.with_max_event_len(5);
+    // "ab\ncd" is 5 bytes: fits.
+    let (out, err) = run_with(
+        &mut EventParser::with_limits(limits),
+        &[b"data: ab\ndata: cd\n\n"],
+    );
+    assert_eq!((out, err), (vec![ev("message", "ab\ncd", "")], None));
+    // "ab\ncde" is 6: fails when the third line arrives, whole or split.
+    for chunks in [
+        &[&b"data: ab\ndata: cde\n\n"[..]][..],
+        &[b"data: ab\n", b"data: cde\n\n"],
+    ] {
+        let (out, err) = run_with(&mut EventParser::with_limits(limits), chunks);
+        assert_eq!(
+            (out, err),
+            (vec![], Some(Error::EventTooLarge { limit: 5 }))
+        );
+    }
+    // Many empty data lines count their LFs.
+    let (_, err) = run_with(
+        &mut EventParser::with_limits(limits),
+        &[b"data\n".repeat(7).as_slice()],
+    );
+    assert_eq!(err, Some(Error::EventTooLarge { limit: 5 }));
+}
+
+#[test]
+fn default_limits_are_bounded() {
+    let l = Limits::default();
+    assert_eq!(l.max_line_len, 64 * 1024);
+    assert_eq!(l.max_event_len, 1024 * 1024);
+}
+
+#[test]
+fn encoder_rejects_fields_that_cannot_be_represented() {
+    let mut buf = [0u8; 64];
+    for (msg, field) in [
+        (Message::new("x").with_event("a\nb"), "event"),
+        (Message::new("x").with_event("a\r"), "event"),
+        (Message::new("x").with_id("1\r\n"), "id"),
+        (Message::new("x").with_id("1\0"), "id"),
+    ] {
+        assert_eq!(msg.encode(&mut buf), Err(Error::InvalidField { field }));
+    }
+    assert_eq!(
+        fasterapi_sse::encode_comment("a\nb", &mut buf),
+        Err(Error::InvalidField { field: "comment" })
+    );
+}
+
+#[test]
+fn encoder_output_shapes() {
+    let mut buf = [0u8; 128];
+    let n = Message::new("a\r\nb\rc\n")
+        .with_retry(3000)
+        .encode(&mut buf)
+        .unwrap();
+    assert_eq!(
+        &buf[..n],
+        b"retry: 3000\ndata: a\ndata: b\ndata: c\ndata:\n\n"
+    );
+    let n = Message::new("").with_id("").encode(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"id:\ndata:\n\n");
+    let n = Message::new(" lead")
+        .with_event(" sp")
+        .encode(&mut buf)
+        .unwrap();
+    assert_eq!(&buf[..n], b"event:  sp\ndata:  lead\n\n");
+    assert_eq!(whole(&buf[..n]), [ev(" sp", " lead", "")]);
+    let n = Message::empty().with_retry(0).encode(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"retry: 0\n\n");
+    let n = fasterapi_sse::encode_comment("ping", &mut buf).unwrap();
+    assert_eq!(&buf[..n], b": ping\n");
+    let n = fasterapi_sse::encode_comment("", &mut buf).unwrap();
+    assert_eq!(&buf[..n], fasterapi_sse::KEEP_ALIVE);
+}
