@@ -60,13 +60,19 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+#[cfg(feature = "alloc")]
+mod client;
 mod codec;
 mod config;
 mod error;
 #[cfg(feature = "alloc")]
 mod parser;
+#[cfg(feature = "alloc")]
+mod server;
 
 // ----- public interface -----
+#[cfg(feature = "alloc")]
+pub use client::{Client, ClientConfig, ClientEvent, Failure, Jitter, ReadyState};
 pub use codec::encode::{KEEP_ALIVE, Message, encode_comment};
 pub use codec::field::{Line, parse_line};
 pub use codec::line::{LineScanner, Piece};
@@ -74,3 +80,5 @@ pub use config::Limits;
 pub use error::Error;
 #[cfg(feature = "alloc")]
 pub use parser::{Event, EventParser, Parsed};
+#[cfg(feature = "alloc")]
+pub use server::{Framing, Server, ServerConfig, response_head};
