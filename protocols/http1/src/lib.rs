@@ -77,6 +77,8 @@ extern crate std;
 
 mod codec;
 mod config;
+#[cfg(feature = "alloc")]
+mod conn;
 mod error;
 mod simd;
 
@@ -92,4 +94,9 @@ pub use codec::request::{Request, RequestParser};
 pub use codec::response::{Response, ResponseParser};
 pub use codec::types::{Header, HeaderSlot, HeaderStore, Headers, Status, Version};
 pub use config::Config;
+#[cfg(feature = "alloc")]
+pub use conn::{
+    ClientConnection, ConnState, ConnectionConfig, ConnectionError, Event, Field, IncomingRequest,
+    IncomingResponse, ServerConnection,
+};
 pub use error::Error;
