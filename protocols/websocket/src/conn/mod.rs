@@ -1,0 +1,639 @@
+//! The message machine: one WebSocket connection after the handshake, server or client role,
+//! on the `fasterapi-core` driving contract.
+
+extern crate alloc;
+
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
+
+use fasterapi_core::{Machine, StreamMachine, Timestamp, Transmit};
+
+use crate::close::{CloseCode, parse_close_payload};
+use crate::config::Config;
+use crate::error::Error;
+use crate::frame::{FrameHeader, MAX_HEADER_LEN, OpCode, ParseRules, Role};
+use crate::simd;
+use crate::utf8::Utf8Validator;
+
+mod output;
+
+pub use output::Payload;
+use output::{OutFrame, Outgoing};
+
+/// A source of masking keys for the client role (RFC 6455 §5.3 asks for a strong source of
+/// entropy: use the OS RNG or a CSPRNG). The crate never generates randomness itself.
+pub trait RandomSource {
+    /// Fills `buf` with random bytes.
+    fn fill(&mut self, buf: &mut [u8]);
+}
+
+impl<F: FnMut(&mut [u8])> RandomSource for F {
+    fn fill(&mut self, buf: &mut [u8]) {
+        self(buf);
+    }
+}
+
+/// What the connection reports to the application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A whole text message (reassembled from its fragments, inflated, UTF-8 checked).
+    Text(String),
+    /// A whole binary message.
+    Binary(Vec<u8>),
+    /// A ping arrived (already answered when [`Config::auto_pong`] is on).
+    Ping(Vec<u8>),
+    /// A pong arrived.
+    Pong(Vec<u8>),
+    /// The peer's close frame arrived: the closing handshake is done (our answer, if it was
+    /// the peer who began, is queued). `code` is `None` for an empty close frame.
+    Close {
+        /// The peer's close code.
+        code: Option<CloseCode>,
+        /// The peer's reason.
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Open,
+    /// We sent a close frame and wait for the peer's.
+    CloseSent,
+    /// The closing handshake is over or the connection failed: nothing more is read.
+    Closed,
+}
+
+/// The frame whose payload is arriving.
+#[derive(Debug, Clone, Copy)]
+struct InFrame {
+    header: FrameHeader,
+    remaining: u64,
+    /// Payload bytes received so far (the mask phase).
+    offset: usize,
+}
+
+/// A data message being received.
+#[derive(Debug)]
+struct InMessage {
+    text: bool,
+    compressed: bool,
+    data: Vec<u8>,
+    utf8: Utf8Validator,
+}
+
+/// One WebSocket connection (after the handshake), server or client: frames in, events out,
+/// messages in, frames out.
+///
+/// ```
+/// use fasterapi_core::{Machine, StreamMachine, Timestamp};
+/// use fasterapi_websocket::{Config, Connection, Event};
+///
+/// let mut server = Connection::server(Config::default());
+/// // A masked text frame "hi" from a client.
+/// let frame = [0x81, 0x82, 1, 2, 3, 4, b'h' ^ 1, b'i' ^ 2];
+/// server.handle_input(Timestamp::ZERO, &frame)?;
+/// assert_eq!(server.poll_event(), Some(Event::Text("hi".into())));
+/// server.send_text("hello")?;
+/// let mut out = [0u8; 64];
+/// let n = server.poll_transmit(Timestamp::ZERO, &mut out);
+/// assert_eq!(&out[..n], b"\x81\x05hello");
+/// # Ok::<(), fasterapi_websocket::Error>(())
+/// ```
+pub struct Connection {
+    role: Role,
+    config: Config,
+    rules: ParseRules,
+    rng: Option<Box<dyn RandomSource + Send>>,
+    state: State,
+    rbuf: Vec<u8>,
+    rstart: usize,
+    rend: usize,
+    frame: Option<InFrame>,
+    message: Option<InMessage>,
+    control: Vec<u8>,
+    #[cfg(feature = "deflate")]
+    deflate: Option<crate::deflate::Codec>,
+    events: VecDeque<Event>,
+    out: Outgoing,
+    close_deadline: Option<Timestamp>,
+    now: Timestamp,
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("role", &self.role)
+            .field("state", &self.state)
+            .field("queued_events", &self.events.len())
+            .field("queued_output", &self.out.bytes())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// A server-side connection: frames it receives must be masked, frames it sends are not.
+    pub fn server(config: Config) -> Self {
+        Self::new(Role::Server, config, None)
+    }
+
+    /// A client-side connection: masks every frame it sends with keys from `rng`.
+    pub fn client(config: Config, rng: impl RandomSource + Send + 'static) -> Self {
+        Self::new(Role::Client, config, Some(Box::new(rng)))
+    }
+
+    fn new(role: Role, config: Config, rng: Option<Box<dyn RandomSource + Send>>) -> Self {
+        let rules = ParseRules::new(role)
+            .allow_rsv1(cfg!(feature = "deflate") && config.deflate.is_some())
+            .max_payload(config.max_frame_size);
+        #[cfg(feature = "deflate")]
+        let deflate = config
+            .deflate
+            .as_ref()
+            .map(|p| crate::deflate::Codec::new(role, p, config.compression_level));
+        Self {
+            role,
+            rules,
+            rng,
+            state: State::Open,
+            rbuf: vec![0; config.read_buffer.max(MAX_HEADER_LEN + 2)],
+            rstart: 0,
+            rend: 0,
+            frame: None,
+            message: None,
+            control: Vec::new(),
+            #[cfg(feature = "deflate")]
+            deflate,
+            events: VecDeque::new(),
+            out: Outgoing::default(),
+            close_deadline: None,
+            now: Timestamp::ZERO,
+            config,
+        }
+    }
+
+    /// The role this connection plays.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The options in effect.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Whether permessage-deflate is in use.
+    pub fn is_compressed(&self) -> bool {
+        self.rules.allow_rsv1
+    }
+
+    /// Feeds bytes that arrived before the connection was created (read together with the
+    /// handshake): the same as `handle_input`, named for the hand-over.
+    ///
+    /// # Errors
+    /// As for [`StreamMachine::handle_input`].
+    pub fn handle_leftover(&mut self, now: Timestamp, bytes: &[u8]) -> Result<(), Error> {
+        let mut done = 0;
+        while done < bytes.len() {
+            done += self.handle_input(now, &bytes[done..])?;
+        }
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- actions
+
+    /// Queues a text message.
+    ///
+    /// # Errors
+    /// [`Error::Closed`] once our close frame is queued.
+    pub fn send_text(&mut self, text: &str) -> Result<(), Error> {
+        self.send_data(OpCode::TEXT, text.as_bytes().to_vec())
+    }
+
+    /// Queues a binary message (copied).
+    ///
+    /// # Errors
+    /// [`Error::Closed`] once our close frame is queued.
+    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.send_data(OpCode::BINARY, data.to_vec())
+    }
+
+    /// Queues a binary message, taking the buffer: a server without compression hands it to
+    /// the transport through `poll_transmit_vectored` without copying it.
+    ///
+    /// # Errors
+    /// [`Error::Closed`] once our close frame is queued.
+    pub fn send_binary_vec(&mut self, data: Vec<u8>) -> Result<(), Error> {
+        self.send_data(OpCode::BINARY, data)
+    }
+
+    /// Queues a binary message from shared bytes: a server without compression hands them to
+    /// the transport through `poll_transmit_vectored` without copying (a client must copy to
+    /// mask them).
+    ///
+    /// # Errors
+    /// [`Error::Closed`] once our close frame is queued.
+    #[cfg(feature = "bytes")]
+    pub fn send_bytes(&mut self, data: bytes::Bytes) -> Result<(), Error> {
+        if self.state != State::Open {
+            return Err(Error::Closed);
+        }
+        if self.role == Role::Server && !self.compress_wanted(data.len()) {
+            let header = FrameHeader::new(OpCode::BINARY, data.len() as u64);
+            self.out
+                .push(OutFrame::new(&header, Payload::from_bytes(data)));
+            return Ok(());
+        }
+        self.send_data(OpCode::BINARY, data.to_vec())
+    }
+
+    /// Queues a ping.
+    ///
+    /// # Errors
+    /// [`Error::ControlPayloadTooLong`] over 125 bytes; [`Error::Closed`] once closing.
+    pub fn send_ping(&mut self, payload: &[u8]) -> Result<(), Error> {
+        self.send_control(OpCode::PING, payload)
+    }
+
+    /// Queues a pong (unsolicited, or an answer when [`Config::auto_pong`] is off).
+    ///
+    /// # Errors
+    /// [`Error::ControlPayloadTooLong`] over 125 bytes; [`Error::Closed`] once closing.
+    pub fn send_pong(&mut self, payload: &[u8]) -> Result<(), Error> {
+        self.send_control(OpCode::PONG, payload)
+    }
+
+    /// Begins the closing handshake with `code` and `reason` (at most 123 bytes). The
+    /// connection then waits up to [`Config::close_timeout`] for the peer's close frame.
+    ///
+    /// # Errors
+    /// [`Error::InvalidCloseCode`] for a code that may not be sent; a too long reason;
+    /// [`Error::Closed`] if a close frame was already queued.
+    pub fn close_with(
+        &mut self,
+        now: Timestamp,
+        code: CloseCode,
+        reason: &str,
+    ) -> Result<(), Error> {
+        if !code.is_valid_on_wire() {
+            return Err(Error::InvalidCloseCode(code));
+        }
+        if reason.len() > 123 {
+            return Err(Error::ControlPayloadTooLong(reason.len() + 2));
+        }
+        if self.state != State::Open {
+            return Err(Error::Closed);
+        }
+        self.queue_close(Some(code), reason.as_bytes());
+        self.state = State::CloseSent;
+        self.close_deadline = Some(now.saturating_add(self.config.close_timeout));
+        Ok(())
+    }
+
+    fn send_data(&mut self, opcode: OpCode, data: Vec<u8>) -> Result<(), Error> {
+        if self.state != State::Open {
+            return Err(Error::Closed);
+        }
+        let (mut data, rsv1) = self.maybe_compress(data);
+        let header = FrameHeader::new(opcode, data.len() as u64)
+            .rsv1(rsv1)
+            .mask(self.next_mask());
+        if let Some(mask) = header.mask {
+            simd::apply_mask(&mut data, mask, 0);
+        }
+        self.out
+            .push(OutFrame::new(&header, Payload::from_vec(data)));
+        Ok(())
+    }
+
+    #[cfg(any(feature = "deflate", feature = "bytes"))]
+    fn compress_wanted(&self, len: usize) -> bool {
+        self.rules.allow_rsv1 && len >= self.config.compression_threshold
+    }
+
+    /// Compresses `data` when permessage-deflate is on and the message is long enough;
+    /// the flag is RSV1.
+    #[cfg(feature = "deflate")]
+    fn maybe_compress(&mut self, data: Vec<u8>) -> (Vec<u8>, bool) {
+        if self.compress_wanted(data.len()) {
+            if let Some(d) = self.deflate.as_mut() {
+                return (d.compress(&data), true);
+            }
+        }
+        (data, false)
+    }
+
+    #[cfg(not(feature = "deflate"))]
+    #[allow(clippy::unused_self, reason = "the same signature as with the deflate feature")]
+    fn maybe_compress(&mut self, data: Vec<u8>) -> (Vec<u8>, bool) {
+        (data, false)
+    }
+
+    fn send_control(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), Error> {
+        if payload.len() > 125 {
+            return Err(Error::ControlPayloadTooLong(payload.len()));
+        }
+        if self.state != State::Open {
+            return Err(Error::Closed);
+        }
+        self.queue_control(opcode, payload);
+        Ok(())
+    }
+
+    fn queue_control(&mut self, opcode: OpCode, payload: &[u8]) {
+        let header = FrameHeader::new(opcode, payload.len() as u64).mask(self.next_mask());
+        let mut data = payload.to_vec();
+        if let Some(mask) = header.mask {
+            simd::apply_mask(&mut data, mask, 0);
+        }
+        self.out
+            .push(OutFrame::new(&header, Payload::from_vec(data)));
+    }
+
+    fn queue_close(&mut self, code: Option<CloseCode>, reason: &[u8]) {
+        let mut payload = Vec::with_capacity(2 + reason.len());
+        if let Some(code) = code {
+            payload.extend_from_slice(&code.get().to_be_bytes());
+            payload.extend_from_slice(reason);
+        }
+        self.queue_control(OpCode::CLOSE, &payload);
+    }
+
+    fn next_mask(&mut self) -> Option<[u8; 4]> {
+        let rng = self.rng.as_mut()?;
+        let mut m = [0u8; 4];
+        rng.fill(&mut m);
+        Some(m)
+    }
+
+    // ---------------------------------------------------------------- input
+
+    /// Fails the connection (RFC 6455 §7.1.7): queues the close frame for `e` unless one was
+    /// sent already, and stops reading.
+    fn fail(&mut self, e: Error) -> Error {
+        if self.state == State::Open {
+            if let Some(code) = e.close_code().filter(|c| c.is_valid_on_wire()) {
+                self.queue_close(Some(code), b"");
+            }
+        }
+        self.state = State::Closed;
+        self.close_deadline = None;
+        self.frame = None;
+        self.message = None;
+        self.rstart = 0;
+        self.rend = 0;
+        e
+    }
+
+    fn process(&mut self) -> Result<(), Error> {
+        while self.state != State::Closed {
+            if let Some(mut f) = self.frame {
+                let avail = self.rend - self.rstart;
+                if avail == 0 && f.remaining > 0 {
+                    break;
+                }
+                let take = usize::try_from(f.remaining).map_or(avail, |r| r.min(avail));
+                let (start, end) = (self.rstart, self.rstart + take);
+                if let Some(mask) = f.header.mask {
+                    simd::apply_mask(&mut self.rbuf[start..end], mask, f.offset);
+                }
+                let rbuf = core::mem::take(&mut self.rbuf);
+                let r = self.on_payload(&f.header, &rbuf[start..end]);
+                self.rbuf = rbuf;
+                r?;
+                self.rstart = end;
+                f.remaining -= take as u64;
+                f.offset += take;
+                if f.remaining == 0 {
+                    self.frame = None;
+                    self.on_frame_end(&f.header)?;
+                } else {
+                    self.frame = Some(f);
+                }
+            } else {
+                let Some((header, len)) =
+                    FrameHeader::parse(&self.rbuf[self.rstart..self.rend], &self.rules)?
+                else {
+                    break;
+                };
+                self.rstart += len;
+                self.on_frame_start(&header)?;
+                self.frame = Some(InFrame {
+                    header,
+                    remaining: header.payload_len,
+                    offset: 0,
+                });
+            }
+        }
+        if self.rstart == self.rend {
+            self.rstart = 0;
+            self.rend = 0;
+        }
+        Ok(())
+    }
+
+    fn on_frame_start(&mut self, h: &FrameHeader) -> Result<(), Error> {
+        if h.opcode.is_control() {
+            self.control.clear();
+            return Ok(());
+        }
+        let msg = match (h.opcode, self.message.as_mut()) {
+            (OpCode::CONTINUATION, None) => return Err(Error::UnexpectedContinuation),
+            (OpCode::CONTINUATION, Some(m)) => m,
+            (_, Some(_)) => return Err(Error::ExpectedContinuation),
+            (op, None) => self.message.insert(InMessage {
+                text: op == OpCode::TEXT,
+                compressed: h.rsv1,
+                data: Vec::new(),
+                utf8: Utf8Validator::new(),
+            }),
+        };
+        // Without compression the wire size is the message size: refuse before buffering.
+        let total = (msg.data.len() as u64).saturating_add(h.payload_len);
+        if !msg.compressed && total > self.config.max_message_size {
+            return Err(Error::MessageTooLarge(total));
+        }
+        if !msg.compressed {
+            let want = usize::try_from(h.payload_len)
+                .unwrap_or(usize::MAX)
+                .min(1 << 20);
+            msg.data.reserve(want);
+        }
+        Ok(())
+    }
+
+    fn on_payload(&mut self, h: &FrameHeader, chunk: &[u8]) -> Result<(), Error> {
+        if h.opcode.is_control() {
+            self.control.extend_from_slice(chunk);
+            return Ok(());
+        }
+        let Some(msg) = self.message.as_mut() else {
+            // on_frame_start made one for every data frame.
+            return Err(Error::UnexpectedContinuation);
+        };
+        if msg.compressed {
+            #[cfg(feature = "deflate")]
+            {
+                let start = msg.data.len();
+                let d = self.deflate.as_mut().ok_or(Error::Inflate)?;
+                d.inflate(chunk, &mut msg.data, self.config.max_message_size)?;
+                if msg.text {
+                    msg.utf8
+                        .feed(&msg.data[start..])
+                        .map_err(|_| Error::InvalidUtf8)?;
+                }
+                return Ok(());
+            }
+            #[cfg(not(feature = "deflate"))]
+            return Err(Error::Inflate);
+        }
+        if msg.text {
+            msg.utf8.feed(chunk).map_err(|_| Error::InvalidUtf8)?;
+        }
+        msg.data.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    fn on_frame_end(&mut self, h: &FrameHeader) -> Result<(), Error> {
+        match h.opcode {
+            OpCode::PING => {
+                let payload = core::mem::take(&mut self.control);
+                if self.config.auto_pong && self.state == State::Open {
+                    self.queue_control(OpCode::PONG, &payload);
+                }
+                self.events.push_back(Event::Ping(payload));
+            }
+            OpCode::PONG => {
+                let payload = core::mem::take(&mut self.control);
+                self.events.push_back(Event::Pong(payload));
+            }
+            OpCode::CLOSE => {
+                let payload = core::mem::take(&mut self.control);
+                let parsed = parse_close_payload(&payload).map_err(Error::ClosePayload)?;
+                let (code, reason) = match parsed {
+                    Some((c, r)) => (Some(c), String::from(r)),
+                    None => (None, String::new()),
+                };
+                if self.state == State::Open {
+                    // Echo the code (§5.5.1), without the reason.
+                    self.queue_close(code, b"");
+                }
+                self.state = State::Closed;
+                self.close_deadline = None;
+                self.message = None;
+                self.events.push_back(Event::Close { code, reason });
+            }
+            _ if h.fin => {
+                let Some(mut msg) = self.message.take() else {
+                    return Err(Error::UnexpectedContinuation);
+                };
+                #[cfg(feature = "deflate")]
+                if msg.compressed {
+                    let start = msg.data.len();
+                    let d = self.deflate.as_mut().ok_or(Error::Inflate)?;
+                    d.finish_message(&mut msg.data, self.config.max_message_size)?;
+                    if msg.text {
+                        msg.utf8
+                            .feed(&msg.data[start..])
+                            .map_err(|_| Error::InvalidUtf8)?;
+                    }
+                }
+                let event = if msg.text {
+                    msg.utf8.finish().map_err(|_| Error::InvalidUtf8)?;
+                    Event::Text(String::from_utf8(msg.data).map_err(|_| Error::InvalidUtf8)?)
+                } else {
+                    Event::Binary(msg.data)
+                };
+                self.events.push_back(event);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+impl Machine for Connection {
+    type Event = Event;
+    type Error = Error;
+
+    fn handle_timeout(&mut self, now: Timestamp) -> Result<(), Error> {
+        self.now = now;
+        if self.state == State::CloseSent && self.close_deadline.is_some_and(|d| now >= d) {
+            return Err(self.fail(Error::CloseTimeout));
+        }
+        Ok(())
+    }
+
+    fn poll_timeout(&mut self) -> Option<Timestamp> {
+        self.close_deadline
+    }
+
+    fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    fn close(&mut self, now: Timestamp) {
+        // Only fails when already closing, which makes a second call harmless.
+        let _ = self.close_with(now, CloseCode::NORMAL, "");
+    }
+
+    fn is_closed(&self) -> bool {
+        self.state == State::Closed
+    }
+}
+
+impl StreamMachine for Connection {
+    type Payload = Payload;
+
+    fn input_buffer(&mut self) -> &mut [u8] {
+        if self.state == State::Closed {
+            // Whatever arrives after the closing handshake is read and dropped.
+            self.rstart = 0;
+            self.rend = 0;
+            return &mut self.rbuf[..];
+        }
+        if self.out.bytes() > self.config.max_queued_output
+            || self.events.len() >= self.config.max_queued_events
+        {
+            return &mut [];
+        }
+        if self.rstart > 0 && self.rbuf.len() - self.rend < MAX_HEADER_LEN {
+            self.rbuf.copy_within(self.rstart..self.rend, 0);
+            self.rend -= self.rstart;
+            self.rstart = 0;
+        }
+        &mut self.rbuf[self.rend..]
+    }
+
+    fn commit_input(&mut self, now: Timestamp, n: usize) -> Result<(), Error> {
+        self.now = now;
+        if self.state == State::Closed {
+            return Ok(());
+        }
+        self.rend = (self.rend + n).min(self.rbuf.len());
+        self.process().map_err(|e| self.fail(e))
+    }
+
+    fn handle_eof(&mut self, now: Timestamp) -> Result<(), Error> {
+        self.now = now;
+        if self.state == State::Closed {
+            return Ok(());
+        }
+        Err(self.fail(Error::UnexpectedEof))
+    }
+
+    fn poll_transmit(&mut self, _now: Timestamp, buf: &mut [u8]) -> usize {
+        self.out.write(buf)
+    }
+
+    fn poll_transmit_vectored(&mut self, _now: Timestamp, buf: &mut [u8]) -> Transmit<Payload> {
+        self.out.write_vectored(buf)
+    }
+}
+
+#[cfg(test)]
+mod tests;
