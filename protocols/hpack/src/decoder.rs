@@ -1,0 +1,595 @@
+//! The resumable HPACK decoder (RFC 7541 §3, §6).
+
+use crate::config::DecoderConfig;
+use crate::huffman::{self, HuffmanError};
+use crate::static_table::STATIC;
+use crate::table::{ENTRY_OVERHEAD, Table, TableView, table_storage_len};
+use crate::{Error, Field, integer};
+
+/// How a literal affects the dynamic table (RFC 7541 §6.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Incremental,
+    WithoutIndexing,
+    NeverIndexed,
+}
+
+/// A string literal's place in the representation's bytes.
+#[derive(Debug, Clone, Copy)]
+struct Str {
+    huffman: bool,
+    start: usize,
+    len: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Name {
+    Index(u32),
+    Literal(Str),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Repr {
+    Indexed(u32),
+    SizeUpdate(u32),
+    Literal { kind: Kind, name: Name, value: Str },
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Parsed {
+    /// A whole representation of this many octets.
+    Complete(Repr, usize),
+    /// The representation needs at least this many octets in all.
+    Incomplete(usize),
+}
+
+/// Where a decoded name or value lives until it is reported.
+#[derive(Debug, Clone, Copy)]
+enum Loc {
+    Static(&'static [u8]),
+    Dynamic(usize),
+    Input(usize, usize),
+    Scratch(usize, usize),
+}
+
+/// Per-connection state apart from the storage.
+#[derive(Debug, Clone)]
+struct State {
+    table: Table,
+    /// The SETTINGS_HEADER_TABLE_SIZE in force: size updates may not exceed it.
+    settings_limit: u32,
+    /// After SETTINGS_HEADER_TABLE_SIZE was lowered below the table's maximum, the block must
+    /// open with a size update to at most this.
+    required_update: Option<u32>,
+    max_list: u32,
+    /// Name + value + 32 summed over this block's fields so far.
+    list_size: u64,
+    /// A field representation was seen in this block (size updates are over).
+    fields_started: bool,
+    size_updates: u8,
+}
+
+/// The smallest number of octets a string of `len` encoded octets decodes to.
+#[inline]
+fn min_decoded(s: Str) -> u64 {
+    let len = s.len as u64;
+    if s.huffman {
+        (len * 8).saturating_sub(7) / 30
+    } else {
+        len
+    }
+}
+
+impl State {
+    /// The octets this block may still spend on one field's name and value.
+    #[inline]
+    fn field_budget(&self) -> Result<u64, Error> {
+        let left = (self.max_list as u64).checked_sub(self.list_size + ENTRY_OVERHEAD as u64);
+        left.ok_or(Error::HeaderListTooLarge {
+            limit: self.max_list,
+        })
+    }
+
+    /// Finds the extent of the representation at the start of `buf`, with the header-list limit
+    /// checked as soon as string lengths are known (before anything is buffered or decoded).
+    #[inline]
+    fn parse(&self, buf: &[u8]) -> Result<Parsed, Error> {
+        let b = buf[0];
+        let (kind, prefix) = if b & 0x80 != 0 {
+            return Ok(match integer::decode(buf, 7)? {
+                Some((i, n)) => Parsed::Complete(Repr::Indexed(i), n),
+                None => Parsed::Incomplete(buf.len() + 1),
+            });
+        } else if b & 0xc0 == 0x40 {
+            (Kind::Incremental, 6)
+        } else if b & 0xe0 == 0x20 {
+            return Ok(match integer::decode(buf, 5)? {
+                Some((v, n)) => Parsed::Complete(Repr::SizeUpdate(v), n),
+                None => Parsed::Incomplete(buf.len() + 1),
+            });
+        } else if b & 0xf0 == 0x10 {
+            (Kind::NeverIndexed, 4)
+        } else {
+            (Kind::WithoutIndexing, 4)
+        };
+        let Some((index, mut p)) = integer::decode(buf, prefix)? else {
+            return Ok(Parsed::Incomplete(buf.len() + 1));
+        };
+        let budget = self.field_budget()?;
+        let mut min = 0u64;
+        let name = if index == 0 {
+            let s = match string(buf, p)? {
+                Ok(s) => s,
+                Err(at_least) => return Ok(Parsed::Incomplete(at_least)),
+            };
+            min = min_decoded(s);
+            if min > budget {
+                return Err(Error::HeaderListTooLarge {
+                    limit: self.max_list,
+                });
+            }
+            p = s.start + s.len;
+            Name::Literal(s)
+        } else {
+            Name::Index(index)
+        };
+        let value = match string(buf, p)? {
+            Ok(s) => s,
+            Err(at_least) => return Ok(Parsed::Incomplete(at_least)),
+        };
+        if min + min_decoded(value) > budget {
+            return Err(Error::HeaderListTooLarge {
+                limit: self.max_list,
+            });
+        }
+        Ok(Parsed::Complete(
+            Repr::Literal { kind, name, value },
+            value.start + value.len,
+        ))
+    }
+
+    /// Applies one complete representation whose octets are `buf`.
+    #[inline]
+    fn execute<F: FnMut(Field<'_>)>(
+        &mut self,
+        repr: Repr,
+        buf: &[u8],
+        region: &mut [u8],
+        scratch: &mut [u8],
+        emit: &mut F,
+    ) -> Result<(), Error> {
+        match repr {
+            Repr::SizeUpdate(size) => {
+                // RFC 7541 §4.2: size updates only at the start of a block.
+                if self.fields_started {
+                    return Err(Error::SizeUpdateNotAtStart);
+                }
+                if self.size_updates == 2 {
+                    return Err(Error::TooManySizeUpdates);
+                }
+                // RFC 7541 §6.3: MUST NOT exceed the limit the protocol set.
+                if size > self.settings_limit {
+                    return Err(Error::SizeUpdateTooLarge {
+                        requested: size,
+                        limit: self.settings_limit,
+                    });
+                }
+                self.size_updates += 1;
+                if self.required_update.is_some_and(|r| size <= r) {
+                    self.required_update = None;
+                }
+                self.table.set_max_size(region, size)
+            }
+            Repr::Indexed(index) => {
+                self.start_field()?;
+                let (name, value) = self.lookup(region, index)?;
+                self.account(name.len() + value.len())?;
+                emit(Field {
+                    name,
+                    value,
+                    never_indexed: false,
+                });
+                Ok(())
+            }
+            Repr::Literal { kind, name, value } => {
+                self.start_field()?;
+                let budget = self.field_budget()?;
+                let budget = usize::try_from(budget).unwrap_or(usize::MAX);
+                let mut used = 0;
+                let name_loc = match name {
+                    Name::Index(0) => return Err(Error::InvalidIndex(0)),
+                    Name::Index(i) if i as usize <= STATIC.len() => {
+                        Loc::Static(STATIC[i as usize - 1].0)
+                    }
+                    Name::Index(i) => {
+                        let d = i as usize - STATIC.len() - 1;
+                        let (n, _) = self.table.get(region, d).ok_or(Error::InvalidIndex(i))?;
+                        if kind == Kind::Incremental {
+                            // The insertion may evict this very entry (RFC 7541 §4.4): copy
+                            // the name out of the table first.
+                            if n.len() > budget {
+                                return Err(Error::HeaderListTooLarge {
+                                    limit: self.max_list,
+                                });
+                            }
+                            if n.len() > scratch.len() {
+                                return Err(Error::FieldTooLarge {
+                                    limit: scratch.len() as u32,
+                                });
+                            }
+                            scratch[..n.len()].copy_from_slice(n);
+                            used = n.len();
+                            Loc::Scratch(0, n.len())
+                        } else {
+                            Loc::Dynamic(d)
+                        }
+                    }
+                    Name::Literal(s) => self.string(s, buf, scratch, &mut used, budget)?,
+                };
+                let name_len = match name_loc {
+                    Loc::Static(s) => s.len(),
+                    Loc::Dynamic(d) => self.table.get(region, d).map_or(0, |(n, _)| n.len()),
+                    Loc::Input(_, l) | Loc::Scratch(_, l) => l,
+                };
+                if name_len > budget {
+                    return Err(Error::HeaderListTooLarge {
+                        limit: self.max_list,
+                    });
+                }
+                let value_loc = self.string(value, buf, scratch, &mut used, budget - name_len)?;
+                let value_len = match value_loc {
+                    Loc::Input(_, l) | Loc::Scratch(_, l) => l,
+                    Loc::Static(s) => s.len(),
+                    Loc::Dynamic(_) => 0,
+                };
+                self.account(name_len + value_len)?;
+                let never_indexed = kind == Kind::NeverIndexed;
+                if kind == Kind::Incremental {
+                    let name = resolve(name_loc, &[], &self.table, buf, scratch);
+                    let value = resolve(value_loc, &[], &self.table, buf, scratch);
+                    self.table.insert(region, name, value);
+                    emit(Field {
+                        name,
+                        value,
+                        never_indexed,
+                    });
+                } else {
+                    let name = resolve(name_loc, region, &self.table, buf, scratch);
+                    let value = resolve(value_loc, region, &self.table, buf, scratch);
+                    emit(Field {
+                        name,
+                        value,
+                        never_indexed,
+                    });
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Decodes (Huffman) or locates (raw) a string literal, within `budget` octets.
+    #[inline]
+    fn string(
+        &self,
+        s: Str,
+        buf: &[u8],
+        scratch: &mut [u8],
+        used: &mut usize,
+        budget: usize,
+    ) -> Result<Loc, Error> {
+        if !s.huffman {
+            if s.len > budget {
+                return Err(Error::HeaderListTooLarge {
+                    limit: self.max_list,
+                });
+            }
+            return Ok(Loc::Input(s.start, s.len));
+        }
+        let room = scratch.len() - *used;
+        let limit = room.min(budget);
+        let start = *used;
+        match huffman::decode(
+            &buf[s.start..s.start + s.len],
+            &mut scratch[start..start + limit],
+        ) {
+            Ok(n) => {
+                *used += n;
+                Ok(Loc::Scratch(start, n))
+            }
+            Err(HuffmanError::OutputFull) if budget <= room => Err(Error::HeaderListTooLarge {
+                limit: self.max_list,
+            }),
+            Err(HuffmanError::OutputFull) => Err(Error::FieldTooLarge {
+                limit: scratch.len() as u32,
+            }),
+            Err(e) => Err(Error::Huffman(e)),
+        }
+    }
+
+    #[inline]
+    fn start_field(&mut self) -> Result<(), Error> {
+        if !self.fields_started {
+            self.fields_started = true;
+            if self.required_update.is_some() {
+                return Err(Error::MissingSizeUpdate);
+            }
+        }
+        Ok(())
+    }
+
+    /// Counts a field against the header-list limit (RFC 9113 §6.5.2).
+    #[inline]
+    fn account(&mut self, name_value: usize) -> Result<(), Error> {
+        self.list_size += (name_value + ENTRY_OVERHEAD) as u64;
+        if self.list_size > self.max_list as u64 {
+            return Err(Error::HeaderListTooLarge {
+                limit: self.max_list,
+            });
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn lookup<'r>(&self, region: &'r [u8], index: u32) -> Result<(&'r [u8], &'r [u8]), Error> {
+        let i = index as usize;
+        if i == 0 {
+            return Err(Error::InvalidIndex(0));
+        }
+        if i <= STATIC.len() {
+            return Ok(STATIC[i - 1]);
+        }
+        self.table
+            .get(region, i - STATIC.len() - 1)
+            .ok_or(Error::InvalidIndex(index))
+    }
+
+    fn end_block(&mut self) {
+        self.list_size = 0;
+        self.fields_started = false;
+        self.size_updates = 0;
+    }
+}
+
+#[inline]
+fn resolve<'x>(
+    loc: Loc,
+    region: &'x [u8],
+    table: &Table,
+    buf: &'x [u8],
+    scratch: &'x [u8],
+) -> &'x [u8] {
+    match loc {
+        Loc::Static(s) => s,
+        Loc::Dynamic(d) => table.get(region, d).map_or(&[][..], |(n, _)| n),
+        Loc::Input(s, l) => &buf[s..s + l],
+        Loc::Scratch(s, l) => &scratch[s..s + l],
+    }
+}
+
+/// Parses a string literal header at `p`: `Ok(Ok(str))`, or `Ok(Err(at_least))` when `buf` ends
+/// first.
+#[inline]
+fn string(buf: &[u8], p: usize) -> Result<Result<Str, usize>, Error> {
+    let Some(&b) = buf.get(p) else {
+        return Ok(Err(p + 1));
+    };
+    let Some((len, n)) = integer::decode(&buf[p..], 7)? else {
+        return Ok(Err(buf.len() + 1));
+    };
+    let start = p + n;
+    let len = len as usize;
+    let end = start.saturating_add(len);
+    if end > buf.len() {
+        return Ok(Err(end));
+    }
+    Ok(Ok(Str {
+        huffman: b & 0x80 != 0,
+        start,
+        len,
+    }))
+}
+
+/// A resumable HPACK decoder with its dynamic table, field buffers and carry buffer in one
+/// caller-provided storage `S` (`&mut [u8]`, `[u8; N]`, or with `alloc` a `Vec<u8>`).
+///
+/// Feed a header block whole with [`Decoder::decode_block`], or in fragments split anywhere
+/// (HEADERS + CONTINUATION payloads) with [`Decoder::decode_fragment`]; each decoded field is
+/// reported to a callback as it completes, borrowing from the input, the storage or the static
+/// table. After any error the decoder is poisoned: the connection must end with
+/// `COMPRESSION_ERROR`.
+#[derive(Debug)]
+pub struct Decoder<S> {
+    storage: S,
+    state: State,
+    table_len: usize,
+    buf_len: usize,
+    carry_len: usize,
+    poisoned: bool,
+}
+
+impl<S: AsRef<[u8]> + AsMut<[u8]>> Decoder<S> {
+    /// A decoder using `storage`, which must hold at least [`DecoderConfig::storage_len`] octets.
+    pub fn with_storage(mut storage: S, config: DecoderConfig) -> Result<Self, Error> {
+        let needed = config.storage_len();
+        let given = storage.as_mut().len();
+        if given < needed {
+            return Err(Error::StorageTooSmall { needed, given });
+        }
+        let cap = config.max_table_size;
+        let initial = cap.min(crate::config::DEFAULT_TABLE_SIZE);
+        Ok(Self {
+            storage,
+            state: State {
+                table: Table::new(cap, initial),
+                settings_limit: cap,
+                required_update: (cap < crate::config::DEFAULT_TABLE_SIZE).then_some(cap),
+                max_list: config.max_header_list_size,
+                list_size: 0,
+                fields_started: false,
+                size_updates: 0,
+            },
+            table_len: table_storage_len(cap),
+            buf_len: config.field_buffer_size as usize,
+            carry_len: 0,
+            poisoned: false,
+        })
+    }
+
+    /// Applies a new SETTINGS_HEADER_TABLE_SIZE of ours once the peer acknowledged it. Lowering it
+    /// below the table's current maximum requires the peer's next block to start with a size
+    /// update to at most the smallest value set (RFC 7541 §4.2). Values above the configured
+    /// [`DecoderConfig::max_table_size`] are [`Error::TableSizeAboveCapacity`].
+    pub fn set_max_table_size(&mut self, size: u32) -> Result<(), Error> {
+        let capacity = self.state.table.capacity();
+        if size > capacity {
+            return Err(Error::TableSizeAboveCapacity {
+                requested: size,
+                capacity,
+            });
+        }
+        if size < self.state.table.max_size() {
+            self.state.required_update =
+                Some(self.state.required_update.map_or(size, |r| r.min(size)));
+        }
+        self.state.settings_limit = size;
+        Ok(())
+    }
+
+    /// Sets the SETTINGS_MAX_HEADER_LIST_SIZE enforced from the next field on.
+    pub fn set_max_header_list_size(&mut self, size: u32) {
+        self.state.max_list = size;
+    }
+
+    /// Decodes one whole header block.
+    pub fn decode_block<F: FnMut(Field<'_>)>(
+        &mut self,
+        block: &[u8],
+        emit: F,
+    ) -> Result<(), Error> {
+        self.decode_fragment(block, true, emit)
+    }
+
+    /// Decodes the next fragment of a header block; `end_of_block` marks the last one (the frame
+    /// with END_HEADERS). Fields are reported as they complete; a field representation that
+    /// straddles the end of `fragment` is kept (at most [`DecoderConfig::field_buffer_size`]
+    /// octets, else [`Error::FieldTooLarge`]) and finished by the next call.
+    pub fn decode_fragment<F: FnMut(Field<'_>)>(
+        &mut self,
+        fragment: &[u8],
+        end_of_block: bool,
+        mut emit: F,
+    ) -> Result<(), Error> {
+        if self.poisoned {
+            return Err(Error::Poisoned);
+        }
+        let r = self.run(fragment, end_of_block, &mut emit);
+        if r.is_err() {
+            self.poisoned = true;
+        }
+        r
+    }
+
+    fn run<F: FnMut(Field<'_>)>(
+        &mut self,
+        mut input: &[u8],
+        end: bool,
+        emit: &mut F,
+    ) -> Result<(), Error> {
+        let storage = self.storage.as_mut();
+        let (region, rest) = storage.split_at_mut(self.table_len);
+        let (scratch, rest) = rest.split_at_mut(self.buf_len);
+        let carry = &mut rest[..self.buf_len];
+        let state = &mut self.state;
+        if self.carry_len > 0 {
+            loop {
+                match state.parse(&carry[..self.carry_len])? {
+                    Parsed::Complete(repr, n) => {
+                        debug_assert_eq!(n, self.carry_len);
+                        self.carry_len = 0;
+                        state.execute(repr, &carry[..n], region, scratch, emit)?;
+                        break;
+                    }
+                    Parsed::Incomplete(at_least) => {
+                        if input.is_empty() {
+                            break;
+                        }
+                        if at_least > carry.len() {
+                            return Err(Error::FieldTooLarge {
+                                limit: carry.len() as u32,
+                            });
+                        }
+                        let take = (at_least - self.carry_len).min(input.len());
+                        carry[self.carry_len..self.carry_len + take]
+                            .copy_from_slice(&input[..take]);
+                        self.carry_len += take;
+                        input = &input[take..];
+                    }
+                }
+            }
+        }
+        while !input.is_empty() {
+            match state.parse(input)? {
+                Parsed::Complete(repr, n) => {
+                    state.execute(repr, &input[..n], region, scratch, emit)?;
+                    input = &input[n..];
+                }
+                Parsed::Incomplete(at_least) => {
+                    if at_least > carry.len() {
+                        return Err(Error::FieldTooLarge {
+                            limit: carry.len() as u32,
+                        });
+                    }
+                    carry[..input.len()].copy_from_slice(input);
+                    self.carry_len = input.len();
+                    break;
+                }
+            }
+        }
+        if end {
+            if self.carry_len > 0 {
+                return Err(Error::TruncatedBlock);
+            }
+            state.end_block();
+        }
+        Ok(())
+    }
+
+    /// The dynamic table, for inspection.
+    pub fn table(&self) -> TableView<'_> {
+        TableView {
+            table: &self.state.table,
+            region: &self.storage.as_ref()[..self.table_len],
+        }
+    }
+
+    /// Whether the decoder failed and refuses input.
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl Decoder<alloc::vec::Vec<u8>> {
+    /// A decoder owning a heap storage sized for `config`.
+    pub fn new(config: DecoderConfig) -> Self {
+        Self::with_storage(alloc::vec![0; config.storage_len()], config)
+            .expect("storage sized by storage_len")
+    }
+
+    /// Decodes one whole header block into owned fields.
+    pub fn decode_to_vec(
+        &mut self,
+        block: &[u8],
+    ) -> Result<alloc::vec::Vec<crate::OwnedField>, Error> {
+        let mut out = alloc::vec::Vec::new();
+        self.decode_block(block, |f| out.push(crate::OwnedField::from(f)))?;
+        Ok(out)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl Default for Decoder<alloc::vec::Vec<u8>> {
+    fn default() -> Self {
+        Self::new(DecoderConfig::default())
+    }
+}

@@ -1,0 +1,143 @@
+use super::*;
+
+/// Regenerates the code list from the RFC text and compares it with the checked-in `codes.rs`.
+#[test]
+fn codes_match_rfc() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/specs/rfc7541.txt"
+    );
+    let text = std::fs::read_to_string(path).expect("RFC 7541 text in ../shared/specs");
+    let start = text.find("Appendix B.  Huffman Code").unwrap();
+    let end = text.find("Appendix C.  Examples").unwrap();
+    let mut seen = 0;
+    for line in text[start..end].lines() {
+        // "    'a' ( 97)  |00011                                         3  [ 5]"
+        // The symbol column ends with ")  |" (the symbol itself may be '|' or '(').
+        let Some(close) = line.find(")  |") else {
+            continue;
+        };
+        let Some(open) = line[..close].rfind('(') else {
+            continue;
+        };
+        let Ok(sym) = line[open + 1..close].trim().parse::<usize>() else {
+            continue;
+        };
+        let Some(lb) = line.rfind('[') else { continue };
+        let len: u8 = line[lb + 1..line.len() - 1].trim().parse().unwrap();
+        let hex = line[..lb].split_whitespace().last().unwrap();
+        let code = u32::from_str_radix(hex, 16).unwrap();
+        assert_eq!(CODES[sym], (code, len), "symbol {sym}");
+        seen += 1;
+    }
+    assert_eq!(seen, 257);
+}
+
+extern crate std;
+use std::vec::Vec;
+
+fn dec(src: &[u8]) -> Result<Vec<u8>, HuffmanError> {
+    let mut out = std::vec![0u8; src.len() * 2 + 8];
+    let n = decode(src, &mut out)?;
+    out.truncate(n);
+    Ok(out)
+}
+
+fn enc(src: &[u8]) -> Vec<u8> {
+    let mut out = std::vec![0u8; encoded_len(src)];
+    let n = encode(src, &mut out).unwrap();
+    assert_eq!(n, out.len());
+    out
+}
+
+/// A bit-by-bit reference decoder over the code list.
+fn reference_decode(src: &[u8]) -> Result<Vec<u8>, HuffmanError> {
+    let mut out = Vec::new();
+    let (mut code, mut len) = (0u32, 0u8);
+    for i in 0..src.len() * 8 {
+        let bit = (src[i / 8] >> (7 - i % 8)) & 1;
+        code = (code << 1) | bit as u32;
+        len += 1;
+        if let Some(sym) = CODES.iter().position(|&c| c == (code, len)) {
+            if sym == 256 {
+                return Err(HuffmanError::Eos);
+            }
+            out.push(sym as u8);
+            code = 0;
+            len = 0;
+        }
+    }
+    if len > 7 {
+        return Err(HuffmanError::PaddingTooLong);
+    }
+    if code != (1 << len) - 1 {
+        return Err(HuffmanError::InvalidPadding);
+    }
+    Ok(out)
+}
+
+#[test]
+fn rfc_examples() {
+    // RFC 7541 C.4.1: "www.example.com".
+    let h = enc(b"www.example.com");
+    assert_eq!(
+        h,
+        [
+            0xf1, 0xe3, 0xc2, 0xe5, 0xf2, 0x3a, 0x6b, 0xa0, 0xab, 0x90, 0xf4, 0xff
+        ]
+    );
+    assert_eq!(dec(&h).unwrap(), b"www.example.com");
+    // C.4.2: "no-cache".
+    assert_eq!(enc(b"no-cache"), [0xa8, 0xeb, 0x10, 0x64, 0x9c, 0xbf]);
+}
+
+#[test]
+fn every_symbol_roundtrips() {
+    let all: Vec<u8> = (0..=255u8).collect();
+    for b in 0..=255u8 {
+        assert_eq!(dec(&enc(&[b])).unwrap(), [b]);
+    }
+    assert_eq!(dec(&enc(&all)).unwrap(), all);
+    let mut rev = all.clone();
+    rev.reverse();
+    assert_eq!(dec(&enc(&rev)).unwrap(), rev);
+}
+
+#[test]
+fn padding_and_eos_rules() {
+    // A single 'a' (00011) padded with 111: valid.
+    assert_eq!(dec(&[0b0001_1111]).unwrap(), b"a");
+    // Padded with zeros: not the EOS prefix.
+    assert_eq!(dec(&[0b0001_1000]), Err(HuffmanError::InvalidPadding));
+    // A whole octet of ones after 'a' + 3 bits: 11 bits of padding.
+    assert_eq!(dec(&[0b0001_1111, 0xff]), Err(HuffmanError::PaddingTooLong));
+    // Only padding: eight ones.
+    assert_eq!(dec(&[0xff]), Err(HuffmanError::PaddingTooLong));
+    // EOS (30 ones) followed by padding.
+    assert_eq!(dec(&[0xff, 0xff, 0xff, 0xff]), Err(HuffmanError::Eos));
+    // Empty input is the empty string.
+    assert_eq!(dec(&[]).unwrap(), b"");
+}
+
+#[test]
+fn output_limit() {
+    let h = enc(b"hello world, hello world");
+    let mut small = [0u8; 10];
+    assert_eq!(decode(&h, &mut small), Err(HuffmanError::OutputFull));
+    let mut exact = [0u8; 24];
+    assert_eq!(decode(&h, &mut exact), Ok(24));
+    let mut tiny = [0u8; 3];
+    assert_eq!(encode(b"hello", &mut tiny), Err(HuffmanError::OutputFull));
+}
+
+proptest::proptest! {
+    #[test]
+    fn roundtrip(data in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
+        proptest::prop_assert_eq!(dec(&enc(&data)).unwrap(), data);
+    }
+
+    #[test]
+    fn matches_reference(data in proptest::collection::vec(proptest::num::u8::ANY, 0..40)) {
+        proptest::prop_assert_eq!(dec(&data), reference_decode(&data));
+    }
+}
