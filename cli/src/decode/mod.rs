@@ -11,6 +11,8 @@ use serde_json::{Map, Value, json};
 use crate::Role;
 use crate::input::{HexDecoder, HexError};
 
+mod http1;
+
 /// A protocol error found in the input, printed as `{"error": {"codec", "kind", "message", "offset"}}`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct DecodeError {
@@ -52,7 +54,13 @@ pub(crate) struct Codec {
 }
 
 /// Every codec `decode` knows. Add one line per protocol crate.
-pub(crate) static CODECS: &[Codec] = &[];
+pub(crate) static CODECS: &[Codec] = &[Codec {
+    name: "http1",
+    about: "HTTP/1.1 through the connection machines (server: requests, client: responses)",
+    roles: &[Role::Server, Role::Client],
+    line_blocks: false,
+    make: http1::make,
+}];
 
 pub(crate) fn codec_names() -> Vec<&'static str> {
     CODECS.iter().map(|c| c.name).collect()
