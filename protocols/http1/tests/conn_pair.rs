@@ -508,6 +508,10 @@ fn client_rejects_bad_responses() {
     let mut c = ClientConnection::default();
     assert_eq!(
         c.handle_input(Timestamp::ZERO, b"HTTP/1.1 200 OK\r\n\r\n"),
+        Ok(19)
+    );
+    assert_eq!(
+        c.handle_eof(Timestamp::ZERO),
         Err(ConnectionError::UnexpectedMessage)
     );
     let mut c = ClientConnection::default();

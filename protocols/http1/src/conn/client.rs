@@ -73,6 +73,10 @@ pub struct ClientConnection {
     header_deadline: Option<Timestamp>,
     idle_deadline: Option<Timestamp>,
     error: Option<ConnectionError>,
+    /// Stream offset of the error, when known.
+    error_at: Option<u64>,
+    /// Stream offset of the current body's first byte.
+    body_start: u64,
     deferred: Option<ConnectionError>,
 }
 
@@ -106,6 +110,8 @@ impl ClientConnection {
             header_deadline: None,
             idle_deadline: None,
             error: None,
+            error_at: None,
+            body_start: 0,
             deferred: None,
             config,
         }
@@ -129,6 +135,18 @@ impl ClientConnection {
     /// The error that ended the connection, if any.
     pub fn error(&self) -> Option<ConnectionError> {
         self.error
+    }
+
+    /// Where in the received stream (bytes since the connection began) the error that ended
+    /// the connection was found, when the codec reported a position.
+    pub fn error_offset(&self) -> Option<u64> {
+        self.error_at
+    }
+
+    /// Bytes received so far that were handed out or dropped: the stream offset of the first
+    /// byte still buffered.
+    pub fn consumed(&self) -> u64 {
+        self.recv.consumed()
     }
 
     /// Whether the connection can take a new request now.
@@ -293,10 +311,22 @@ impl ClientConnection {
                         return Ok(());
                     }
                     if matches!(self.ours, ConnState::Idle) {
-                        // A response with no request outstanding.
-                        return Err(ConnectionError::UnexpectedMessage);
+                        // Bytes with no request outstanding: kept (within the buffer limit)
+                        // for the next request; at the end of the stream they are an error.
+                        if self.eof {
+                            return Err(ConnectionError::UnexpectedMessage);
+                        }
+                        return Ok(());
                     }
-                    if !self.parse_head()? {
+                    let base = self.recv.consumed();
+                    let parsed = match self.parse_head() {
+                        Ok(parsed) => parsed,
+                        Err(e) => {
+                            self.error_at = e.offset().map(|at| base + at as u64);
+                            return Err(e);
+                        }
+                    };
+                    if !parsed {
                         if self.eof {
                             return Err(ConnectionError::IncompleteMessage);
                         }
@@ -305,10 +335,13 @@ impl ClientConnection {
                 }
                 ConnState::SendBody => {
                     let limit = self.config.max_body_size;
-                    match self
+                    let read = self
                         .reader
-                        .read(&mut self.recv, &mut self.body_total, limit)?
-                    {
+                        .read(&mut self.recv, &mut self.body_total, limit);
+                    if let Err(e) = &read {
+                        self.error_at = e.offset().map(|at| self.body_start + at as u64);
+                    }
+                    match read? {
                         Read::Data(d) => self.events.push_back(Event::Data(d)),
                         Read::End(trailers) => {
                             self.events.push_back(Event::EndOfMessage { trailers });
@@ -416,6 +449,7 @@ impl ClientConnection {
         self.keep_alive &= keep_alive && !self.closing && kind != BodyKind::CloseDelimited;
         self.body_total = 0;
         self.reader = BodyReader::new(kind, &self.config.codec);
+        self.body_start = self.recv.consumed();
         self.theirs = ConnState::SendBody;
         Ok(true)
     }

@@ -68,6 +68,16 @@ impl ConnectionError {
         }
     }
 
+    /// For [`ConnectionError::Parse`], the offset the codec reported (from the start of the
+    /// head, or of the chunked body). Machines translate it into a stream offset: see
+    /// [`ServerConnection::error_offset`](crate::ServerConnection::error_offset).
+    pub const fn offset(&self) -> Option<usize> {
+        match self {
+            Self::Parse(e) => e.offset(),
+            _ => None,
+        }
+    }
+
     /// Whether the error is the application's own (an action it should not have taken).
     pub const fn is_local(&self) -> bool {
         matches!(

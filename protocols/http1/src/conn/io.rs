@@ -16,6 +16,8 @@ pub(crate) struct RecvBuf {
     /// Bytes at the end of `buf` lent through [`RecvBuf::lend`], not yet committed.
     lent: usize,
     cap: usize,
+    /// Bytes handed out or dropped since the connection began (the stream offset of `buf[0]`).
+    consumed: u64,
 }
 
 impl RecvBuf {
@@ -24,7 +26,13 @@ impl RecvBuf {
             buf: BytesMut::new(),
             lent: 0,
             cap,
+            consumed: 0,
         }
+    }
+
+    /// The stream offset of the first buffered byte.
+    pub(crate) fn consumed(&self) -> u64 {
+        self.consumed
     }
 
     pub(crate) fn capacity(&self) -> usize {
@@ -88,18 +96,21 @@ impl RecvBuf {
     /// Hands out the first `n` received bytes without a copy.
     pub(crate) fn take(&mut self, n: usize) -> Bytes {
         self.settle();
+        self.consumed += n as u64;
         self.buf.split_to(n).freeze()
     }
 
     /// Forgets the first `n` received bytes.
     pub(crate) fn discard(&mut self, n: usize) {
         self.settle();
+        self.consumed += n as u64;
         let _ = self.buf.split_to(n);
     }
 
     /// Hands out every received byte.
     pub(crate) fn take_all(&mut self) -> Bytes {
         self.settle();
+        self.consumed += self.buf.len() as u64;
         self.buf.split().freeze()
     }
 }

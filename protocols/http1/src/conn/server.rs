@@ -80,6 +80,10 @@ pub struct ServerConnection {
     header_deadline: Option<Timestamp>,
     idle_deadline: Option<Timestamp>,
     error: Option<ConnectionError>,
+    /// Stream offset of the error, when known.
+    error_at: Option<u64>,
+    /// Stream offset of the current body's first byte.
+    body_start: u64,
     /// An error found outside an input call, reported by the next input or timeout.
     deferred: Option<ConnectionError>,
 }
@@ -113,6 +117,8 @@ impl ServerConnection {
             header_deadline: None,
             idle_deadline: None,
             error: None,
+            error_at: None,
+            body_start: 0,
             deferred: None,
             config,
         }
@@ -136,6 +142,18 @@ impl ServerConnection {
     /// The error that ended the connection, if any.
     pub fn error(&self) -> Option<ConnectionError> {
         self.error
+    }
+
+    /// Where in the received stream (bytes since the connection began) the error that ended
+    /// the connection was found, when the codec reported a position.
+    pub fn error_offset(&self) -> Option<u64> {
+        self.error_at
+    }
+
+    /// Bytes received so far that were handed out or dropped: the stream offset of the first
+    /// byte still buffered.
+    pub fn consumed(&self) -> u64 {
+        self.recv.consumed()
     }
 
     /// Whether the current response must carry a body (false before `send_response`, and for
@@ -396,7 +414,15 @@ impl ServerConnection {
                         }
                         return Ok(());
                     }
-                    if !self.parse_head()? {
+                    let base = self.recv.consumed();
+                    let parsed = match self.parse_head() {
+                        Ok(parsed) => parsed,
+                        Err(e) => {
+                            self.error_at = e.offset().map(|at| base + at as u64);
+                            return Err(e);
+                        }
+                    };
+                    if !parsed {
                         if self.eof {
                             return Err(ConnectionError::IncompleteMessage);
                         }
@@ -405,10 +431,13 @@ impl ServerConnection {
                 }
                 ConnState::SendBody => {
                     let limit = self.config.max_body_size;
-                    match self
+                    let read = self
                         .reader
-                        .read(&mut self.recv, &mut self.body_total, limit)?
-                    {
+                        .read(&mut self.recv, &mut self.body_total, limit);
+                    if let Err(e) = &read {
+                        self.error_at = e.offset().map(|at| self.body_start + at as u64);
+                    }
+                    match read? {
                         Read::Data(d) => self.events.push_back(Event::Data(d)),
                         Read::End(trailers) => {
                             self.events.push_back(Event::EndOfMessage { trailers });
@@ -486,6 +515,7 @@ impl ServerConnection {
         self.keep_alive = keep_alive && !self.closing;
         self.body_total = 0;
         self.reader = BodyReader::new(kind, &self.config.codec);
+        self.body_start = self.recv.consumed();
         self.events.push_back(Event::Request(IncomingRequest {
             method: head.slice(method_r),
             target: head.slice(target_r),
