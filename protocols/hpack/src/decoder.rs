@@ -22,6 +22,13 @@ struct Str {
     len: usize,
 }
 
+impl Str {
+    #[inline]
+    fn end(&self) -> usize {
+        self.start.saturating_add(self.len)
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 enum Name {
     Index(u32),
@@ -128,7 +135,10 @@ impl State {
                     limit: self.max_list,
                 });
             }
-            p = s.start + s.len;
+            if s.end() > buf.len() {
+                return Ok(Parsed::Incomplete(s.end()));
+            }
+            p = s.end();
             Name::Literal(s)
         } else {
             Name::Index(index)
@@ -142,9 +152,12 @@ impl State {
                 limit: self.max_list,
             });
         }
+        if value.end() > buf.len() {
+            return Ok(Parsed::Incomplete(value.end()));
+        }
         Ok(Parsed::Complete(
             Repr::Literal { kind, name, value },
-            value.start + value.len,
+            value.end(),
         ))
     }
 
@@ -366,8 +379,8 @@ fn resolve<'x>(
     }
 }
 
-/// Parses a string literal header at `p`: `Ok(Ok(str))`, or `Ok(Err(at_least))` when `buf` ends
-/// first.
+/// Parses a string literal's header (H bit and length) at `p`: `Ok(Ok(str))`, or
+/// `Ok(Err(at_least))` when `buf` ends inside the header.
 #[inline]
 fn string(buf: &[u8], p: usize) -> Result<Result<Str, usize>, Error> {
     let Some(&b) = buf.get(p) else {
@@ -376,16 +389,12 @@ fn string(buf: &[u8], p: usize) -> Result<Result<Str, usize>, Error> {
     let Some((len, n)) = integer::decode(&buf[p..], 7)? else {
         return Ok(Err(buf.len() + 1));
     };
-    let start = p + n;
-    let len = len as usize;
-    let end = start.saturating_add(len);
-    if end > buf.len() {
-        return Ok(Err(end));
-    }
+    // The string's octets may not all be in `buf` yet: the caller checks the length against the
+    // header-list budget first, then `Str::end` against `buf`.
     Ok(Ok(Str {
         huffman: b & 0x80 != 0,
-        start,
-        len,
+        start: p + n,
+        len: len as usize,
     }))
 }
 
