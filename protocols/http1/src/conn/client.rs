@@ -67,6 +67,8 @@ pub struct ClientConnection {
     ended_at_head: bool,
     /// The request is complete: the response timer starts at the next call with a time.
     awaiting: bool,
+    /// A request was sent and its final response is not complete yet.
+    in_flight: bool,
     closing: bool,
     eof: bool,
     now: Timestamp,
@@ -104,6 +106,7 @@ impl ClientConnection {
             keep_alive: true,
             ended_at_head: false,
             awaiting: false,
+            in_flight: false,
             closing: false,
             eof: false,
             now: Timestamp::ZERO,
@@ -183,6 +186,7 @@ impl ClientConnection {
             upgrade: f.upgrade,
         };
         self.keep_alive = !f.close;
+        self.in_flight = true;
         self.idle_deadline = None;
         self.framing = match (f.content_length, f.transfer_encoding) {
             (Some(n), _) => Framing::Length {
@@ -262,6 +266,7 @@ impl ClientConnection {
     }
 
     fn their_done(&mut self) {
+        self.in_flight = false;
         self.theirs = if self.keep_alive {
             ConnState::Done
         } else {
@@ -562,14 +567,7 @@ impl Machine for ClientConnection {
         self.deferred.is_none()
             && self.tx.is_empty()
             && (matches!(self.ours, ConnState::Closed | ConnState::Error)
-                || (self.ours == ConnState::MustClose
-                    && matches!(
-                        self.theirs,
-                        ConnState::Idle
-                            | ConnState::MustClose
-                            | ConnState::Done
-                            | ConnState::Closed
-                    )))
+                || (self.ours == ConnState::MustClose && !self.in_flight))
     }
 }
 
