@@ -2,8 +2,8 @@
 //! index stack behind `Pool` and `BufferPool` (pop/push races, ABA window, ownership transfer of
 //! the slot contents, local cache batches against shared traffic).
 //!
-//! Run: `RUSTFLAGS="--cfg loom" cargo test -p fasterapi-pool --test loom --release`
-//! (`LOOM_MAX_PREEMPTIONS=3` keeps it to seconds; the script in `scripts/stages/pool.sh` does so).
+//! Run: `RUSTFLAGS="--cfg loom" cargo test -p fasterapi-pool --test loom --release` (exhaustive,
+//! about 2 s; `scripts/stages/pool.sh` runs it).
 #![cfg(loom)]
 
 use fasterapi_pool::buffer::{BufferPool, SizeClass};

@@ -11,6 +11,8 @@ use fasterapi_pool::object::Pool;
 use fasterapi_pool::spsc;
 use proptest::prelude::*;
 
+const MAX_OPS: usize = if cfg!(miri) { 24 } else { 64 };
+
 #[derive(Debug, Clone)]
 enum RingOp {
     Push(u16),
@@ -41,10 +43,11 @@ fn pool_op() -> impl Strategy<Value = PoolOp> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
+    // Under miri every case costs seconds: a couple of short cases still run every code path.
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 2 } else { 256 }))]
 
     #[test]
-    fn ring_matches_vecdeque(cap in 1usize..10, ops in proptest::collection::vec(ring_op(), 0..64)) {
+    fn ring_matches_vecdeque(cap in 1usize..10, ops in proptest::collection::vec(ring_op(), 0..MAX_OPS)) {
         let (mut tx, mut rx) = spsc::channel::<u16>(cap).unwrap();
         let cap = tx.capacity();
         let mut model = VecDeque::new();
@@ -86,7 +89,7 @@ proptest! {
     }
 
     #[test]
-    fn pool_matches_free_set(cap in 1usize..6, ops in proptest::collection::vec(pool_op(), 0..48)) {
+    fn pool_matches_free_set(cap in 1usize..6, ops in proptest::collection::vec(pool_op(), 0..MAX_OPS)) {
         let pool = Pool::new(cap, || 0u32).unwrap().with_reset(|v| *v = 0);
         let mut held = Vec::new();
         let mut free: BTreeSet<usize> = (0..cap).collect();
@@ -119,7 +122,7 @@ proptest! {
     #[test]
     fn buffer_pool_matches_free_sets(
         counts in proptest::collection::vec(1usize..4, 1..4),
-        ops in proptest::collection::vec((0usize..300, any::<bool>()), 0..40),
+        ops in proptest::collection::vec((0usize..300, any::<bool>()), 0..MAX_OPS),
     ) {
         let classes: Vec<SizeClass> =
             counts.iter().enumerate().map(|(i, &count)| SizeClass { size: 64 << i, count }).collect();
