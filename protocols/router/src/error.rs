@@ -116,13 +116,6 @@ pub enum InsertError {
         /// Which rule it broke.
         kind: RouteErrorKind,
     },
-    /// The route has more than [`MAX_PARAMS`](crate::MAX_PARAMS) parameters.
-    TooManyParams {
-        /// The route, as written.
-        route: Box<str>,
-        /// The limit.
-        max: usize,
-    },
 }
 
 #[cfg(feature = "alloc")]
@@ -138,9 +131,6 @@ impl fmt::Display for InsertError {
             ),
             InsertError::InvalidRoute { route, at, kind } => {
                 write!(f, "invalid route `{route}` at byte {at}: {kind}")
-            }
-            InsertError::TooManyParams { route, max } => {
-                write!(f, "route `{route}` has more than {max} parameters")
             }
         }
     }

@@ -15,6 +15,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::bytes;
 use crate::error::MatchError;
 use crate::params::Params;
 use crate::tree::{Match, NONE, RouteInfo, Router};
@@ -24,7 +25,12 @@ use crate::tree::{Match, NONE, RouteInfo, Router};
 struct FNode {
     /// Multiplier of the static table's hash.
     seed: u64,
-    /// The static table: `slots[table..table + mask + 1]`; no table when `mask == NONE`.
+    /// What the node has: `LINEAR_STATICS`, `HASHED_STATICS`, `WILD`, `ONE_PLAIN` bits.
+    kind: u32,
+    /// The number of static children.
+    statics: u32,
+    /// The static children: with `mask == LINEAR`, `entries[table..table + statics]`, searched
+    /// in order; otherwise the hash table `slots[table..table + mask + 1]` of entry indices.
     table: u32,
     mask: u32,
     /// The parameter children: `params[params..params + params_len]`, in priority order.
@@ -46,7 +52,8 @@ struct Entry {
     len: u32,
     /// Bytes `8..len - 8` in `pool`, when `len > 16`.
     mid: u32,
-    child: u32,
+    /// The child itself, inline: the next step of a walk needs no other load.
+    node: FNode,
 }
 
 /// A parameter child.
@@ -56,7 +63,8 @@ struct FParam {
     prefix_len: u32,
     suffix_len: u32,
     text: u32,
-    child: u32,
+    /// The child itself, inline.
+    node: FNode,
 }
 
 /// A [`Router`] compiled for lookups: same answers, faster, read-only (values aside).
@@ -78,7 +86,8 @@ struct FParam {
 /// ```
 #[derive(Clone)]
 pub struct FrozenRouter<T> {
-    nodes: Box<[FNode]>,
+    /// The root; every other node is inline in its parent's entry or parameter.
+    root: FNode,
     /// Static hash tables of every node: indices into `entries`, `NONE` for empty.
     slots: Box<[u32]>,
     entries: Box<[Entry]>,
@@ -108,9 +117,7 @@ const HI: u64 = u64::from_ne_bytes([0x80; 8]);
 /// 8 bytes of `path` from `at`, little-endian. `at + 8 <= path.len()`.
 #[inline(always)]
 fn load(path: &[u8], at: usize) -> u64 {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(&path[at..at + 8]);
-    u64::from_le_bytes(w)
+    u64::from_le_bytes(bytes::word(path, at))
 }
 
 /// The index of the first `/` byte in `w` (little-endian), or 8.
@@ -206,33 +213,75 @@ fn seeds() -> impl Iterator<Item = u64> {
     })
 }
 
+/// An entry for the static child `text` (its node filled in later), its middle bytes in `pool`.
+fn entry(text: &[u8], pool: &mut Vec<u8>) -> Entry {
+    let mid = pool.len() as u32;
+    if text.len() > 16 {
+        pool.extend_from_slice(&text[8..text.len() - 8]);
+    }
+    Entry {
+        head: head_of(text),
+        last: last_of(text),
+        len: text.len() as u32,
+        mid,
+        node: EMPTY,
+    }
+}
+
+/// A placeholder node, replaced before the table is used.
+const EMPTY: FNode = FNode {
+    seed: 0,
+    kind: 0,
+    statics: 0,
+    table: 0,
+    mask: LINEAR,
+    params: 0,
+    params_len: 0,
+    catch_all: NONE,
+    leaf: NONE,
+};
+
+/// Nodes with at most this many static children compare them in order instead of hashing.
+const LINEAR_MAX: usize = 8;
+
+/// `FNode::mask` of a node whose static children are compared in order.
+const LINEAR: u32 = u32::MAX;
+
+/// `FNode::kind`: static children, compared in order.
+const LINEAR_STATICS: u32 = 1;
+/// `FNode::kind`: static children, in a hash table.
+const HASHED_STATICS: u32 = 2;
+/// `FNode::kind`: parameter or catch-all children, to fall back to.
+const WILD: u32 = 4;
+/// `FNode::kind`: exactly one parameter child, with no static text around it, and no catch-all.
+const ONE_PLAIN: u32 = 8;
+
 /// Seeds tried per table size before the next size.
 const SEED_TRIES: usize = 64;
 
 impl<T> FrozenRouter<T> {
     pub(crate) fn new(router: Router<T>) -> Self {
+        // Pass 1: lay out every node's tables, children referred to by tree index.
         let mut nodes = Vec::with_capacity(router.nodes.len());
         let mut slots = Vec::new();
         let mut entries = Vec::new();
+        let mut entry_child = Vec::new();
         let mut params = Vec::new();
+        let mut param_child = Vec::new();
         let mut pool = Vec::new();
         for node in &router.nodes {
-            let (seed, table, mask) = if node.statics.is_empty() {
-                (0, 0, NONE)
+            let (seed, table, mask) = if node.statics.len() <= LINEAR_MAX {
+                let first = entries.len() as u32;
+                for (text, child) in &node.statics {
+                    entries.push(entry(text, &mut pool));
+                    entry_child.push(*child as usize);
+                }
+                (0, first, LINEAR)
             } else {
                 let first = entries.len();
                 for (text, child) in &node.statics {
-                    let mid = pool.len() as u32;
-                    if text.len() > 16 {
-                        pool.extend_from_slice(&text[8..text.len() - 8]);
-                    }
-                    entries.push(Entry {
-                        head: head_of(text),
-                        last: last_of(text),
-                        len: text.len() as u32,
-                        mid,
-                        child: *child,
-                    });
+                    entries.push(entry(text, &mut pool));
+                    entry_child.push(*child as usize);
                 }
                 let (seed, table) = build_table(&entries[first..], first as u32);
                 let at = slots.len() as u32;
@@ -246,13 +295,25 @@ impl<T> FrozenRouter<T> {
                     prefix_len: shape.prefix.len() as u32,
                     suffix_len: shape.suffix.len() as u32,
                     text: pool.len() as u32,
-                    child: *child,
+                    node: EMPTY,
                 });
+                param_child.push(*child as usize);
                 pool.extend_from_slice(&shape.prefix);
                 pool.extend_from_slice(&shape.suffix);
             }
+            let wild = !node.params.is_empty() || node.catch_all.is_some();
+            let one_plain = node.catch_all.is_none()
+                && matches!(&node.params[..], [(shape, _)] if shape.prefix.is_empty() && shape.suffix.is_empty());
+            let kind = match (node.statics.len(), mask) {
+                (0, _) => 0,
+                (_, LINEAR) => LINEAR_STATICS,
+                _ => HASHED_STATICS,
+            } | if wild { WILD } else { 0 }
+                | if one_plain { ONE_PLAIN } else { 0 };
             nodes.push(FNode {
                 seed,
+                kind,
+                statics: node.statics.len() as u32,
                 table,
                 mask,
                 params: first_param,
@@ -261,8 +322,15 @@ impl<T> FrozenRouter<T> {
                 leaf: node.leaf.unwrap_or(NONE),
             });
         }
+        // Pass 2: put each child inline where its parent refers to it.
+        for (e, &child) in entries.iter_mut().zip(&entry_child) {
+            e.node = nodes[child];
+        }
+        for (p, &child) in params.iter_mut().zip(&param_child) {
+            p.node = nodes[child];
+        }
         FrozenRouter {
-            nodes: nodes.into(),
+            root: nodes[0],
             slots: slots.into(),
             entries: entries.into(),
             params: params.into(),
@@ -293,135 +361,163 @@ impl<T> FrozenRouter<T> {
     /// Looks `path` up; the same answer as [`Router::at`] on the table it was frozen from.
     #[inline]
     pub fn at<'r, 'p>(&'r self, path: &'p str) -> Result<Match<'r, 'p, T>, MatchError> {
-        let mut params = Params::new(path);
-        let r = self.find(path.as_bytes(), &mut params);
+        let r = self.find(path.as_bytes());
         if r == NONE {
             return Err(MatchError::NotFound);
         }
         let info = &self.routes[r as usize];
-        params.set_names(&info.names);
         Ok(Match {
             value: &self.values[r as usize],
-            params,
+            params: Params::new(path, &info.names, &info.at),
             route: &info.pattern,
         })
     }
 
     /// Mutable access to the value of the route that matches `path`.
     pub fn at_mut(&mut self, path: &str) -> Result<&mut T, MatchError> {
-        let mut params = Params::new(path);
-        match self.find(path.as_bytes(), &mut params) {
+        match self.find(path.as_bytes()) {
             NONE => Err(MatchError::NotFound),
             r => Ok(&mut self.values[r as usize]),
         }
     }
 
     #[inline]
-    fn find(&self, path: &[u8], params: &mut Params<'_, '_>) -> u32 {
-        if path.first() != Some(&b'/') || path.len() > u32::MAX as usize {
+    fn find(&self, path: &[u8]) -> u32 {
+        if path.first() != Some(&b'/') {
             return NONE;
         }
-        self.walk(0, path, 1, params)
+        self.walk(&self.root, path, 1)
     }
 
-    /// The static child of `node` equal to `path[pos..end]` (whose head is `head`), or `NONE`.
+    /// The static child of `node` equal to `path[pos..end]` (whose head is `head`).
     #[inline(always)]
-    fn lookup(&self, node: &FNode, path: &[u8], pos: usize, end: usize, head: u64) -> u32 {
+    fn lookup(
+        &self,
+        node: &FNode,
+        path: &[u8],
+        pos: usize,
+        end: usize,
+        head: u64,
+    ) -> Option<&FNode> {
         let len = end - pos;
         let last = if len > 8 { load(path, end - 8) } else { 0 };
+        let hit = |e: &'_ Entry| {
+            e.head == head
+                && e.len as usize == len
+                && e.last == last
+                && (len <= 16 || {
+                    let mid = e.mid as usize;
+                    bytes::eq(&self.pool[mid..mid + len - 16], &path[pos + 8..end - 8])
+                })
+        };
+        if node.kind & LINEAR_STATICS != 0 {
+            // Few children: compare them in order (no hashing; the branch predictor learns).
+            let first = node.table as usize;
+            return self.entries[first..first + node.statics as usize]
+                .iter()
+                .find(|e| hit(e))
+                .map(|e| &e.node);
+        }
         let mut i = hash(head, last, len, node.seed) & node.mask;
         loop {
             let e = self.slots[(node.table + i) as usize];
             if e == NONE {
-                return NONE;
+                return None;
             }
             let e = &self.entries[e as usize];
-            if e.head == head && e.len as usize == len && e.last == last {
-                if len <= 16 {
-                    return e.child;
-                }
-                let mid = e.mid as usize;
-                if self.pool[mid..mid + len - 16] == path[pos + 8..end - 8] {
-                    return e.child;
-                }
+            if hit(e) {
+                return Some(&e.node);
             }
             i = (i + 1) & node.mask;
         }
     }
 
-    /// The depth-first search of [`Router`]'s `walk`, looping instead of recursing wherever the
-    /// node offers no other way to go.
-    fn walk(&self, mut n: u32, path: &[u8], mut pos: usize, params: &mut Params<'_, '_>) -> u32 {
-        'node: loop {
-            let node = &self.nodes[n as usize];
+    /// The depth-first search of [`Router`]'s `walk`: loops down the tree while each node offers
+    /// one way on; where a static match could still fail over to a parameter or catch-all, it
+    /// recurses (out of line) for the static branch.
+    #[inline(always)]
+    fn walk<'a>(&'a self, mut node: &'a FNode, path: &[u8], mut pos: usize) -> u32 {
+        loop {
             let (end, head) = scan(path, pos);
             let at_end = end == path.len();
-            let has_wild = node.params_len != 0 || node.catch_all != NONE;
-            if node.mask != NONE {
-                let child = self.lookup(node, path, pos, end, head);
-                if child != NONE {
-                    if !has_wild {
+            let kind = node.kind;
+            if kind & (LINEAR_STATICS | HASHED_STATICS) != 0 {
+                if let Some(child) = self.lookup(node, path, pos, end, head) {
+                    if kind & WILD == 0 {
                         if at_end {
-                            return self.nodes[child as usize].leaf;
+                            return child.leaf;
                         }
-                        n = child;
+                        node = child;
                         pos = end + 1;
-                        continue 'node;
+                        continue;
                     }
-                    let saved = params.saved();
                     let r = if at_end {
-                        self.nodes[child as usize].leaf
+                        child.leaf
                     } else {
-                        self.walk(child, path, end + 1, params)
+                        self.branch(child, path, end + 1)
                     };
                     if r != NONE {
                         return r;
                     }
-                    params.restore(saved);
                 }
             }
-            let first = node.params as usize;
-            let last = first + node.params_len as usize;
-            for k in first..last {
-                let p = &self.params[k];
-                let (pl, sl) = (p.prefix_len as usize, p.suffix_len as usize);
-                if end - pos <= pl + sl {
+            if kind & ONE_PLAIN != 0 {
+                if end == pos {
+                    return NONE;
+                }
+                let child = &self.params[node.params as usize].node;
+                if at_end {
+                    return child.leaf;
+                }
+                node = child;
+                pos = end + 1;
+                continue;
+            }
+            if kind & WILD == 0 {
+                return NONE;
+            }
+            return self.wild(node, path, pos, end);
+        }
+    }
+
+    /// [`walk`](Self::walk) from a branch point, out of line.
+    #[inline(never)]
+    fn branch(&self, node: &FNode, path: &[u8], pos: usize) -> u32 {
+        self.walk(node, path, pos)
+    }
+
+    /// The parameter and catch-all children of `node` for the segment `path[pos..end]`, in
+    /// priority order.
+    #[inline(never)]
+    fn wild(&self, node: &FNode, path: &[u8], pos: usize, end: usize) -> u32 {
+        let at_end = end == path.len();
+        let first = node.params as usize;
+        for p in &self.params[first..first + node.params_len as usize] {
+            let (pl, sl) = (p.prefix_len as usize, p.suffix_len as usize);
+            if end - pos <= pl + sl {
+                continue;
+            }
+            if pl + sl != 0 {
+                let t = p.text as usize;
+                if !bytes::eq(&path[pos..pos + pl], &self.pool[t..t + pl])
+                    || !bytes::eq(&path[end - sl..end], &self.pool[t + pl..t + pl + sl])
+                {
                     continue;
                 }
-                if pl + sl != 0 {
-                    let t = p.text as usize;
-                    if path[pos..pos + pl] != self.pool[t..t + pl]
-                        || path[end - sl..end] != self.pool[t + pl..t + pl + sl]
-                    {
-                        continue;
-                    }
-                }
-                let saved = params.saved();
-                params.push(pos + pl, end - sl);
-                if k + 1 == last && node.catch_all == NONE {
-                    if at_end {
-                        return self.nodes[p.child as usize].leaf;
-                    }
-                    n = p.child;
-                    pos = end + 1;
-                    continue 'node;
-                }
-                let r = if at_end {
-                    self.nodes[p.child as usize].leaf
-                } else {
-                    self.walk(p.child, path, end + 1, params)
-                };
-                if r != NONE {
-                    return r;
-                }
-                params.restore(saved);
             }
-            if node.catch_all != NONE && pos < path.len() {
-                params.push(pos, path.len());
-                return node.catch_all;
+            let r = if at_end {
+                p.node.leaf
+            } else {
+                self.branch(&p.node, path, end + 1)
+            };
+            if r != NONE {
+                return r;
             }
-            return NONE;
         }
+        if node.catch_all != NONE && pos < path.len() {
+            return node.catch_all;
+        }
+        NONE
     }
 }
 

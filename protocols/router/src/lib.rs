@@ -88,7 +88,6 @@
 //!
 //! # Limits
 //!
-//! - [`MAX_PARAMS`] (16) parameters per route, checked at insert: values are kept inline.
 //! - Paths longer than `u32::MAX` bytes never match.
 //! - The search recurses once per segment where a static match may fall back to a parameter, so
 //!   its depth is bounded by the longest route, never by the path.
@@ -100,6 +99,8 @@
 #[cfg(any(feature = "alloc", test))]
 extern crate alloc;
 
+#[cfg(feature = "alloc")]
+mod bytes;
 mod error;
 mod method;
 pub mod percent;
@@ -126,7 +127,5 @@ pub use frozen::FrozenRouter;
 pub use method::{Method, MethodSet, Methods};
 #[cfg(feature = "alloc")]
 pub use params::{Params, ParamsIter};
-#[cfg(feature = "alloc")]
-pub use route::MAX_PARAMS;
 #[cfg(feature = "alloc")]
 pub use tree::{Match, Router};

@@ -11,13 +11,9 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
+use crate::bytes;
 use crate::error::{InsertError, RouteErrorKind};
-
-/// The most parameters (named and catch-all together) one route may have.
-///
-/// [`Params`](crate::Params) keeps the values inline, so matching never allocates; a route with
-/// more parameters is rejected at insert time with [`InsertError::TooManyParams`].
-pub const MAX_PARAMS: usize = 16;
+use crate::params::{CATCH_ALL, ParamAt};
 
 /// One parsed segment of a route.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -58,15 +54,13 @@ impl ParamShape {
         )
     }
 
-    /// Whether the path segment `seg` matches this shape; if so, the value's range within `seg`.
+    /// Whether the path segment `seg` matches this shape.
     #[inline]
-    pub(crate) fn matches(&self, seg: &[u8]) -> Option<(usize, usize)> {
+    pub(crate) fn matches(&self, seg: &[u8]) -> bool {
         let (p, s) = (self.prefix.len(), self.suffix.len());
-        if seg.len() > p + s && seg.starts_with(&self.prefix) && seg.ends_with(&self.suffix) {
-            Some((p, seg.len() - s))
-        } else {
-            None
-        }
+        seg.len() > p + s
+            && bytes::eq(&seg[..p], &self.prefix)
+            && bytes::eq(&seg[seg.len() - s..], &self.suffix)
     }
 }
 
@@ -87,6 +81,8 @@ impl Ord for ParamShape {
 pub(crate) struct Parsed {
     pub(crate) segments: Vec<Segment>,
     pub(crate) names: Vec<Box<str>>,
+    /// Where each parameter sits, in the order of `names`.
+    pub(crate) at: Vec<ParamAt>,
 }
 
 fn invalid(route: &str, at: usize, kind: RouteErrorKind) -> InsertError {
@@ -105,6 +101,7 @@ pub(crate) fn parse(route: &str) -> Result<Parsed, InsertError> {
     }
     let mut segments = Vec::new();
     let mut names: Vec<Box<str>> = Vec::new();
+    let mut at = Vec::new();
     let mut i = 1;
     loop {
         // One segment: bytes up to the next unbraced `/` or the end.
@@ -149,12 +146,6 @@ pub(crate) fn parse(route: &str) -> Result<Parsed, InsertError> {
                     if names.iter().any(|n| &**n == name) {
                         return Err(invalid(route, open, RouteErrorKind::DuplicateName));
                     }
-                    if names.len() == MAX_PARAMS {
-                        return Err(InsertError::TooManyParams {
-                            route: route.into(),
-                            max: MAX_PARAMS,
-                        });
-                    }
                     names.push(name.into());
                     if star {
                         if i != seg_start || !text.is_empty() {
@@ -179,12 +170,23 @@ pub(crate) fn parse(route: &str) -> Result<Parsed, InsertError> {
                 }
             }
         }
+        let segment = segments.len() as u32;
         if catch_all {
             if i < bytes.len() {
                 return Err(invalid(route, i, RouteErrorKind::CatchAllNotLast));
             }
+            at.push(ParamAt {
+                segment,
+                prefix: 0,
+                suffix: CATCH_ALL,
+            });
             segments.push(Segment::CatchAll);
         } else if let Some((prefix, _)) = param {
+            at.push(ParamAt {
+                segment,
+                prefix: prefix.len() as u32,
+                suffix: text.len() as u32,
+            });
             segments.push(Segment::Param(ParamShape {
                 prefix: prefix.into(),
                 suffix: text.into(),
@@ -197,7 +199,11 @@ pub(crate) fn parse(route: &str) -> Result<Parsed, InsertError> {
         }
         i += 1; // the `/`
     }
-    Ok(Parsed { segments, names })
+    Ok(Parsed {
+        segments,
+        names,
+        at,
+    })
 }
 
 #[cfg(test)]
@@ -268,13 +274,6 @@ mod tests {
         assert_eq!(kind("/{*a}x"), RouteErrorKind::CatchAllNotWholeSegment);
         assert_eq!(kind("/{*a}/b"), RouteErrorKind::CatchAllNotLast);
         assert_eq!(kind("/{*a}/"), RouteErrorKind::CatchAllNotLast);
-        let many: alloc::string::String = (0..=MAX_PARAMS)
-            .map(|i| alloc::format!("/{{p{i}}}"))
-            .collect();
-        assert!(matches!(
-            parse(&many),
-            Err(InsertError::TooManyParams { .. })
-        ));
     }
 
     #[test]

@@ -4,9 +4,10 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::bytes;
 use crate::error::{InsertError, MatchError};
 use crate::frozen::FrozenRouter;
-use crate::params::Params;
+use crate::params::{ParamAt, Params};
 use crate::route::{self, ParamShape, Segment};
 
 /// A successful lookup: the route's value and the path's parameters.
@@ -26,14 +27,21 @@ pub struct Match<'r, 'p, T> {
 pub(crate) struct RouteInfo {
     pub(crate) pattern: Box<str>,
     pub(crate) names: Box<[Box<str>]>,
+    pub(crate) at: Box<[ParamAt]>,
 }
 
 pub(crate) const NONE: u32 = u32::MAX;
 
+/// The order of a node's static children: by length, then bytes.
+#[inline]
+fn static_order(a: &[u8], b: &[u8]) -> core::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| bytes::cmp(a, b))
+}
+
 /// One node: a segment of one or more routes. The root stands before the first segment.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Node {
-    /// Static children, sorted by text.
+    /// Static children, sorted by length, then text (lengths differ more often than bytes).
     pub(crate) statics: Vec<(Box<[u8]>, u32)>,
     /// Parameter children, in the order they are tried ([`ParamShape`]'s `Ord`).
     pub(crate) params: Vec<(ParamShape, u32)>,
@@ -164,7 +172,7 @@ impl<T> Router<T> {
                 }
                 Segment::Static(text) => {
                     let n = &self.nodes[node];
-                    match n.statics.binary_search_by(|(t, _)| (**t).cmp(text)) {
+                    match n.statics.binary_search_by(|(t, _)| static_order(t, text)) {
                         Ok(at) => Ok(n.statics[at].1),
                         Err(at) => Err(at),
                     }
@@ -202,6 +210,7 @@ impl<T> Router<T> {
         self.routes.push(RouteInfo {
             pattern: route.into(),
             names: parsed.names.into_boxed_slice(),
+            at: parsed.at.into_boxed_slice(),
         });
         Ok(Slot::Vacant)
     }
@@ -210,86 +219,57 @@ impl<T> Router<T> {
     ///
     /// `path` is the path as it came in: still percent-encoded, no query string.
     pub fn at<'r, 'p>(&'r self, path: &'p str) -> Result<Match<'r, 'p, T>, MatchError> {
-        let bytes = path.as_bytes();
-        if bytes.first() != Some(&b'/') || bytes.len() > u32::MAX as usize {
-            return Err(MatchError::NotFound);
-        }
-        let mut params = Params::new(path);
-        let r = self
-            .walk(0, bytes, 1, &mut params)
-            .ok_or(MatchError::NotFound)?;
-        let info = &self.routes[r as usize];
-        params.set_names(&info.names);
+        let r = self.find(path.as_bytes()).ok_or(MatchError::NotFound)?;
+        let info = &self.routes[r];
         Ok(Match {
-            value: &self.values[r as usize],
-            params,
+            value: &self.values[r],
+            params: Params::new(path, &info.names, &info.at),
             route: &info.pattern,
         })
     }
 
     /// Mutable access to the value of the route that matches `path`.
     pub fn at_mut(&mut self, path: &str) -> Result<&mut T, MatchError> {
-        let bytes = path.as_bytes();
-        if bytes.first() != Some(&b'/') || bytes.len() > u32::MAX as usize {
-            return Err(MatchError::NotFound);
+        let r = self.find(path.as_bytes()).ok_or(MatchError::NotFound)?;
+        Ok(&mut self.values[r])
+    }
+
+    fn find(&self, path: &[u8]) -> Option<usize> {
+        if path.first() != Some(&b'/') {
+            return None;
         }
-        let mut params = Params::new(path);
-        let r = self
-            .walk(0, bytes, 1, &mut params)
-            .ok_or(MatchError::NotFound)?;
-        Ok(&mut self.values[r as usize])
+        self.walk(0, path, 1).map(|r| r as usize)
     }
 
     /// Matches the segment starting at `pos` (just after a `/`) against `node`'s children,
     /// depth first in priority order; returns the route index.
-    fn walk(
-        &self,
-        node: usize,
-        path: &[u8],
-        pos: usize,
-        params: &mut Params<'_, '_>,
-    ) -> Option<u32> {
+    fn walk(&self, node: usize, path: &[u8], pos: usize) -> Option<u32> {
         let n = &self.nodes[node];
         let end = path[pos..]
             .iter()
             .position(|&b| b == b'/')
             .map_or(path.len(), |i| pos + i);
         let seg = &path[pos..end];
-        if let Ok(at) = n.statics.binary_search_by(|(t, _)| (**t).cmp(seg)) {
-            if let Some(r) = self.descend(n.statics[at].1, path, end, params) {
+        if let Ok(at) = n.statics.binary_search_by(|(t, _)| static_order(t, seg)) {
+            if let Some(r) = self.descend(n.statics[at].1, path, end) {
                 return Some(r);
             }
         }
         for (shape, child) in &n.params {
-            if let Some((s, e)) = shape.matches(seg) {
-                let saved = params.saved();
-                params.push(pos + s, pos + e);
-                if let Some(r) = self.descend(*child, path, end, params) {
+            if shape.matches(seg) {
+                if let Some(r) = self.descend(*child, path, end) {
                     return Some(r);
                 }
-                params.restore(saved);
             }
         }
-        match n.catch_all {
-            Some(r) if pos < path.len() => {
-                params.push(pos, path.len());
-                Some(r)
-            }
-            _ => None,
-        }
+        n.catch_all.filter(|_| pos < path.len())
     }
 
-    fn descend(
-        &self,
-        child: u32,
-        path: &[u8],
-        end: usize,
-        params: &mut Params<'_, '_>,
-    ) -> Option<u32> {
+    fn descend(&self, child: u32, path: &[u8], end: usize) -> Option<u32> {
         if end == path.len() {
             self.nodes[child as usize].leaf
         } else {
-            self.walk(child as usize, path, end + 1, params)
+            self.walk(child as usize, path, end + 1)
         }
     }
 

@@ -4,7 +4,10 @@ use fasterapi_router::{InsertError, MatchError, RouteErrorKind, Router};
 
 /// Inserts `routes` (value = the route), then checks each `(path, Some((route, params)))` or
 /// `(path, None)` on both forms.
-fn check(routes: &[&str], cases: &[(&str, Option<(&str, &[(&str, &str)])>)]) {
+/// The route a path must match and its parameters, or `None` for no match.
+type Want<'a> = Option<(&'a str, &'a [(&'a str, &'a str)])>;
+
+fn check(routes: &[&str], cases: &[(&str, Want<'_>)]) {
     let mut router = Router::new();
     for r in routes {
         router
@@ -173,7 +176,7 @@ fn long_segments() {
     ];
     let routes: Vec<String> = segs.iter().map(|s| format!("/{s}/{s}")).collect();
     let routes: Vec<&str> = routes.iter().map(|s| s.as_str()).collect();
-    let cases: Vec<(String, Option<(&str, &[(&str, &str)])>)> = routes
+    let cases: Vec<(String, Want<'_>)> = routes
         .iter()
         .map(|r| (r.to_string(), Some((*r, &[][..]))))
         .chain(segs.iter().map(|s| (format!("/{s}x/{s}"), None)))

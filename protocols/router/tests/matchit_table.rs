@@ -4,13 +4,13 @@
 
 use fasterapi_router::Router;
 
+/// The route a path must match and its parameters, or `None` for no match.
+type Want = Option<(&'static str, &'static [(&'static str, &'static str)])>;
+
 struct Table {
     name: &'static str,
     routes: &'static [&'static str],
-    cases: &'static [(
-        &'static str,
-        Option<(&'static str, &'static [(&'static str, &'static str)])>,
-    )],
+    cases: &'static [(&'static str, Want)],
 }
 
 fn run(t: &Table) -> Vec<String> {

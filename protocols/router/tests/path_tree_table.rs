@@ -6,6 +6,9 @@
 
 use fasterapi_router::Router;
 
+/// A path, the value of the route it must match, and the parameters.
+type Case = (&'static str, i32, &'static [(&'static str, &'static str)]);
+
 #[test]
 fn path_tree_example() {
     let mut tree = Router::new();
@@ -25,7 +28,7 @@ fn path_tree_example() {
         tree.insert(route, value).unwrap();
     }
     let frozen = tree.clone().freeze();
-    let cases: &[(&str, i32, &[(&str, &str)])] = &[
+    let cases: &[Case] = &[
         ("/", 0, &[]),
         ("/login", 1, &[]),
         ("/settings/admin", 4, &[("page", "admin")]),
