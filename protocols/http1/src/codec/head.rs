@@ -9,7 +9,7 @@ use super::chars::{TARGET, TARGET_LENIENT, TCHAR, VALUE};
 use super::types::{HeaderSlot, HeaderStore, Version};
 use crate::config::Config;
 use crate::error::Error;
-use crate::simd::scan;
+use crate::simd::{Scanner, WithScanner, dispatch};
 
 /// Which start-line the parser reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,7 +172,11 @@ impl Head {
         } else {
             buf
         };
-        match self.run(view, store) {
+        match dispatch(Work {
+            head: self,
+            buf: view,
+            store,
+        }) {
             Ok(true) => Ok(true),
             Ok(false) if buf.len() > limit => Err(Error::HeadTooLarge { limit }),
             other => other,
@@ -180,9 +184,14 @@ impl Head {
     }
 
     /// The state machine. `Ok(false)`: every byte of `buf` has been examined, more are needed.
-    #[inline]
+    #[inline(always)]
     #[allow(clippy::too_many_lines)] // reason: one loop over phases keeps the hot path in one frame
-    fn run<S: HeaderStore + ?Sized>(&mut self, buf: &[u8], store: &mut S) -> Result<bool, Error> {
+    fn run<Sc: Scanner, S: HeaderStore + ?Sized>(
+        &mut self,
+        sc: Sc,
+        buf: &[u8],
+        store: &mut S,
+    ) -> Result<bool, Error> {
         let cfg = self.config;
         let mut pos = self.pos;
         macro_rules! need {
@@ -194,6 +203,10 @@ impl Head {
         loop {
             match self.phase {
                 Phase::LineStart => {
+                    // Fast path: whole `name: value CRLF` lines, no state written per line.
+                    // Anything else (a partial line, an error, the end) falls through to the
+                    // per-phase path below, which rescans at most this one line.
+                    pos = self.fast_fields(sc, buf, pos, store)?;
                     let Some(&c) = buf.get(pos) else { need!() };
                     match c {
                         b'\r' => {
@@ -230,7 +243,7 @@ impl Head {
                     }
                 }
                 Phase::Name => {
-                    let e = scan(&TCHAR, buf, pos);
+                    let e = sc.scan(&TCHAR, buf, pos);
                     let Some(&c) = buf.get(e) else {
                         pos = e;
                         need!()
@@ -263,7 +276,7 @@ impl Head {
                     self.phase = Phase::Value;
                 }
                 Phase::Value => {
-                    let e = scan(&VALUE, buf, pos);
+                    let e = sc.scan(&VALUE, buf, pos);
                     let Some(&c) = buf.get(e) else {
                         pos = e;
                         need!()
@@ -322,7 +335,7 @@ impl Head {
                     self.phase = Phase::Start;
                 }
                 Phase::Method => {
-                    let e = scan(&TCHAR, buf, pos);
+                    let e = sc.scan(&TCHAR, buf, pos);
                     let Some(&c) = buf.get(e) else {
                         pos = e;
                         need!()
@@ -351,14 +364,14 @@ impl Head {
                     } else {
                         &TARGET
                     };
-                    let mut e = scan(class, buf, pos);
+                    let mut e = sc.scan(class, buf, pos);
                     // Percent-escapes: `%` HEXDIG HEXDIG (RFC 3986 §2.1).
                     while buf.get(e) == Some(&b'%') {
                         match (buf.get(e + 1), buf.get(e + 2)) {
                             (Some(h1), Some(h2))
                                 if h1.is_ascii_hexdigit() && h2.is_ascii_hexdigit() =>
                             {
-                                e = scan(class, buf, e + 3);
+                                e = sc.scan(class, buf, e + 3);
                             }
                             (Some(h1), _) if !h1.is_ascii_hexdigit() => {
                                 return Err(Error::InvalidTarget { at: e + 1 });
@@ -490,7 +503,7 @@ impl Head {
                     }
                 }
                 Phase::Reason => {
-                    let e = scan(&VALUE, buf, pos);
+                    let e = sc.scan(&VALUE, buf, pos);
                     let Some(&c) = buf.get(e) else {
                         pos = e;
                         need!()
@@ -505,6 +518,56 @@ impl Head {
                     }
                 }
             }
+        }
+    }
+
+    /// Parses complete, well-formed field lines starting at `pos`; returns where it stopped (the
+    /// start of a line it did not take).
+    #[inline(always)]
+    fn fast_fields<Sc: Scanner, S: HeaderStore + ?Sized>(
+        &mut self,
+        sc: Sc,
+        buf: &[u8],
+        mut pos: usize,
+        store: &mut S,
+    ) -> Result<usize, Error> {
+        loop {
+            let name_end = sc.scan(&TCHAR, buf, pos);
+            if name_end == pos || buf.get(name_end) != Some(&b':') {
+                return Ok(pos);
+            }
+            let mut v = name_end + 1;
+            while let Some(&b) = buf.get(v) {
+                if !is_ws(b) {
+                    break;
+                }
+                v += 1;
+            }
+            let value_end = sc.scan(&VALUE, buf, v);
+            if buf.get(value_end) != Some(&b'\r') || buf.get(value_end + 1) != Some(&b'\n') {
+                return Ok(pos);
+            }
+            let mut end = value_end;
+            while end > v && is_ws(buf[end - 1]) {
+                end -= 1;
+            }
+            if self.count >= self.config.max_headers {
+                return Err(Error::TooManyHeaders {
+                    limit: self.config.max_headers,
+                });
+            }
+            let Some(slot) = store.slot_mut(self.count) else {
+                return Err(Error::TooManyHeaders { limit: self.count });
+            };
+            // Offsets fit u32: the parser never looks past `Config::head_limit()` <= u32::MAX.
+            *slot = HeaderSlot {
+                name: pos as u32,
+                name_end: name_end as u32,
+                value: v as u32,
+                value_end: end as u32,
+            };
+            self.count += 1;
+            pos = value_end + 2;
         }
     }
 
@@ -537,6 +600,22 @@ impl Head {
         self.count += 1;
         self.phase = Phase::LineStart;
         Ok(())
+    }
+}
+
+/// One `Head::run` call, handed to [`dispatch`] so it runs with the best scanner inlined.
+struct Work<'a, 'b, S: ?Sized> {
+    head: &'a mut Head,
+    buf: &'b [u8],
+    store: &'a mut S,
+}
+
+impl<S: HeaderStore + ?Sized> WithScanner for Work<'_, '_, S> {
+    type Output = Result<bool, Error>;
+
+    #[inline(always)]
+    fn run<Sc: Scanner>(self, scanner: Sc) -> Self::Output {
+        self.head.run(scanner, self.buf, self.store)
     }
 }
 

@@ -98,7 +98,10 @@ impl Class {
 #[inline]
 pub(crate) fn scan(class: &Class, buf: &[u8], from: usize) -> usize {
     let from = if buf.len() - from >= 16 {
-        vector(class, buf, from)
+        match vector(class, buf, from) {
+            Ok(found) => return found,
+            Err(rest) => rest,
+        }
     } else {
         from
     };
@@ -118,10 +121,10 @@ pub(crate) fn scalar(class: &Class, buf: &[u8], from: usize) -> usize {
     buf.len()
 }
 
-/// Runs the best vector backend from `from`; returns the offset of the first byte not in the
-/// class, or an offset with fewer than one vector left (for the scalar tail to finish).
+/// Runs the best vector backend from `from`: `Ok` with the offset of the first byte not in the
+/// class, or `Err` with an offset with fewer than one vector left (for the scalar tail).
 #[inline]
-fn vector(class: &Class, buf: &[u8], from: usize) -> usize {
+fn vector(class: &Class, buf: &[u8], from: usize) -> Result<usize, usize> {
     #[cfg(all(target_arch = "x86_64", feature = "std"))]
     {
         if std::is_x86_feature_detected!("avx2") {
@@ -133,7 +136,7 @@ fn vector(class: &Class, buf: &[u8], from: usize) -> usize {
             return unsafe { x86::scan_ssse3(class, buf, from) };
         }
         #[allow(clippy::needless_return)] // reason: other cfg branches follow
-        return from;
+        return Err(from);
     }
     #[cfg(all(target_arch = "x86_64", not(feature = "std"), target_feature = "avx2"))]
     {
@@ -157,8 +160,149 @@ fn vector(class: &Class, buf: &[u8], from: usize) -> usize {
     #[allow(unreachable_code)] // reason: reached only on targets without a vector backend
     {
         let _ = (class, buf);
-        from
+        Err(from)
     }
+}
+
+/// A scanning backend, chosen once per parse call by [`dispatch`] so the parser's loop is
+/// compiled with the backend inlined.
+pub(crate) trait Scanner: Copy {
+    /// Same contract as [`scan`].
+    fn scan(self, class: &Class, buf: &[u8], from: usize) -> usize;
+}
+
+/// Work that runs with the best [`Scanner`] (see [`dispatch`]).
+pub(crate) trait WithScanner {
+    /// What the work returns.
+    type Output;
+    /// Runs the work. Implementations should be `#[inline(always)]`, so that they are compiled
+    /// inside the target-feature wrapper that calls them.
+    fn run<S: Scanner>(self, scanner: S) -> Self::Output;
+}
+
+/// The table-driven backend.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scalar;
+
+impl Scanner for Scalar {
+    #[inline(always)]
+    fn scan(self, class: &Class, buf: &[u8], from: usize) -> usize {
+        scalar(class, buf, from)
+    }
+}
+
+/// The AVX2 backend. A value exists only where AVX2 is available: built by [`dispatch`] after
+/// run-time detection, or at compile time when `target_feature = "avx2"`.
+#[cfg(target_arch = "x86_64")]
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Avx2 {
+    _private: (),
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Scanner for Avx2 {
+    #[inline(always)]
+    fn scan(self, class: &Class, buf: &[u8], from: usize) -> usize {
+        if buf.len() - from >= 16 {
+            // SAFETY: an `Avx2` value exists only where AVX2 is available (see the type docs).
+            match unsafe { x86::scan_avx2(class, buf, from) } {
+                Ok(found) => return found,
+                Err(rest) => return scalar(class, buf, rest),
+            }
+        }
+        scalar(class, buf, from)
+    }
+}
+
+/// The SSSE3 backend; a value exists only where SSSE3 is available, as for [`Avx2`].
+#[cfg(target_arch = "x86_64")]
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ssse3 {
+    _private: (),
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Scanner for Ssse3 {
+    #[inline(always)]
+    fn scan(self, class: &Class, buf: &[u8], from: usize) -> usize {
+        if buf.len() - from >= 16 {
+            // SAFETY: an `Ssse3` value exists only where SSSE3 is available (see the type docs).
+            match unsafe { x86::scan_ssse3(class, buf, from) } {
+                Ok(found) => return found,
+                Err(rest) => return scalar(class, buf, rest),
+            }
+        }
+        scalar(class, buf, from)
+    }
+}
+
+/// The NEON backend (always available on aarch64).
+#[cfg(target_arch = "aarch64")]
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Neon;
+
+#[cfg(target_arch = "aarch64")]
+impl Scanner for Neon {
+    #[inline(always)]
+    fn scan(self, class: &Class, buf: &[u8], from: usize) -> usize {
+        if buf.len() - from >= 16 {
+            match neon::scan(class, buf, from) {
+                Ok(found) => return found,
+                Err(rest) => return scalar(class, buf, rest),
+            }
+        }
+        scalar(class, buf, from)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn run_avx2<W: WithScanner>(work: W) -> W::Output {
+    work.run(Avx2 { _private: () })
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "ssse3")]
+fn run_ssse3<W: WithScanner>(work: W) -> W::Output {
+    work.run(Ssse3 { _private: () })
+}
+
+/// Runs `work` with the best backend for this CPU (run-time detection under `std`, compile-time
+/// choice otherwise), inside a function compiled for that backend's target features.
+#[inline]
+pub(crate) fn dispatch<W: WithScanner>(work: W) -> W::Output {
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    {
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            return unsafe { run_avx2(work) };
+        }
+        if std::is_x86_feature_detected!("ssse3") {
+            // SAFETY: the CPU supports SSSE3 (checked just above).
+            return unsafe { run_ssse3(work) };
+        }
+    }
+    #[cfg(all(target_arch = "x86_64", not(feature = "std"), target_feature = "avx2"))]
+    {
+        // SAFETY: the crate is compiled for a CPU with AVX2 (`target_feature = "avx2"`).
+        return unsafe { run_avx2(work) };
+    }
+    #[cfg(all(
+        target_arch = "x86_64",
+        not(feature = "std"),
+        not(target_feature = "avx2"),
+        target_feature = "ssse3"
+    ))]
+    {
+        // SAFETY: the crate is compiled for a CPU with SSSE3 (`target_feature = "ssse3"`).
+        return unsafe { run_ssse3(work) };
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        return work.run(Neon);
+    }
+    #[allow(unreachable_code)] // reason: reached only without a vector backend
+    work.run(Scalar)
 }
 
 /// A scanner with the signature of [`scan`].
@@ -174,9 +318,12 @@ pub(crate) fn backends() -> impl Iterator<Item = (&'static str, ScanFn)> {
     {
         if std::is_x86_feature_detected!("avx2") {
             list[1].1 = Some(|c, b, f| {
-                let at = if b.len() - f >= 32 {
+                let at = if b.len() - f >= 16 {
                     // SAFETY: AVX2 support was checked when this entry was built.
-                    unsafe { x86::scan_avx2(c, b, f) }
+                    match unsafe { x86::scan_avx2(c, b, f) } {
+                        Ok(found) => return found,
+                        Err(rest) => rest,
+                    }
                 } else {
                     f
                 };
@@ -187,7 +334,10 @@ pub(crate) fn backends() -> impl Iterator<Item = (&'static str, ScanFn)> {
             list[2].1 = Some(|c, b, f| {
                 let at = if b.len() - f >= 16 {
                     // SAFETY: SSSE3 support was checked when this entry was built.
-                    unsafe { x86::scan_ssse3(c, b, f) }
+                    match unsafe { x86::scan_ssse3(c, b, f) } {
+                        Ok(found) => return found,
+                        Err(rest) => rest,
+                    }
                 } else {
                     f
                 };
@@ -197,7 +347,13 @@ pub(crate) fn backends() -> impl Iterator<Item = (&'static str, ScanFn)> {
     }
     #[cfg(target_arch = "aarch64")]
     {
-        list[1] = ("neon", Some(|c, b, f| scalar(c, b, neon::scan(c, b, f))));
+        list[1] = (
+            "neon",
+            Some(|c, b, f| match neon::scan(c, b, f) {
+                Ok(found) => found,
+                Err(rest) => scalar(c, b, rest),
+            }),
+        );
     }
     list.into_iter()
         .filter_map(|(name, f)| f.map(|f| (name, f)))

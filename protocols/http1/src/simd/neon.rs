@@ -7,9 +7,9 @@ use core::arch::aarch64::{
 
 use super::Class;
 
-/// Scans 16 bytes at a time; stops at the first byte not in the class or when fewer than 16
-/// bytes are left.
-pub(super) fn scan(class: &Class, buf: &[u8], from: usize) -> usize {
+/// Scans 16 bytes at a time: `Ok` with the first byte not in the class, or `Err` with the
+/// offset where fewer than 16 bytes are left.
+pub(super) fn scan(class: &Class, buf: &[u8], from: usize) -> Result<usize, usize> {
     // SAFETY: NEON is part of the aarch64 base ISA; `Class::lo`/`hi` are 16 bytes.
     let (lo, hi, nibble) = unsafe {
         (
@@ -33,9 +33,9 @@ pub(super) fn scan(class: &Class, buf: &[u8], from: usize) -> usize {
             ))))
         };
         if mask != 0 {
-            return i + (mask.trailing_zeros() / 4) as usize;
+            return Ok(i + (mask.trailing_zeros() / 4) as usize);
         }
         i += 16;
     }
-    i
+    Err(i)
 }

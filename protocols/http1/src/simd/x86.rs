@@ -9,10 +9,11 @@ use core::arch::x86_64::{
 
 use super::Class;
 
-/// Scans 16 bytes at a time; stops at the first byte not in the class or when fewer than 16
-/// bytes are left.
+/// Scans 16 bytes at a time: `Ok` with the first byte not in the class, or `Err` with the
+/// offset where fewer than 16 bytes are left.
+#[inline]
 #[target_feature(enable = "ssse3")]
-pub(super) fn scan_ssse3(class: &Class, buf: &[u8], from: usize) -> usize {
+pub(super) fn scan_ssse3(class: &Class, buf: &[u8], from: usize) -> Result<usize, usize> {
     // SAFETY: `Class::lo`/`hi` are 16 bytes; unaligned loads are allowed.
     let (lo, hi) = unsafe {
         (
@@ -30,17 +31,18 @@ pub(super) fn scan_ssse3(class: &Class, buf: &[u8], from: usize) -> usize {
         let h = _mm_shuffle_epi8(hi, _mm_and_si128(_mm_srli_epi16(v, 4), nibble));
         let bad = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(l, h), zero));
         if bad != 0 {
-            return i + bad.trailing_zeros() as usize;
+            return Ok(i + bad.trailing_zeros() as usize);
         }
         i += 16;
     }
-    i
+    Err(i)
 }
 
-/// Scans 32 bytes at a time, then one 16-byte step; stops at the first byte not in the class or
-/// when fewer than 16 bytes are left.
+/// Scans 32 bytes at a time, then one 16-byte step: `Ok` with the first byte not in the class,
+/// or `Err` with the offset where fewer than 16 bytes are left.
+#[inline]
 #[target_feature(enable = "avx2")]
-pub(super) fn scan_avx2(class: &Class, buf: &[u8], from: usize) -> usize {
+pub(super) fn scan_avx2(class: &Class, buf: &[u8], from: usize) -> Result<usize, usize> {
     // SAFETY: `Class::lo`/`hi` are 16 bytes; unaligned loads are allowed.
     let (lo, hi) = unsafe {
         (
@@ -60,7 +62,7 @@ pub(super) fn scan_avx2(class: &Class, buf: &[u8], from: usize) -> usize {
         let h = _mm256_shuffle_epi8(hi2, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
         let bad = _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(l, h), zero));
         if bad != 0 {
-            return i + bad.trailing_zeros() as usize;
+            return Ok(i + bad.trailing_zeros() as usize);
         }
         i += 32;
     }
@@ -72,9 +74,9 @@ pub(super) fn scan_avx2(class: &Class, buf: &[u8], from: usize) -> usize {
         let h = _mm_shuffle_epi8(hi, _mm_and_si128(_mm_srli_epi16(v, 4), nibble));
         let bad = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(l, h), _mm_setzero_si128()));
         if bad != 0 {
-            return i + bad.trailing_zeros() as usize;
+            return Ok(i + bad.trailing_zeros() as usize);
         }
         i += 16;
     }
-    i
+    Err(i)
 }
