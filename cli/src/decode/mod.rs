@@ -12,6 +12,7 @@ use crate::Role;
 use crate::input::{HexDecoder, HexError};
 
 mod http1;
+mod sse;
 
 /// A protocol error found in the input, printed as `{"error": {"codec", "kind", "message", "offset"}}`.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,13 +55,22 @@ pub(crate) struct Codec {
 }
 
 /// Every codec `decode` knows. Add one line per protocol crate.
-pub(crate) static CODECS: &[Codec] = &[Codec {
-    name: "http1",
-    about: "HTTP/1.1 through the connection machines (server: requests, client: responses)",
-    roles: &[Role::Server, Role::Client],
-    line_blocks: false,
-    make: http1::make,
-}];
+pub(crate) static CODECS: &[Codec] = &[
+    Codec {
+        name: "http1",
+        about: "HTTP/1.1 through the connection machines (server: requests, client: responses)",
+        roles: &[Role::Server, Role::Client],
+        line_blocks: false,
+        make: http1::make,
+    },
+    Codec {
+        name: "sse",
+        about: "Server-Sent Events: a text/event-stream body (WHATWG HTML 9.2)",
+        roles: &[Role::Client, Role::Server],
+        line_blocks: false,
+        make: sse::make,
+    },
+];
 
 pub(crate) fn codec_names() -> Vec<&'static str> {
     CODECS.iter().map(|c| c.name).collect()

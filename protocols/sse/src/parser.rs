@@ -89,12 +89,24 @@ pub struct EventParser {
     /// at the start of the next one.
     dispatched: bool,
     failed: Option<Error>,
+    /// Stream bytes consumed by earlier calls (since `new` or `finish`).
+    position: u64,
+    /// Where the sticky error was detected.
+    error_at: u64,
 }
 
 impl Default for EventParser {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Returns `Ok(($pos, $out))` from `next`, counting the consumed bytes first.
+macro_rules! consumed {
+    ($self:ident, $pos:expr, $out:expr) => {{
+        $self.position += $pos as u64;
+        return Ok(($pos, $out));
+    }};
 }
 
 /// Borrowed data or event type of the event being accumulated within one call.
@@ -120,6 +132,8 @@ impl EventParser {
             last_id: String::new(),
             dispatched: false,
             failed: None,
+            position: 0,
+            error_at: 0,
         }
     }
 
@@ -195,10 +209,21 @@ impl EventParser {
             pos += n;
             let Some(piece) = piece else {
                 self.hold(data, event_type);
-                return Ok((pos, None));
+                consumed!(self, pos, None);
             };
+            // Stream offset where the piece's bytes end (before its end-of-line, if any).
+            let eol = if !piece.line_end {
+                0
+            } else if input[pos - 1] == b'\n' && pos >= 2 && input[pos - 2] == b'\r' {
+                2
+            } else {
+                1
+            };
+            let piece_end = self.position + (pos - eol) as u64;
             let room = self.limits.max_line_len.saturating_sub(self.line.len());
             if piece.bytes.len() > room {
+                // The first byte past the limit.
+                self.error_at = piece_end.saturating_sub((piece.bytes.len() - room) as u64);
                 return Err(self.fail(Error::LineTooLong {
                     limit: self.limits.max_line_len,
                 }));
@@ -219,29 +244,39 @@ impl EventParser {
                     Ok(Step::Continue) => continue,
                     Ok(Step::Dispatch) => {
                         if self.has_data {
-                            return Ok((pos, Some(Parsed::Event(self.dispatch(None, None)))));
+                            consumed!(self, pos, Some(Parsed::Event(self.dispatch(None, None))));
                         }
                         self.dispatch_nothing();
                         continue;
                     }
-                    Ok(Step::Retry(ms)) => return Ok((pos, Some(Parsed::Retry(ms)))),
+                    Ok(Step::Retry(ms)) => consumed!(self, pos, Some(Parsed::Retry(ms))),
                     Ok(Step::Comment(text)) => {
                         let text = Cow::Owned(String::from_utf8_lossy(&text).into_owned());
-                        return Ok((pos, Some(Parsed::Comment(text))));
+                        consumed!(self, pos, Some(Parsed::Comment(text)));
                     }
-                    Err(e) => return Err(self.fail(e)),
+                    Err(e) => {
+                        self.error_at = piece_end;
+                        return Err(self.fail(e));
+                    }
                 }
             }
             match parse_line(piece.bytes) {
                 Line::Blank => {
                     if data.is_some() || self.has_data {
-                        return Ok((pos, Some(Parsed::Event(self.dispatch(data, event_type)))));
+                        consumed!(
+                            self,
+                            pos,
+                            Some(Parsed::Event(self.dispatch(data, event_type)))
+                        );
                     }
                     self.dispatch_nothing();
                     event_type = None;
                 }
                 Line::Data(value) => {
-                    self.check_data(data, value.len())?;
+                    if let Err(e) = self.check_data(data, value.len()) {
+                        self.error_at = piece_end;
+                        return Err(e);
+                    }
                     if data.is_none() && !self.has_data {
                         data = Some(value);
                     } else {
@@ -257,12 +292,12 @@ impl EventParser {
                 Line::Comment(text) => {
                     if self.report_comments {
                         self.hold(data, event_type);
-                        return Ok((pos, Some(Parsed::Comment(decode(text)))));
+                        consumed!(self, pos, Some(Parsed::Comment(decode(text))));
                     }
                 }
                 Line::Retry(ms) => {
                     self.hold(data, event_type);
-                    return Ok((pos, Some(Parsed::Retry(ms))));
+                    consumed!(self, pos, Some(Parsed::Retry(ms)));
                 }
                 Line::Id(value) => set_lossy(&mut self.id_buffer, value),
                 Line::Ignored { .. } => {}
@@ -283,9 +318,23 @@ impl EventParser {
         self.event_type.clear();
         self.dispatched = false;
         self.failed = None;
+        self.position = 0;
         self.scanner.reset();
         self.id_buffer.clone_from(&self.last_id);
         discarded
+    }
+
+    /// Stream bytes consumed so far (since [`EventParser::new`] or the last
+    /// [`EventParser::finish`]).
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    /// Where the sticky error was detected, as a stream offset: for
+    /// [`Error::LineTooLong`] the first byte past the limit, for [`Error::EventTooLarge`] the
+    /// end of the `data` line that crossed it (before its end-of-line). `None` when there is no error.
+    pub fn error_offset(&self) -> Option<u64> {
+        self.failed.map(|_| self.error_at)
     }
 
     fn fail(&mut self, e: Error) -> Error {

@@ -50,13 +50,20 @@ proptest! {
         event in 0usize..24,
     ) {
         // With tight limits the same events come out before the same error, however split.
+        // The error offset is the same too.
         let limits = Limits::DEFAULT.with_max_line_len(line).with_max_event_len(event);
-        let expected = run_with(&mut EventParser::with_limits(limits), &[&input]);
+        let go = |chunks: &[&[u8]]| {
+            let mut p = EventParser::with_limits(limits);
+            let r = run_with(&mut p, chunks);
+            (r, p.error_offset(), p.error_offset().is_none().then(|| p.position()))
+        };
+        let expected = go(&[&input]);
+        if let Some(position) = expected.2 {
+            prop_assert_eq!(position, input.len() as u64);
+        }
         let chunks: Vec<&[u8]> = input.chunks(1).collect();
-        let bytewise = run_with(&mut EventParser::with_limits(limits), &chunks);
-        prop_assert_eq!(&bytewise, &expected);
-        let split = run_with(&mut EventParser::with_limits(limits), &split_at_points(&input, &cuts));
-        prop_assert_eq!(&split, &expected);
+        prop_assert_eq!(&go(&chunks), &expected);
+        prop_assert_eq!(&go(&split_at_points(&input, &cuts)), &expected);
     }
 
     #[test]
@@ -102,6 +109,7 @@ fn line_limit_is_enforced_before_buffering() {
     let mut p = EventParser::with_limits(limits);
     let (_, err) = run_with(&mut p, &[b"data: 12", b"3"]);
     assert_eq!(err, Some(Error::LineTooLong { limit: 8 }));
+    assert_eq!(p.error_offset(), Some(8), "the first byte past the limit");
     // The error is sticky until finish().
     assert_eq!(
         p.feed(b"\n\n", |_| {}),
