@@ -519,13 +519,13 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> Decoder<S> {
                         break;
                     }
                     Parsed::Incomplete(at_least) => {
-                        if input.is_empty() {
-                            break;
-                        }
                         if at_least > carry.len() {
                             return Err(Error::FieldTooLarge {
                                 limit: carry.len() as u32,
                             });
+                        }
+                        if input.is_empty() {
+                            break;
                         }
                         let take = (at_least - self.carry_len).min(input.len());
                         carry[self.carry_len..self.carry_len + take]
