@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use crate::Role;
 use crate::input::{HexDecoder, HexError};
 
+mod hpack;
 mod http1;
 mod sse;
 
@@ -56,6 +57,13 @@ pub(crate) struct Codec {
 
 /// Every codec `decode` knows. Add one line per protocol crate.
 pub(crate) static CODECS: &[Codec] = &[
+    Codec {
+        name: "hpack",
+        about: "HPACK header blocks (RFC 7541); with --hex one block per line, one table across lines",
+        roles: &[Role::Server, Role::Client],
+        line_blocks: true,
+        make: hpack::make,
+    },
     Codec {
         name: "http1",
         about: "HTTP/1.1 through the connection machines (server: requests, client: responses)",
