@@ -35,14 +35,16 @@
 //! uninitialized memory).
 
 use alloc::alloc::{alloc_zeroed, dealloc};
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::alloc::Layout;
+use core::cell::Cell as LocalCell;
 use core::fmt;
 use core::ops::{Deref, DerefMut};
 use core::ptr::NonNull;
 
 use crate::Error;
-use crate::stack::{IndexStack, MAX_SLOTS};
+use crate::stack::{IndexStack, LocalIndices, MAX_SLOTS};
 use crate::sync::{AtomicUsize, CachePadded, Ordering};
 
 /// The most size classes one pool can have.
@@ -67,9 +69,14 @@ struct Class {
     first_id: usize,
     count: usize,
     free: IndexStack,
+    /// Shared-path gets (one RMW each) and puts.
     hits: CachePadded<AtomicUsize>,
     returns: AtomicUsize,
     misses: AtomicUsize,
+    /// Local-cache traffic, counted per batch.
+    cache_taken: AtomicUsize,
+    cache_given: AtomicUsize,
+    cache_hits: AtomicUsize,
 }
 
 /// A pool of aligned buffers in one slab. See the [module docs](self).
@@ -97,9 +104,9 @@ pub struct BufferMetrics {
     pub capacity: usize,
     /// Buffers ready to lend.
     pub idle: usize,
-    /// Buffers lent out now.
+    /// Buffers out of the shared pool: lent, or held by a [`LocalBufferCache`].
     pub in_use: usize,
-    /// Successful `get`s served by this class.
+    /// Successful `get`s served by this class (local caches add theirs per batch and on drop).
     pub hits: usize,
     /// `get`s for which this was the best-fitting class and no class could serve.
     pub misses: usize,
@@ -161,6 +168,9 @@ impl BufferPool {
                 hits: CachePadded(AtomicUsize::new(0)),
                 returns: AtomicUsize::new(0),
                 misses: AtomicUsize::new(0),
+                cache_taken: AtomicUsize::new(0),
+                cache_given: AtomicUsize::new(0),
+                cache_hits: AtomicUsize::new(0),
             });
             offset = offset.checked_add(bytes).ok_or(Error::SlabTooLarge)?;
             first_id += c.count;
@@ -212,16 +222,36 @@ impl BufferPool {
         let c = self.classes.get(class)?;
         let index = c.free.pop()?;
         c.hits.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: `offset + index * size + size <= slab size` by construction, so the pointer
-        // stays inside the slab allocation.
-        let ptr = unsafe { self.slab.add(c.offset + index * c.size) };
         Some(Buffer {
             pool: self,
             class,
             index,
-            ptr,
+            ptr: self.buffer_ptr(class, index),
             len: c.size,
         })
+    }
+
+    /// Creates a cache for one thread holding up to `per_class` idle buffers of each class
+    /// (clamped to `1..=count` of the class). It allocates its index arrays once, here.
+    pub fn local_cache(&self, per_class: usize) -> LocalBufferCache<'_> {
+        LocalBufferCache {
+            pool: self,
+            classes: self
+                .classes
+                .iter()
+                .map(|c| LocalIndices::new(per_class.clamp(1, c.count)))
+                .collect(),
+            hits: (0..self.classes.len()).map(|_| LocalCell::new(0)).collect(),
+            misses: (0..self.classes.len()).map(|_| LocalCell::new(0)).collect(),
+        }
+    }
+
+    #[inline(always)]
+    fn buffer_ptr(&self, class: usize, index: usize) -> NonNull<u8> {
+        let c = &self.classes[class];
+        // SAFETY: `offset + index * size + size <= slab size` by construction (index < count),
+        // so the pointer stays inside the slab allocation.
+        unsafe { self.slab.add(c.offset + index * c.size) }
     }
 
     /// Number of size classes.
@@ -257,7 +287,12 @@ impl BufferPool {
         let c = self.classes.get(class)?;
         let hits = c.hits.load(Ordering::Relaxed);
         let returns = c.returns.load(Ordering::Relaxed);
-        let in_use = hits.wrapping_sub(returns).min(c.count);
+        let cached = c
+            .cache_taken
+            .load(Ordering::Relaxed)
+            .wrapping_sub(c.cache_given.load(Ordering::Relaxed));
+        let in_use = hits.wrapping_sub(returns).wrapping_add(cached).min(c.count);
+        let hits = hits.wrapping_add(c.cache_hits.load(Ordering::Relaxed));
         Some(BufferMetrics {
             size: c.size,
             capacity: c.count,
@@ -351,5 +386,163 @@ impl Drop for Buffer<'_> {
         let c = &self.pool.classes[self.class];
         c.returns.fetch_add(1, Ordering::Relaxed);
         c.free.push(self.index);
+    }
+}
+
+/// A per-thread cache of idle buffers in front of a [`BufferPool`], one small stack per size
+/// class. `Send` but not `Sync`: its `get` and its guards' drops use no atomic read-modify-write
+/// except when a class refills from, or spills to, the shared pool (half its size at a time).
+pub struct LocalBufferCache<'a> {
+    pool: &'a BufferPool,
+    classes: Box<[LocalIndices]>,
+    hits: Box<[LocalCell<usize>]>,
+    misses: Box<[LocalCell<usize>]>,
+}
+
+impl fmt::Debug for LocalBufferCache<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalBufferCache")
+            .field("classes", &self.classes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LocalBufferCache<'_> {
+    /// Lends a buffer of at least `len` bytes, like [`BufferPool::get`]: smallest fitting class
+    /// first (from this cache, else a batch from the pool), then larger classes.
+    #[inline]
+    pub fn get(&self, len: usize) -> Option<LocalBuffer<'_>> {
+        let pool = self.pool;
+        let Some(first) = pool.classes.iter().position(|c| c.size >= len) else {
+            pool.oversized.fetch_add(1, Ordering::Relaxed);
+            return None;
+        };
+        for class in first..pool.classes.len() {
+            let index = match self.classes[class].pop() {
+                Some(index) => Some(index),
+                None => self.refill(class),
+            };
+            if let Some(index) = index {
+                self.hits[class].set(self.hits[class].get() + 1);
+                return Some(LocalBuffer {
+                    cache: self,
+                    class,
+                    index,
+                    ptr: pool.buffer_ptr(class, index),
+                    len: pool.classes[class].size,
+                });
+            }
+        }
+        self.misses[first].set(self.misses[first].get() + 1);
+        None
+    }
+
+    /// Idle buffers parked here, over all classes.
+    pub fn len(&self) -> usize {
+        self.classes.iter().map(LocalIndices::len).sum()
+    }
+
+    /// Whether no buffer is parked here.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    #[inline]
+    fn put(&self, class: usize, index: usize) {
+        let cache = &self.classes[class];
+        if !cache.push(index) {
+            self.spill(class, cache.spill_batch());
+            let parked = cache.push(index);
+            debug_assert!(parked, "a spill leaves room");
+        }
+    }
+
+    #[cold]
+    fn refill(&self, class: usize) -> Option<usize> {
+        let c = &self.pool.classes[class];
+        let got = self.classes[class].refill(&c.free);
+        c.cache_taken.fetch_add(got, Ordering::Relaxed);
+        self.flush_counts(class);
+        self.classes[class].pop()
+    }
+
+    #[cold]
+    fn spill(&self, class: usize, n: usize) {
+        let c = &self.pool.classes[class];
+        let given = self.classes[class].spill(&c.free, n);
+        c.cache_given.fetch_add(given, Ordering::Relaxed);
+        self.flush_counts(class);
+    }
+
+    fn flush_counts(&self, class: usize) {
+        let c = &self.pool.classes[class];
+        c.cache_hits
+            .fetch_add(self.hits[class].replace(0), Ordering::Relaxed);
+        c.misses
+            .fetch_add(self.misses[class].replace(0), Ordering::Relaxed);
+    }
+}
+
+impl Drop for LocalBufferCache<'_> {
+    fn drop(&mut self) {
+        for class in 0..self.classes.len() {
+            self.spill(class, usize::MAX);
+        }
+    }
+}
+
+/// A buffer lent by a [`LocalBufferCache`]; parked back in that cache on drop. Not `Send`: it
+/// must be dropped on the cache's thread.
+pub struct LocalBuffer<'a> {
+    cache: &'a LocalBufferCache<'a>,
+    class: usize,
+    index: usize,
+    ptr: NonNull<u8>,
+    len: usize,
+}
+
+impl LocalBuffer<'_> {
+    /// The buffer's id: its position in [`BufferPool::iovecs`] (io_uring `buf_index`).
+    pub fn id(&self) -> usize {
+        self.cache.pool.classes[self.class].first_id + self.index
+    }
+
+    /// The size class it came from (0 = smallest).
+    pub fn class(&self) -> usize {
+        self.class
+    }
+}
+
+impl Deref for LocalBuffer<'_> {
+    type Target = [u8];
+    #[inline(always)]
+    fn deref(&self) -> &[u8] {
+        // SAFETY: `ptr..ptr+len` is this buffer's range in the live, zero-initialized slab and the
+        // guard holds it exclusively.
+        unsafe { core::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl DerefMut for LocalBuffer<'_> {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `deref`; `&mut self` makes the borrow unique.
+        unsafe { core::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl fmt::Debug for LocalBuffer<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalBuffer")
+            .field("id", &self.id())
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+impl Drop for LocalBuffer<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        self.cache.put(self.class, self.index);
     }
 }

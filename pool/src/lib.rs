@@ -72,6 +72,6 @@ pub mod object;
 pub mod spsc;
 
 #[cfg(target_has_atomic = "ptr")]
-pub use buffer::{Buffer, BufferPool, SizeClass};
+pub use buffer::{Buffer, BufferPool, LocalBuffer, LocalBufferCache, SizeClass};
 #[cfg(target_has_atomic = "ptr")]
 pub use object::{LocalCache, LocalPooled, Pool, Pooled};

@@ -35,22 +35,29 @@ use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
 
 use crate::Error;
-use crate::stack::{IndexStack, MAX_SLOTS};
+use crate::stack::{IndexStack, LocalIndices, MAX_SLOTS};
 use crate::sync::{AtomicUsize, CachePadded, Cell, Ordering};
 
 /// The largest pool capacity on this target.
 pub const MAX_CAPACITY: usize = MAX_SLOTS;
 
+/// Relaxed event counters. The shared path pays one RMW per get and one per put; local caches
+/// only touch these when they exchange a batch.
 #[derive(Debug, Default)]
 struct Counters {
-    hits: AtomicUsize,
+    /// Successful `Pool::get`s (each took one index off the stack).
+    gets: AtomicUsize,
+    /// Guards of `Pool::get` dropped (each pushed one index back).
+    puts: AtomicUsize,
+    /// `get`s (shared or local) that found nothing.
     misses: AtomicUsize,
-    /// Objects taken from the shared stack minus objects put back (wrapping).
-    out: AtomicUsize,
-    /// Idle objects parked in local caches.
-    cached: AtomicUsize,
+    /// Indices taken off the stack by local caches.
+    cache_taken: AtomicUsize,
+    /// Indices given back to the stack by local caches.
+    cache_given: AtomicUsize,
+    /// Successful `LocalCache::get`s, flushed in batches.
+    cache_hits: AtomicUsize,
 }
-
 /// A fixed set of `T`s lent out one at a time. See the [module docs](self).
 pub struct Pool<T> {
     slots: Box<[Cell<T>]>,
@@ -137,8 +144,7 @@ impl<T> Pool<T> {
     pub fn get(&self) -> Option<Pooled<'_, T>> {
         match self.free.pop() {
             Some(index) => {
-                self.counters.hits.fetch_add(1, Ordering::Relaxed);
-                self.counters.out.fetch_add(1, Ordering::Relaxed);
+                self.counters.gets.fetch_add(1, Ordering::Relaxed);
                 Some(Pooled {
                     pool: self,
                     index,
@@ -155,14 +161,9 @@ impl<T> Pool<T> {
     /// Creates a cache of up to `size` idle objects for one thread (`size` is clamped to
     /// `1..=capacity`). It allocates its index array once, here.
     pub fn local_cache(&self, size: usize) -> LocalCache<'_, T> {
-        let size = size.clamp(1, self.capacity());
         LocalCache {
             pool: self,
-            indices: (0..size)
-                .map(|_| LocalCell::new(0))
-                .collect::<Vec<_>>()
-                .into_boxed_slice(),
-            len: LocalCell::new(0),
+            indices: LocalIndices::new(size.clamp(1, self.capacity())),
             hits: LocalCell::new(0),
             misses: LocalCell::new(0),
         }
@@ -171,15 +172,20 @@ impl<T> Pool<T> {
     /// Current counters; see [`PoolMetrics`].
     pub fn metrics(&self) -> PoolMetrics {
         let c = &self.counters;
-        let in_use = c.out.load(Ordering::Relaxed).min(self.capacity());
-        let cached = c.cached.load(Ordering::Relaxed).min(in_use);
+        let load = |a: &AtomicUsize| a.load(Ordering::Relaxed);
+        let (gets, taken) = (load(&c.gets), load(&c.cache_taken));
+        let cached = taken
+            .wrapping_sub(load(&c.cache_given))
+            .min(self.capacity());
+        let lent = gets.wrapping_sub(load(&c.puts));
+        let in_use = lent.wrapping_add(cached).min(self.capacity());
         PoolMetrics {
             capacity: self.capacity(),
             idle: self.capacity() - in_use,
             in_use,
-            cached,
-            hits: c.hits.load(Ordering::Relaxed),
-            misses: c.misses.load(Ordering::Relaxed),
+            cached: cached.min(in_use),
+            hits: gets.wrapping_add(load(&c.cache_hits)),
+            misses: load(&c.misses),
         }
     }
 
@@ -187,7 +193,7 @@ impl<T> Pool<T> {
     #[inline]
     fn put_shared(&self, index: usize) {
         self.reset_slot(index);
-        self.counters.out.fetch_sub(1, Ordering::Relaxed);
+        self.counters.puts.fetch_add(1, Ordering::Relaxed);
         self.free.push(index);
     }
 
@@ -301,8 +307,7 @@ impl<T> Drop for Pooled<'_, T> {
 /// it refills from, or spills to, the shared pool (half its size at a time).
 pub struct LocalCache<'a, T> {
     pool: &'a Pool<T>,
-    indices: Box<[LocalCell<usize>]>,
-    len: LocalCell<usize>,
+    indices: LocalIndices,
     hits: LocalCell<usize>,
     misses: LocalCell<usize>,
 }
@@ -310,95 +315,74 @@ pub struct LocalCache<'a, T> {
 impl<T> fmt::Debug for LocalCache<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LocalCache")
-            .field("size", &self.indices.len())
-            .field("len", &self.len.get())
+            .field("indices", &self.indices)
             .finish_non_exhaustive()
     }
 }
 
-impl<'a, T> LocalCache<'a, T> {
+impl<T> LocalCache<'_, T> {
     /// Lends an object, from this cache if it has one, else from the pool (taking a batch).
     #[inline]
     pub fn get(&self) -> Option<LocalPooled<'_, T>> {
-        let mut len = self.len.get();
-        if len == 0 {
-            len = self.refill();
-            if len == 0 {
-                self.misses.set(self.misses.get() + 1);
-                return None;
-            }
-        }
-        len -= 1;
-        self.len.set(len);
+        let index = match self.indices.pop() {
+            Some(index) => index,
+            None => match self.refill() {
+                Some(index) => index,
+                None => {
+                    self.misses.set(self.misses.get() + 1);
+                    return None;
+                }
+            },
+        };
         self.hits.set(self.hits.get() + 1);
-        let index = self.indices[len].get();
         Some(LocalPooled { cache: self, index })
     }
 
     /// Idle objects parked here.
     pub fn len(&self) -> usize {
-        self.len.get()
+        self.indices.len()
     }
 
     /// Whether no object is parked here.
     pub fn is_empty(&self) -> bool {
-        self.len.get() == 0
+        self.indices.len() == 0
     }
 
     #[inline]
     fn put(&self, index: usize) {
         self.pool.reset_slot(index);
-        let mut len = self.len.get();
-        if len == self.indices.len() {
-            len = self.spill(len / 2 + 1);
+        if !self.indices.push(index) {
+            self.spill(self.indices.spill_batch());
+            let parked = self.indices.push(index);
+            debug_assert!(parked, "a spill leaves room");
         }
-        self.indices[len].set(index);
-        self.len.set(len + 1);
     }
 
-    /// Takes up to half the cache size from the pool; returns the new length.
     #[cold]
-    fn refill(&self) -> usize {
-        let want = self.indices.len().div_ceil(2);
-        let mut len = self.len.get();
-        while len < want {
-            match self.pool.free.pop() {
-                Some(index) => {
-                    self.indices[len].set(index);
-                    len += 1;
-                }
-                None => break,
-            }
-        }
-        let got = len - self.len.get();
-        self.len.set(len);
-        let c = &self.pool.counters;
-        c.out.fetch_add(got, Ordering::Relaxed);
-        c.cached.fetch_add(got, Ordering::Relaxed);
+    fn refill(&self) -> Option<usize> {
+        let got = self.indices.refill(&self.pool.free);
+        self.pool
+            .counters
+            .cache_taken
+            .fetch_add(got, Ordering::Relaxed);
         self.flush_counts();
-        len
+        self.indices.pop()
     }
 
-    /// Returns `n` parked objects to the pool; returns the new length.
     #[cold]
-    fn spill(&self, n: usize) -> usize {
-        let mut len = self.len.get();
-        let n = n.min(len);
-        for _ in 0..n {
-            len -= 1;
-            self.pool.free.push(self.indices[len].get());
-        }
-        self.len.set(len);
-        let c = &self.pool.counters;
-        c.cached.fetch_sub(n, Ordering::Relaxed);
-        c.out.fetch_sub(n, Ordering::Relaxed);
+    fn spill(&self, n: usize) {
+        let given = self.indices.spill(&self.pool.free, n);
+        self.pool
+            .counters
+            .cache_given
+            .fetch_add(given, Ordering::Relaxed);
         self.flush_counts();
-        len
     }
 
     fn flush_counts(&self) {
         let c = &self.pool.counters;
-        c.hits.fetch_add(self.hits.replace(0), Ordering::Relaxed);
+        c.cache_hits
+            .fetch_add(self.hits.replace(0), Ordering::Relaxed);
         c.misses
             .fetch_add(self.misses.replace(0), Ordering::Relaxed);
     }
@@ -406,6 +390,6 @@ impl<'a, T> LocalCache<'a, T> {
 
 impl<T> Drop for LocalCache<'_, T> {
     fn drop(&mut self) {
-        self.spill(self.len.get());
+        self.spill(usize::MAX);
     }
 }

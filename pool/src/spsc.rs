@@ -33,7 +33,7 @@
 //!
 //! Each index has a single writer and only grows, so no compare-and-swap exists to be fooled.
 //! Wrap-around of the `usize` counters is harmless because only differences are used and the
-//! capacity is at most `usize::MAX / 2 + 1`.
+//! capacity is at most [`MAX_CAPACITY`] (a quarter of the `usize` range).
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -62,8 +62,10 @@ unsafe impl<T: Send> Sync for Shared<T> {}
 impl<T> Shared<T> {
     #[inline(always)]
     fn slot(&self, index: usize) -> &Cell<MaybeUninit<T>> {
-        // Masking keeps the index in bounds; the compiler drops the check for power-of-two masks.
-        &self.slots[index & self.mask]
+        let i = index & self.mask;
+        debug_assert!(i < self.slots.len());
+        // SAFETY: `mask == slots.len() - 1` (set once in `channel`), so `i < slots.len()`.
+        unsafe { self.slots.get_unchecked(i) }
     }
 
     /// Base pointer of the slots as `MaybeUninit<T>` for the chunk APIs.
@@ -116,11 +118,13 @@ pub fn channel<T>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), Error> 
         shared: shared.clone(),
         tail: 0,
         head_cache: 0,
+        capacity: cap,
     };
     let consumer = Consumer {
         shared,
         head: 0,
         tail_cache: 0,
+        capacity: cap,
     };
     Ok((producer, consumer))
 }
@@ -132,6 +136,8 @@ pub struct Producer<T> {
     tail: usize,
     /// Last seen consumer index; reloaded only when the ring looks full.
     head_cache: usize,
+    /// Copy of the slot count, kept beside the indices so the hot path reads one cache line.
+    capacity: usize,
 }
 
 /// The reading end of an SPSC ring. `Send`, not `Clone`: exactly one thread pops.
@@ -140,6 +146,8 @@ pub struct Consumer<T> {
     head: usize,
     /// Last seen producer index; reloaded only when the ring looks empty.
     tail_cache: usize,
+    /// Copy of the slot count.
+    capacity: usize,
 }
 
 impl<T> fmt::Debug for Producer<T> {
@@ -162,7 +170,7 @@ impl<T> Producer<T> {
     /// Number of slots in the ring.
     #[inline]
     pub fn capacity(&self) -> usize {
-        self.shared.mask + 1
+        self.capacity
     }
 
     /// Free slots, refreshing the view of the consumer (one Acquire load).
@@ -213,7 +221,7 @@ impl<T> Consumer<T> {
     /// Number of slots in the ring.
     #[inline]
     pub fn capacity(&self) -> usize {
-        self.shared.mask + 1
+        self.capacity
     }
 
     /// Items ready to read, refreshing the view of the producer (one Acquire load).

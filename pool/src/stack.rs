@@ -146,3 +146,90 @@ impl IndexStack {
         }
     }
 }
+
+/// A thread-owned array of indices taken from an [`IndexStack`] in batches: the engine of the
+/// pools' local caches. `!Sync` (plain `Cell`s): no atomics on its fast path.
+pub(crate) struct LocalIndices {
+    slots: Box<[core::cell::Cell<usize>]>,
+    len: core::cell::Cell<usize>,
+}
+
+impl core::fmt::Debug for LocalIndices {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("LocalIndices")
+            .field("size", &self.slots.len())
+            .field("len", &self.len.get())
+            .finish()
+    }
+}
+
+impl LocalIndices {
+    /// An empty cache of `size` (at least 1) indices. Allocates once, here.
+    pub(crate) fn new(size: usize) -> Self {
+        let size = size.max(1);
+        Self {
+            slots: (0..size).map(|_| core::cell::Cell::new(0)).collect(),
+            len: core::cell::Cell::new(0),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len.get()
+    }
+
+    #[inline(always)]
+    pub(crate) fn pop(&self) -> Option<usize> {
+        let len = self.len.get().checked_sub(1)?;
+        self.len.set(len);
+        Some(self.slots[len].get())
+    }
+
+    /// Parks `index`; returns `false` (and parks nothing) when full.
+    #[inline(always)]
+    pub(crate) fn push(&self, index: usize) -> bool {
+        let len = self.len.get();
+        match self.slots.get(len) {
+            Some(slot) => {
+                slot.set(index);
+                self.len.set(len + 1);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Takes indices from `stack` until half full; returns how many it took.
+    #[cold]
+    pub(crate) fn refill(&self, stack: &IndexStack) -> usize {
+        let want = self.slots.len().div_ceil(2);
+        let before = self.len.get();
+        while self.len.get() < want {
+            match stack.pop() {
+                Some(index) => {
+                    let _ = self.push(index);
+                }
+                None => break,
+            }
+        }
+        self.len.get() - before
+    }
+
+    /// Returns up to `n` parked indices to `stack`; returns how many it gave back.
+    #[cold]
+    pub(crate) fn spill(&self, stack: &IndexStack, n: usize) -> usize {
+        let mut given = 0;
+        while given < n {
+            match self.pop() {
+                Some(index) => stack.push(index),
+                None => break,
+            }
+            given += 1;
+        }
+        given
+    }
+
+    /// Half the size plus one: how many a full cache gives back before parking one more.
+    pub(crate) fn spill_batch(&self) -> usize {
+        self.slots.len() / 2 + 1
+    }
+}

@@ -10,7 +10,7 @@ use alloc::sync::Arc;
 use fasterapi_pool::buffer::{BufferPool, SizeClass};
 use fasterapi_pool::mpmc::ArrayQueue;
 use fasterapi_pool::object::{LocalCache, Pool, Pooled};
-use fasterapi_pool::{Buffer, Error, spsc};
+use fasterapi_pool::{Buffer, Error, LocalBufferCache, spsc};
 
 const fn assert_send<T: Send>() {}
 const fn assert_sync<T: Sync>() {}
@@ -29,6 +29,7 @@ const _: () = {
     assert_sync::<BufferPool>();
     assert_send::<Buffer<'static>>();
     assert_sync::<Buffer<'static>>();
+    assert_send::<LocalBufferCache<'static>>();
     assert_send::<ArrayQueue<u64>>();
     assert_sync::<ArrayQueue<u64>>();
 };
@@ -306,4 +307,56 @@ fn mpmc_is_crossbeam_array_queue() {
     assert_eq!(q.pop(), Some(1));
     assert_eq!(q.pop(), Some(2));
     assert_eq!(q.pop(), None);
+}
+
+#[test]
+fn buffer_local_cache_batches_and_falls_through_classes() {
+    let pool = BufferPool::new(
+        64,
+        &[
+            SizeClass { size: 64, count: 4 },
+            SizeClass {
+                size: 128,
+                count: 2,
+            },
+        ],
+    )
+    .unwrap();
+    {
+        let cache = pool.local_cache(2);
+        let mut a = cache.get(10).unwrap();
+        assert_eq!((a.class(), a.len()), (0, 64));
+        a[..3].copy_from_slice(b"abc");
+        let id = a.id();
+        assert_eq!(a.as_ptr() as *mut u8, pool.iovecs().nth(id).unwrap().0);
+        // refill took half of the per-class size (1): the cache is empty again, the pool lent 1
+        assert_eq!(cache.len(), 0);
+        assert_eq!(pool.class_metrics(0).unwrap().in_use, 1);
+        drop(a);
+        assert_eq!(cache.len(), 1);
+        let again = cache.get(64).unwrap();
+        assert_eq!(again.id(), id, "the parked buffer is reused first");
+        assert_eq!(&again[..3], b"abc", "contents are not cleared");
+        let held: Vec<_> = (0..5).map(|_| cache.get(1)).collect();
+        assert!(
+            held.iter().all(Option::is_some),
+            "4 small + 2 large buffers in total"
+        );
+        assert_eq!(
+            held.iter()
+                .filter(|b| b.as_ref().unwrap().class() == 1)
+                .count(),
+            2
+        );
+        assert!(cache.get(1).is_none());
+        assert!(cache.get(1000).is_none());
+        drop(held);
+        drop(again);
+        assert!(cache.len() <= 4);
+    }
+    let m = pool.metrics();
+    assert_eq!(
+        (m.in_use, m.idle, m.hits, m.misses, m.oversized),
+        (0, 6, 7, 1, 1)
+    );
 }

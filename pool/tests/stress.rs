@@ -113,11 +113,24 @@ fn buffer_pool_buffers_stay_exclusive() {
             let pool = &pool;
             s.spawn(move || {
                 let tag = t as u8 + 1;
+                let cache = (t % 2 == 1).then(|| pool.local_cache(1));
                 for i in 0..ITERS / THREADS {
-                    if let Some(mut b) = pool.get(1 + i % 100) {
+                    let check = |b: &mut [u8]| {
                         b.fill(tag);
                         thread::yield_now();
                         assert!(b.iter().all(|&x| x == tag), "buffer shared between threads");
+                    };
+                    match &cache {
+                        Some(c) => {
+                            if let Some(mut b) = c.get(1 + i % 100) {
+                                check(&mut b);
+                            }
+                        }
+                        None => {
+                            if let Some(mut b) = pool.get(1 + i % 100) {
+                                check(&mut b);
+                            }
+                        }
                     }
                 }
             });
