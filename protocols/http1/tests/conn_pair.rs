@@ -123,7 +123,7 @@ fn conversation_is_split_invariant() {
     assert!(reference.0[1].contains("hello world"));
     assert!(reference.1.iter().any(|e| e.contains("one two three")));
     assert!(reference.1.iter().any(|e| e.contains("Server-Timing")));
-    for chunk in 1..=64 {
+    for chunk in (1..=64).chain([97, 128, 200, 333, 512, 4096]) {
         for path in [InputPath::HandleInput, InputPath::ZeroCopy] {
             let pair = Pair::new(ClientConnection::default(), ServerConnection::default())
                 .with_chunk_size(chunk)
