@@ -557,7 +557,10 @@ impl Machine for ClientConnection {
         self.now = self.now.max(now);
         self.closing = true;
         self.keep_alive = false;
-        if matches!(self.ours, ConnState::Idle | ConnState::Done) {
+        // An upload the server already answered is abandoned (RFC 9110 §10.1.1 lets a client
+        // stop sending when a final response arrives early).
+        let abandoned = self.ours == ConnState::SendBody && !self.in_flight;
+        if matches!(self.ours, ConnState::Idle | ConnState::Done) || abandoned {
             self.ours = ConnState::MustClose;
             self.idle_deadline = None;
         }
@@ -581,7 +584,10 @@ impl StreamMachine for ClientConnection {
         }
         let n = self.recv.extend(input);
         self.input(now)?;
-        if n == 0 && !input.is_empty() && self.events.is_empty() && self.tx.is_empty() {
+        // A full buffer while the application owes a request (or its body) is back-pressure
+        // on the application; otherwise it is the peer's fault.
+        let waiting = matches!(self.ours, ConnState::Idle | ConnState::SendBody);
+        if n == 0 && !input.is_empty() && self.events.is_empty() && self.tx.is_empty() && !waiting {
             return Err(self.fail(ConnectionError::BufferFull {
                 limit: self.recv.capacity(),
             }));

@@ -602,10 +602,7 @@ impl ServerConnection {
             && self.deferred.is_none()
             && !matches!(
                 self.ours,
-                ConnState::SwitchedProtocol
-                    | ConnState::Error
-                    | ConnState::MustClose
-                    | ConnState::Closed
+                ConnState::Error | ConnState::MustClose | ConnState::Closed
             )
             && !matches!(self.theirs, ConnState::SwitchedProtocol | ConnState::Closed)
             && !self.eof
@@ -702,7 +699,10 @@ impl StreamMachine for ServerConnection {
         }
         let n = self.recv.extend(input);
         self.input(now)?;
-        if n == 0 && !input.is_empty() && self.events.is_empty() && self.tx.is_empty() {
+        // A full buffer while the application owes a response is back-pressure on the
+        // application (the bytes wait for the response); otherwise it is the peer's fault.
+        let waiting = matches!(self.ours, ConnState::SendResponse | ConnState::SendBody);
+        if n == 0 && !input.is_empty() && self.events.is_empty() && self.tx.is_empty() && !waiting {
             return Err(self.fail(ConnectionError::BufferFull {
                 limit: self.recv.capacity(),
             }));
