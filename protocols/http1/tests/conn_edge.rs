@@ -208,3 +208,24 @@ fn body_larger_than_the_limit_with_content_length_is_refused_before_reading() {
     assert_eq!(err.status(), 413);
     assert!(drain(&mut s).starts_with(b"HTTP/1.1 413 Content Too Large\r\n"));
 }
+
+#[test]
+fn end_body_after_a_pipelined_head_response() {
+    let mut s = ServerConnection::default();
+    s.handle_input(NOW, b"HEAD / HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n")
+        .unwrap();
+    let _ = events(&mut s);
+    s.send_response(200, &[h("Content-Length", "3")]).unwrap();
+    // The next request is read at once; ending the HEAD response is still harmless.
+    s.end_body().unwrap();
+    let ev = events(&mut s);
+    assert!(matches!(&ev[0], Event::Request(r) if &r.target[..] == b"/b"));
+    s.send_response(200, &[h("Content-Length", "3")]).unwrap();
+    assert!(s.expects_body());
+    s.send_data(Bytes::from_static(b"abc")).unwrap();
+    s.end_body().unwrap();
+    assert_eq!(
+        drain(&mut s),
+        b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc"
+    );
+}

@@ -524,7 +524,6 @@ impl ServerConnection {
             body: kind,
         }));
         self.ours = ConnState::SendResponse;
-        self.ended_at_head = false;
         self.theirs = ConnState::SendBody;
         Ok(true)
     }
