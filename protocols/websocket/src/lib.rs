@@ -15,6 +15,10 @@ mod error;
 #[cfg(feature = "alloc")]
 pub mod extension;
 pub mod frame;
+#[cfg(feature = "alloc")]
+pub mod handshake;
+#[cfg(feature = "http1")]
+pub mod http1;
 mod simd;
 pub mod utf8;
 

@@ -77,7 +77,7 @@ fn has_avx2() -> bool {
     }
 }
 
-/// Which vector path [`apply_mask`] takes on this CPU, for benchmark reports.
+/// Which vector path [`apply_mask`](crate::apply_mask) takes on this CPU, for benchmark reports.
 pub fn mask_backend() -> &'static str {
     #[cfg(target_arch = "x86_64")]
     {

@@ -68,6 +68,18 @@ enum State {
     Closed,
 }
 
+/// An entry of the event queue: an event, or a reaction deferred until the events before it
+/// were handed out, so replies the application queues for them go out first (RFC 6455 lets
+/// an endpoint finish sending before its close; Autobahn 3.x, 4.x and 7.1.6 check it).
+#[derive(Debug)]
+enum Queued {
+    Event(Event),
+    /// Answer the peer's close frame (with this code) and stop.
+    CloseReply(Option<CloseCode>),
+    /// Fail the connection with this error.
+    Fail(Error),
+}
+
 /// The frame whose payload is arriving.
 #[derive(Debug, Clone, Copy)]
 struct InFrame {
@@ -118,7 +130,10 @@ pub struct Connection {
     control: Vec<u8>,
     #[cfg(feature = "deflate")]
     deflate: Option<crate::deflate::Codec>,
-    events: VecDeque<Event>,
+    events: VecDeque<Queued>,
+    /// Set once a close frame or an error was read: later input is dropped.
+    stopped: bool,
+    failure: Option<Error>,
     out: Outgoing,
     close_deadline: Option<Timestamp>,
     now: Timestamp,
@@ -169,6 +184,8 @@ impl Connection {
             #[cfg(feature = "deflate")]
             deflate,
             events: VecDeque::new(),
+            stopped: false,
+            failure: None,
             out: Outgoing::default(),
             close_deadline: None,
             now: Timestamp::ZERO,
@@ -184,6 +201,13 @@ impl Connection {
     /// The options in effect.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The error that failed the connection, if one did. Most errors are also returned from
+    /// the input call that found them; one found while earlier events were still queued is
+    /// acted on (close frame queued) once those events were polled, and only reported here.
+    pub fn error(&self) -> Option<&Error> {
+        self.failure.as_ref()
     }
 
     /// Whether permessage-deflate is in use.
@@ -328,7 +352,10 @@ impl Connection {
     }
 
     #[cfg(not(feature = "deflate"))]
-    #[allow(clippy::unused_self, reason = "the same signature as with the deflate feature")]
+    #[allow(
+        clippy::unused_self,
+        reason = "the same signature as with the deflate feature"
+    )]
     fn maybe_compress(&mut self, data: Vec<u8>) -> (Vec<u8>, bool) {
         (data, false)
     }
@@ -381,16 +408,39 @@ impl Connection {
             }
         }
         self.state = State::Closed;
+        self.stopped = true;
         self.close_deadline = None;
         self.frame = None;
         self.message = None;
         self.rstart = 0;
         self.rend = 0;
+        self.failure = Some(e.clone());
         e
     }
 
+    /// An input error: fails now, or after the queued events when there are any.
+    fn fail_input(&mut self, e: Error) -> Result<(), Error> {
+        if self.events.is_empty() {
+            return Err(self.fail(e));
+        }
+        self.stopped = true;
+        self.events.push_back(Queued::Fail(e));
+        Ok(())
+    }
+
+    /// Answers the peer's close frame: the closing handshake is over.
+    fn reply_to_close(&mut self, code: Option<CloseCode>) {
+        if self.state == State::Open {
+            // Echo the code (§5.5.1), without the reason.
+            self.queue_close(code, b"");
+        }
+        self.state = State::Closed;
+        self.stopped = true;
+        self.close_deadline = None;
+    }
+
     fn process(&mut self) -> Result<(), Error> {
-        while self.state != State::Closed {
+        while !self.stopped {
             if let Some(mut f) = self.frame {
                 let avail = self.rend - self.rstart;
                 if avail == 0 && f.remaining > 0 {
@@ -505,11 +555,11 @@ impl Connection {
                 if self.config.auto_pong && self.state == State::Open {
                     self.queue_control(OpCode::PONG, &payload);
                 }
-                self.events.push_back(Event::Ping(payload));
+                self.events.push_back(Queued::Event(Event::Ping(payload)));
             }
             OpCode::PONG => {
                 let payload = core::mem::take(&mut self.control);
-                self.events.push_back(Event::Pong(payload));
+                self.events.push_back(Queued::Event(Event::Pong(payload)));
             }
             OpCode::CLOSE => {
                 let payload = core::mem::take(&mut self.control);
@@ -518,14 +568,15 @@ impl Connection {
                     Some((c, r)) => (Some(c), String::from(r)),
                     None => (None, String::new()),
                 };
-                if self.state == State::Open {
-                    // Echo the code (§5.5.1), without the reason.
-                    self.queue_close(code, b"");
-                }
-                self.state = State::Closed;
-                self.close_deadline = None;
                 self.message = None;
-                self.events.push_back(Event::Close { code, reason });
+                self.stopped = true;
+                if self.events.is_empty() {
+                    self.reply_to_close(code);
+                } else {
+                    self.events.push_back(Queued::CloseReply(code));
+                }
+                self.events
+                    .push_back(Queued::Event(Event::Close { code, reason }));
             }
             _ if h.fin => {
                 let Some(mut msg) = self.message.take() else {
@@ -548,7 +599,7 @@ impl Connection {
                 } else {
                     Event::Binary(msg.data)
                 };
-                self.events.push_back(event);
+                self.events.push_back(Queued::Event(event));
             }
             _ => {}
         }
@@ -573,7 +624,15 @@ impl Machine for Connection {
     }
 
     fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        loop {
+            match self.events.pop_front()? {
+                Queued::Event(e) => return Some(e),
+                Queued::CloseReply(code) => self.reply_to_close(code),
+                Queued::Fail(e) => {
+                    let _ = self.fail(e);
+                }
+            }
+        }
     }
 
     fn close(&mut self, now: Timestamp) {
@@ -590,8 +649,8 @@ impl StreamMachine for Connection {
     type Payload = Payload;
 
     fn input_buffer(&mut self) -> &mut [u8] {
-        if self.state == State::Closed {
-            // Whatever arrives after the closing handshake is read and dropped.
+        if self.stopped {
+            // Whatever arrives after a close frame or an error is read and dropped.
             self.rstart = 0;
             self.rend = 0;
             return &mut self.rbuf[..];
@@ -611,19 +670,22 @@ impl StreamMachine for Connection {
 
     fn commit_input(&mut self, now: Timestamp, n: usize) -> Result<(), Error> {
         self.now = now;
-        if self.state == State::Closed {
+        if self.stopped {
             return Ok(());
         }
         self.rend = (self.rend + n).min(self.rbuf.len());
-        self.process().map_err(|e| self.fail(e))
+        match self.process() {
+            Ok(()) => Ok(()),
+            Err(e) => self.fail_input(e),
+        }
     }
 
     fn handle_eof(&mut self, now: Timestamp) -> Result<(), Error> {
         self.now = now;
-        if self.state == State::Closed {
+        if self.state == State::Closed || self.stopped {
             return Ok(());
         }
-        Err(self.fail(Error::UnexpectedEof))
+        self.fail_input(Error::UnexpectedEof)
     }
 
     fn poll_transmit(&mut self, _now: Timestamp, buf: &mut [u8]) -> usize {
