@@ -169,3 +169,88 @@ fn bad_request_gets_an_error_status() {
     assert!(all.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{all}");
     assert!(all.contains("Connection: close\r\n"), "{all}");
 }
+
+#[test]
+fn curl_http10_keep_alive() {
+    let server = start_server();
+    let a = format!("http://127.0.0.1:{}/a", server.port);
+    let b = format!("http://127.0.0.1:{}/b", server.port);
+    let out = curl(
+        &[
+            "--http1.0",
+            "-H",
+            "Connection: keep-alive",
+            "-w",
+            " %{num_connects}\n",
+            &a,
+            &b,
+        ],
+        b"",
+    );
+    assert_eq!(text(&out.stdout), "GET /a 0 bytes 1\nGET /b 0 bytes 0\n");
+    // Without keep-alive an HTTP/1.0 connection closes after each response.
+    let out = curl(&["--http1.0", "-w", " %{num_connects}\n", &a, &b], b"");
+    assert_eq!(text(&out.stdout), "GET /a 0 bytes 1\nGET /b 0 bytes 1\n");
+}
+
+#[test]
+fn upgrade_hands_the_socket_and_leftover_over() {
+    use fasterapi_core::BlockingDriver;
+    use fasterapi_http1::{Event, ServerConnection};
+    use interop_support::h;
+    use std::net::TcpListener;
+
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("accept");
+        let mut d = BlockingDriver::new(ServerConnection::default(), stream);
+        let leftover = loop {
+            match d.next_event().expect("drive").expect("event") {
+                Event::EndOfMessage { .. } => d
+                    .machine_mut()
+                    .send_response(101, &[h("Connection", "Upgrade"), h("Upgrade", "echo")])
+                    .expect("101"),
+                Event::Switched { leftover } => break leftover,
+                _ => {}
+            }
+        };
+        d.flush().expect("write the 101");
+        // The new protocol owns the socket: echo the leftover, then what follows, upper-cased.
+        let (_, mut stream) = d.into_parts();
+        let mut first = leftover.to_vec();
+        assert!(
+            first.len() <= 5,
+            "only the client's 5 bytes can be left over"
+        );
+        while first.len() < 5 {
+            // The leftover may have arrived in a later segment than the head.
+            let mut b = [0u8; 1];
+            stream.read_exact(&mut b).expect("read");
+            first.push(b[0]);
+        }
+        stream.write_all(&first.to_ascii_uppercase()).expect("echo");
+        let mut rest = [0u8; 5];
+        stream.read_exact(&mut rest).expect("read");
+        stream.write_all(&rest.to_ascii_uppercase()).expect("echo");
+    });
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    s.write_all(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nhello")
+        .expect("write");
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut b = [0u8; 1];
+        s.read_exact(&mut b).expect("read head");
+        head.push(b[0]);
+    }
+    assert!(head.starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
+    let mut echoed = [0u8; 5];
+    s.read_exact(&mut echoed).expect("echo of the leftover");
+    assert_eq!(&echoed, b"HELLO");
+    s.write_all(b"world").expect("write");
+    s.read_exact(&mut echoed).expect("echo");
+    assert_eq!(&echoed, b"WORLD");
+    server.join().expect("server thread");
+}
