@@ -4,6 +4,8 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(all(feature = "std", feature = "http1"))]
+pub mod blocking;
 pub mod close;
 #[cfg(feature = "alloc")]
 mod config;

@@ -37,6 +37,12 @@ impl<F: FnMut(&mut [u8])> RandomSource for F {
     }
 }
 
+impl RandomSource for Box<dyn RandomSource + Send> {
+    fn fill(&mut self, buf: &mut [u8]) {
+        (**self).fill(buf);
+    }
+}
+
 /// What the connection reports to the application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
