@@ -3,11 +3,11 @@
 //! side themselves (`$VENV/bin/python`, else `target/venv/bin/python`; `scripts/test` installs
 //! `scripts/requirements.txt` there) and fail, never skip, when it is missing.
 
+use core::time::Duration;
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use fasterapi_core::DriverConfig;
 use fasterapi_websocket::handshake::{ClientOptions, ServerOptions};
