@@ -229,3 +229,41 @@ fn end_body_after_a_pipelined_head_response() {
         b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc"
     );
 }
+
+#[test]
+fn too_many_header_fields_get_431() {
+    let mut config = ConnectionConfig::default();
+    config.codec.max_headers = 3;
+    let mut s = ServerConnection::new(config);
+    let err = s
+        .handle_input(
+            NOW,
+            b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n",
+        )
+        .unwrap_err();
+    assert_eq!(err.status(), 431);
+    assert!(drain(&mut s).starts_with(b"HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+    // Exactly the limit is fine.
+    let mut s = ServerConnection::new(config);
+    s.handle_input(NOW, b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n")
+        .unwrap();
+    assert!(matches!(&events(&mut s)[0], Event::Request(r) if r.headers.len() == 3));
+}
+
+#[test]
+fn client_response_timeout() {
+    let mut c = ClientConnection::default();
+    let _ = drain(&mut c);
+    c.send_request(b"GET", b"/", &[h("Host", "a")]).unwrap();
+    // The timer starts at the next call that carries the time.
+    let mut buf = [0u8; 64];
+    let _ = c.poll_transmit(Timestamp::from_secs(5), &mut buf);
+    assert_eq!(c.poll_timeout(), Some(Timestamp::from_secs(35)));
+    c.handle_input(Timestamp::from_secs(6), b"HTTP/1.1 200 OK\r\n")
+        .unwrap();
+    assert_eq!(
+        c.handle_timeout(Timestamp::from_secs(35)),
+        Err(ConnectionError::HeaderTimeout)
+    );
+    assert!(c.is_closed());
+}
