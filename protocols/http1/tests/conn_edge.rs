@@ -267,3 +267,18 @@ fn client_response_timeout() {
     );
     assert!(c.is_closed());
 }
+
+#[test]
+fn server_closing_without_an_answer_is_an_error() {
+    let mut c = ClientConnection::default();
+    c.send_request(b"GET", b"/", &[h("Host", "a"), h("Connection", "close")])
+        .unwrap();
+    let _ = drain(&mut c);
+    assert!(!c.is_closed(), "the response is still owed");
+    assert_eq!(c.handle_eof(NOW), Err(ConnectionError::IncompleteMessage));
+    // A connection closed while idle just ends.
+    let mut c = ClientConnection::default();
+    c.handle_eof(NOW).unwrap();
+    assert_eq!(events(&mut c), [Event::Closed]);
+    assert!(c.is_closed());
+}

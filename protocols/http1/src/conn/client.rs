@@ -306,7 +306,8 @@ impl ClientConnection {
                 ConnState::Idle => {
                     if self.recv.is_empty() {
                         if self.eof {
-                            if self.ours != ConnState::Idle && self.ours != ConnState::MustClose {
+                            if self.in_flight {
+                                // The server closed without answering.
                                 return Err(ConnectionError::IncompleteMessage);
                             }
                             self.theirs = ConnState::Closed;
