@@ -467,6 +467,15 @@ fn buffer_pool(c: &mut Criterion) {
             black_box(&buf);
         })
     });
+    let cache = ours.local_cache(16);
+    g.bench_function("fasterapi_buffer_pool_local_cache", |b| {
+        b.iter(|| {
+            let mut buf = cache.get(black_box(1500)).unwrap();
+            buf[0] = 1;
+            black_box(&buf);
+        })
+    });
+    drop(cache);
     // quiche-style: a queue of boxed buffers.
     let q = ArrayQueue::new(64);
     for _ in 0..64 {

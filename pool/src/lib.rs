@@ -5,7 +5,7 @@
 //! | SPSC ring, batch claim/commit | [`spsc`] | wait-free | none possible: single writer per index |
 //! | bounded MPMC queue | [`mpmc`] (crossbeam `ArrayQueue`) | blocking in the formal sense | lap stamps |
 //! | object pool `Pool<T>` | [`object`] | lock-free; [`object::LocalCache`] is thread-local | pop counter tag |
-//! | buffer pool | [`buffer`] | lock-free | pop counter tag |
+//! | buffer pool | [`buffer`] | lock-free; [`buffer::LocalBufferCache`] is thread-local | pop counter tag |
 //!
 //! ```text
 //!   producer ──push/write_chunk──▶ [ SPSC ring ] ──pop/read_chunk──▶ consumer
@@ -42,8 +42,9 @@
 //! ## Features
 //!
 //! * `std` (default): crossbeam's backoff yields to the OS scheduler instead of only spinning.
-//!   Nothing else needs `std`; [`object::LocalCache`] is an explicit per-thread handle rather
-//!   than a `thread_local!`, so it works without `std` too.
+//!   Nothing else needs `std`; the local caches ([`object::LocalCache`],
+//!   [`buffer::LocalBufferCache`]) are explicit per-thread handles rather than `thread_local!`s,
+//!   so they work without `std` too.
 
 #![no_std]
 // reason: this crate implements lock-free data structures; every unsafe block carries a

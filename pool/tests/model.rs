@@ -11,7 +11,7 @@ use fasterapi_pool::object::Pool;
 use fasterapi_pool::spsc;
 use proptest::prelude::*;
 
-const MAX_OPS: usize = if cfg!(miri) { 24 } else { 64 };
+const MAX_OPS: usize = if cfg!(miri) { 16 } else { 64 };
 
 #[derive(Debug, Clone)]
 enum RingOp {
