@@ -532,20 +532,19 @@ impl Head {
         store: &mut S,
     ) -> Result<usize, Error> {
         loop {
+            // The name scan and the line scan start at the same byte, so they run in parallel
+            // (`tchar`, `:` and OWS are all field-value bytes, so the line scan stops at CR).
             let name_end = sc.scan(&TCHAR, buf, pos);
+            let value_end = sc.scan(&VALUE, buf, pos);
             if name_end == pos || buf.get(name_end) != Some(&b':') {
                 return Ok(pos);
             }
-            let mut v = name_end + 1;
-            while let Some(&b) = buf.get(v) {
-                if !is_ws(b) {
-                    break;
-                }
-                v += 1;
-            }
-            let value_end = sc.scan(&VALUE, buf, v);
             if buf.get(value_end) != Some(&b'\r') || buf.get(value_end + 1) != Some(&b'\n') {
                 return Ok(pos);
+            }
+            let mut v = name_end + 1;
+            while v < value_end && is_ws(buf[v]) {
+                v += 1;
             }
             let mut end = value_end;
             while end > v && is_ws(buf[end - 1]) {

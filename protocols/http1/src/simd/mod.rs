@@ -97,14 +97,9 @@ impl Class {
 /// The offset of the first byte at or after `from` that is not in `class`, or `buf.len()`.
 #[inline]
 pub(crate) fn scan(class: &Class, buf: &[u8], from: usize) -> usize {
-    let from = if buf.len() - from >= 16 {
-        match vector(class, buf, from) {
-            Ok(found) => return found,
-            Err(rest) => rest,
-        }
-    } else {
-        from
-    };
+    if buf.len() >= 16 && from < buf.len() {
+        return vector(class, buf, from);
+    }
     scalar(class, buf, from)
 }
 
@@ -121,10 +116,10 @@ pub(crate) fn scalar(class: &Class, buf: &[u8], from: usize) -> usize {
     buf.len()
 }
 
-/// Runs the best vector backend from `from`: `Ok` with the offset of the first byte not in the
-/// class, or `Err` with an offset with fewer than one vector left (for the scalar tail).
+/// Runs the best vector backend from `from` (requires `buf.len() >= 16`, `from < buf.len()`):
+/// the offset of the first byte not in the class, or `buf.len()`.
 #[inline]
-fn vector(class: &Class, buf: &[u8], from: usize) -> Result<usize, usize> {
+fn vector(class: &Class, buf: &[u8], from: usize) -> usize {
     #[cfg(all(target_arch = "x86_64", feature = "std"))]
     {
         if std::is_x86_feature_detected!("avx2") {
@@ -136,7 +131,7 @@ fn vector(class: &Class, buf: &[u8], from: usize) -> Result<usize, usize> {
             return unsafe { x86::scan_ssse3(class, buf, from) };
         }
         #[allow(clippy::needless_return)] // reason: other cfg branches follow
-        return Err(from);
+        return scalar(class, buf, from);
     }
     #[cfg(all(target_arch = "x86_64", not(feature = "std"), target_feature = "avx2"))]
     {
@@ -159,8 +154,7 @@ fn vector(class: &Class, buf: &[u8], from: usize) -> Result<usize, usize> {
     }
     #[allow(unreachable_code)] // reason: reached only on targets without a vector backend
     {
-        let _ = (class, buf);
-        Err(from)
+        scalar(class, buf, from)
     }
 }
 
@@ -203,12 +197,9 @@ pub(crate) struct Avx2 {
 impl Scanner for Avx2 {
     #[inline(always)]
     fn scan(self, class: &Class, buf: &[u8], from: usize) -> usize {
-        if buf.len() - from >= 16 {
+        if buf.len() >= 16 && from < buf.len() {
             // SAFETY: an `Avx2` value exists only where AVX2 is available (see the type docs).
-            match unsafe { x86::scan_avx2(class, buf, from) } {
-                Ok(found) => return found,
-                Err(rest) => return scalar(class, buf, rest),
-            }
+            return unsafe { x86::scan_avx2(class, buf, from) };
         }
         scalar(class, buf, from)
     }
@@ -225,12 +216,9 @@ pub(crate) struct Ssse3 {
 impl Scanner for Ssse3 {
     #[inline(always)]
     fn scan(self, class: &Class, buf: &[u8], from: usize) -> usize {
-        if buf.len() - from >= 16 {
+        if buf.len() >= 16 && from < buf.len() {
             // SAFETY: an `Ssse3` value exists only where SSSE3 is available (see the type docs).
-            match unsafe { x86::scan_ssse3(class, buf, from) } {
-                Ok(found) => return found,
-                Err(rest) => return scalar(class, buf, rest),
-            }
+            return unsafe { x86::scan_ssse3(class, buf, from) };
         }
         scalar(class, buf, from)
     }
@@ -245,11 +233,8 @@ pub(crate) struct Neon;
 impl Scanner for Neon {
     #[inline(always)]
     fn scan(self, class: &Class, buf: &[u8], from: usize) -> usize {
-        if buf.len() - from >= 16 {
-            match neon::scan(class, buf, from) {
-                Ok(found) => return found,
-                Err(rest) => return scalar(class, buf, rest),
-            }
+        if buf.len() >= 16 && from < buf.len() {
+            return neon::scan(class, buf, from);
         }
         scalar(class, buf, from)
     }
@@ -318,30 +303,20 @@ pub(crate) fn backends() -> impl Iterator<Item = (&'static str, ScanFn)> {
     {
         if std::is_x86_feature_detected!("avx2") {
             list[1].1 = Some(|c, b, f| {
-                let at = if b.len() - f >= 16 {
+                if b.len() >= 16 && f < b.len() {
                     // SAFETY: AVX2 support was checked when this entry was built.
-                    match unsafe { x86::scan_avx2(c, b, f) } {
-                        Ok(found) => return found,
-                        Err(rest) => rest,
-                    }
-                } else {
-                    f
-                };
-                scalar(c, b, at)
+                    return unsafe { x86::scan_avx2(c, b, f) };
+                }
+                scalar(c, b, f)
             });
         }
         if std::is_x86_feature_detected!("ssse3") {
             list[2].1 = Some(|c, b, f| {
-                let at = if b.len() - f >= 16 {
+                if b.len() >= 16 && f < b.len() {
                     // SAFETY: SSSE3 support was checked when this entry was built.
-                    match unsafe { x86::scan_ssse3(c, b, f) } {
-                        Ok(found) => return found,
-                        Err(rest) => rest,
-                    }
-                } else {
-                    f
-                };
-                scalar(c, b, at)
+                    return unsafe { x86::scan_ssse3(c, b, f) };
+                }
+                scalar(c, b, f)
             });
         }
     }
@@ -349,9 +324,12 @@ pub(crate) fn backends() -> impl Iterator<Item = (&'static str, ScanFn)> {
     {
         list[1] = (
             "neon",
-            Some(|c, b, f| match neon::scan(c, b, f) {
-                Ok(found) => found,
-                Err(rest) => scalar(c, b, rest),
+            Some(|c, b, f| {
+                if b.len() >= 16 && f < b.len() {
+                    neon::scan(c, b, f)
+                } else {
+                    scalar(c, b, f)
+                }
             }),
         );
     }
