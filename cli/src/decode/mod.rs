@@ -14,6 +14,7 @@ use crate::input::{HexDecoder, HexError};
 mod hpack;
 mod http1;
 mod sse;
+mod ws;
 
 /// A protocol error found in the input, printed as `{"error": {"codec", "kind", "message", "offset"}}`.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +78,13 @@ pub(crate) static CODECS: &[Codec] = &[
         roles: &[Role::Client, Role::Server],
         line_blocks: false,
         make: sse::make,
+    },
+    Codec {
+        name: "ws",
+        about: "WebSocket frames and messages after the handshake (RFC 6455; server: masked client frames)",
+        roles: &[Role::Server, Role::Client],
+        line_blocks: false,
+        make: ws::make,
     },
 ];
 

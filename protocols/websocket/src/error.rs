@@ -47,6 +47,26 @@ pub enum Error {
 }
 
 impl Error {
+    /// A stable snake_case name of the variant, for logs and tools.
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Self::Frame(_) => "frame",
+            Self::UnexpectedContinuation => "unexpected_continuation",
+            Self::ExpectedContinuation => "expected_continuation",
+            Self::ClosePayload(_) => "close_payload",
+            Self::InvalidUtf8 => "invalid_utf8",
+            Self::Inflate => "inflate",
+            Self::CloseTimeout => "close_timeout",
+            Self::UnexpectedEof => "unexpected_eof",
+            Self::FrameTooLarge(_) => "frame_too_large",
+            Self::MessageTooLarge(_) => "message_too_large",
+            Self::Closed => "closed",
+            Self::ControlPayloadTooLong(_) => "control_payload_too_long",
+            Self::InvalidCloseCode(_) => "invalid_close_code",
+            Self::FragmentOrder => "fragment_order",
+        }
+    }
+
     /// The close code this error is answered with, when the peer is to blame.
     pub const fn close_code(&self) -> Option<CloseCode> {
         Some(match self {
