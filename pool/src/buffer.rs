@@ -45,7 +45,7 @@ use core::ptr::NonNull;
 
 use crate::Error;
 use crate::stack::{IndexStack, LocalIndices, MAX_SLOTS};
-use crate::sync::{AtomicUsize, CachePadded, Ordering};
+use crate::sync::{AtomicUsize, Ordering};
 
 /// The most size classes one pool can have.
 pub const MAX_CLASSES: usize = 8;
@@ -69,9 +69,8 @@ struct Class {
     first_id: usize,
     count: usize,
     free: IndexStack,
-    /// Shared-path gets (one RMW each) and puts.
-    hits: CachePadded<AtomicUsize>,
-    returns: AtomicUsize,
+    /// Cold-path counters only: hits come from the stack's pop counter, idle buffers from
+    /// walking the stack, so the shared get/put path is just the two CASes.
     misses: AtomicUsize,
     /// Local-cache traffic, counted per batch.
     cache_taken: AtomicUsize,
@@ -94,7 +93,8 @@ unsafe impl Send for BufferPool {}
 unsafe impl Sync for BufferPool {}
 
 /// Counters of one size class (or, from [`BufferPool::metrics`], of all classes summed).
-/// Relaxed counters read one by one: approximate while threads work, exact at rest.
+/// Read piece by piece (pop counter, a walk of the free stack, relaxed cold-path counters):
+/// approximate while threads work, exact at rest; O(idle buffers), not for hot loops.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct BufferMetrics {
@@ -165,8 +165,6 @@ impl BufferPool {
                 first_id,
                 count: c.count,
                 free: IndexStack::full(c.count),
-                hits: CachePadded(AtomicUsize::new(0)),
-                returns: AtomicUsize::new(0),
                 misses: AtomicUsize::new(0),
                 cache_taken: AtomicUsize::new(0),
                 cache_given: AtomicUsize::new(0),
@@ -221,7 +219,6 @@ impl BufferPool {
     fn get_from(&self, class: usize) -> Option<Buffer<'_>> {
         let c = self.classes.get(class)?;
         let index = c.free.pop()?;
-        c.hits.fetch_add(1, Ordering::Relaxed);
         Some(Buffer {
             pool: self,
             class,
@@ -285,18 +282,15 @@ impl BufferPool {
     /// Counters of class `class` (0 = smallest), or `None` if there is no such class.
     pub fn class_metrics(&self, class: usize) -> Option<BufferMetrics> {
         let c = self.classes.get(class)?;
-        let hits = c.hits.load(Ordering::Relaxed);
-        let returns = c.returns.load(Ordering::Relaxed);
-        let cached = c
-            .cache_taken
-            .load(Ordering::Relaxed)
-            .wrapping_sub(c.cache_given.load(Ordering::Relaxed));
-        let in_use = hits.wrapping_sub(returns).wrapping_add(cached).min(c.count);
-        let hits = hits.wrapping_add(c.cache_hits.load(Ordering::Relaxed));
+        let taken = c.cache_taken.load(Ordering::Relaxed);
+        let idle = c.free.count();
+        let in_use = c.count - idle;
+        let shared_hits = (c.free.pops() as usize).wrapping_sub(taken);
+        let hits = shared_hits.wrapping_add(c.cache_hits.load(Ordering::Relaxed));
         Some(BufferMetrics {
             size: c.size,
             capacity: c.count,
-            idle: c.count - in_use,
+            idle,
             in_use,
             hits,
             misses: c.misses.load(Ordering::Relaxed),
@@ -384,7 +378,6 @@ impl Drop for Buffer<'_> {
     #[inline]
     fn drop(&mut self) {
         let c = &self.pool.classes[self.class];
-        c.returns.fetch_add(1, Ordering::Relaxed);
         c.free.push(self.index);
     }
 }

@@ -41,14 +41,10 @@ use crate::sync::{AtomicUsize, CachePadded, Cell, Ordering};
 /// The largest pool capacity on this target.
 pub const MAX_CAPACITY: usize = MAX_SLOTS;
 
-/// Relaxed event counters. The shared path pays one RMW per get and one per put; local caches
-/// only touch these when they exchange a batch.
+/// Relaxed event counters for the cold paths. The shared get/put path adds nothing to the two
+/// CASes: hits come from the stack's pop counter, idle objects from walking the stack.
 #[derive(Debug, Default)]
 struct Counters {
-    /// Successful `Pool::get`s (each took one index off the stack).
-    gets: AtomicUsize,
-    /// Guards of `Pool::get` dropped (each pushed one index back).
-    puts: AtomicUsize,
     /// `get`s (shared or local) that found nothing.
     misses: AtomicUsize,
     /// Indices taken off the stack by local caches.
@@ -58,6 +54,7 @@ struct Counters {
     /// Successful `LocalCache::get`s, flushed in batches.
     cache_hits: AtomicUsize,
 }
+
 /// A fixed set of `T`s lent out one at a time. See the [module docs](self).
 pub struct Pool<T> {
     slots: Box<[Cell<T>]>,
@@ -73,8 +70,9 @@ unsafe impl<T: Send> Send for Pool<T> {}
 // is touched by the single holder of its index (see `Pooled`), so no `&T` is shared by the pool.
 unsafe impl<T: Send> Sync for Pool<T> {}
 
-/// A snapshot of a pool's counters. Counters are updated with relaxed atomics and read one by
-/// one, so a snapshot taken while other threads work is approximate; at rest it is exact.
+/// A snapshot of a pool's counters, read piece by piece (the pop counter, a walk of the free
+/// stack, relaxed cold-path counters), so one taken while other threads work is approximate; at
+/// rest it is exact. `metrics()` is O(idle objects): not for hot loops.
 ///
 /// Local caches talk to the pool in batches, and so do their counts: objects a cache holds
 /// (parked in it or lent through it) count as `in_use` and `cached`, and its hits and misses are
@@ -143,14 +141,11 @@ impl<T> Pool<T> {
     #[inline]
     pub fn get(&self) -> Option<Pooled<'_, T>> {
         match self.free.pop() {
-            Some(index) => {
-                self.counters.gets.fetch_add(1, Ordering::Relaxed);
-                Some(Pooled {
-                    pool: self,
-                    index,
-                    _not_sync: PhantomData,
-                })
-            }
+            Some(index) => Some(Pooled {
+                pool: self,
+                index,
+                _not_sync: PhantomData,
+            }),
             None => {
                 self.counters.misses.fetch_add(1, Ordering::Relaxed);
                 None
@@ -173,18 +168,20 @@ impl<T> Pool<T> {
     pub fn metrics(&self) -> PoolMetrics {
         let c = &self.counters;
         let load = |a: &AtomicUsize| a.load(Ordering::Relaxed);
-        let (gets, taken) = (load(&c.gets), load(&c.cache_taken));
+        let taken = load(&c.cache_taken);
         let cached = taken
             .wrapping_sub(load(&c.cache_given))
             .min(self.capacity());
-        let lent = gets.wrapping_sub(load(&c.puts));
-        let in_use = lent.wrapping_add(cached).min(self.capacity());
+        let idle = self.free.count();
+        let in_use = self.capacity() - idle;
+        // Every successful pop is a shared hit or a cache refill.
+        let shared_hits = (self.free.pops() as usize).wrapping_sub(taken);
         PoolMetrics {
             capacity: self.capacity(),
-            idle: self.capacity() - in_use,
+            idle,
             in_use,
             cached: cached.min(in_use),
-            hits: gets.wrapping_add(load(&c.cache_hits)),
+            hits: shared_hits.wrapping_add(load(&c.cache_hits)),
             misses: load(&c.misses),
         }
     }
@@ -193,7 +190,6 @@ impl<T> Pool<T> {
     #[inline]
     fn put_shared(&self, index: usize) {
         self.reset_slot(index);
-        self.counters.puts.fetch_add(1, Ordering::Relaxed);
         self.free.push(index);
     }
 

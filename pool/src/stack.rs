@@ -55,6 +55,8 @@ mod word {
 }
 use word::{AtomicWord, INDEX_BITS, Word};
 
+const TAG_BITS: u32 = Word::BITS - INDEX_BITS;
+
 const INDEX_MASK: Word = (1 << INDEX_BITS) - 1;
 const NIL: Word = INDEX_MASK;
 
@@ -81,6 +83,8 @@ fn pack(tag: Word, index: Word) -> Word {
 pub(crate) struct IndexStack {
     head: CachePadded<AtomicWord>,
     next: Box<[AtomicUsize]>,
+    /// How many times the pop counter in `head` wrapped to 0 (for the pop count metric only).
+    epochs: AtomicUsize,
 }
 
 impl core::fmt::Debug for IndexStack {
@@ -102,6 +106,7 @@ impl IndexStack {
         Self {
             head: CachePadded(AtomicWord::new(pack(0, 0))),
             next: next.into_boxed_slice(),
+            epochs: AtomicUsize::new(0),
         }
     }
 
@@ -122,7 +127,13 @@ impl IndexStack {
                 .head
                 .compare_exchange_weak(head, new, Ordering::Acquire, Ordering::Acquire)
             {
-                Ok(_) => return Some(index as usize),
+                Ok(_) => {
+                    if tag_of(new) == 0 {
+                        // Rare (every 2^TAG_BITS pops): keeps the pop count metric exact.
+                        self.epochs.fetch_add(1, Ordering::Relaxed);
+                    }
+                    return Some(index as usize);
+                }
                 Err(actual) => head = actual,
             }
         }
@@ -144,6 +155,29 @@ impl IndexStack {
                 Err(actual) => head = actual,
             }
         }
+    }
+}
+
+impl IndexStack {
+    /// Successful pops since creation (the tag plus its wrap count). Approximate while other
+    /// threads work, exact at rest; costs the hot path nothing.
+    #[allow(clippy::useless_conversion)] // reason: `Word` is u32 on targets without 64-bit atomics
+    pub(crate) fn pops(&self) -> u64 {
+        let tag = u64::from(tag_of(self.head.load(Ordering::Relaxed)));
+        let epochs = self.epochs.load(Ordering::Relaxed) as u64;
+        (epochs << TAG_BITS).wrapping_add(tag)
+    }
+
+    /// Indices in the stack, by walking the links (at most `len` steps). Approximate while other
+    /// threads work, exact at rest. O(idle): meant for metrics, not hot paths.
+    pub(crate) fn count(&self) -> usize {
+        let mut n = 0;
+        let mut i = index_of(self.head.load(Ordering::Acquire));
+        while i != NIL && n < self.next.len() {
+            n += 1;
+            i = self.next[i as usize].load(Ordering::Relaxed) as Word;
+        }
+        n
     }
 }
 
