@@ -15,10 +15,26 @@ fn main() {
         .expect("usage: lookup_timing ROUTES_FILE");
     let text = std::fs::read_to_string(file).expect("readable");
     let routes: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
-    let paths: Vec<String> = routes
+    let mut paths: Vec<String> = routes
         .iter()
         .map(|r| r.replace(['{', '}', '*'], ""))
         .collect();
+    // `SHUFFLE=N`: N copies of the paths in one pseudo-random order, too long for a branch
+    // predictor to learn, as traffic would come.
+    if let Some(n) = std::env::var("SHUFFLE")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        let mut all: Vec<String> = (0..n).flat_map(|_| paths.iter().cloned()).collect();
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        for i in (1..all.len()).rev() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            all.swap(i, (x % (i as u64 + 1)) as usize);
+        }
+        paths = all;
+    }
     let mut router = Router::new();
     for r in &routes {
         router.insert(r, true).expect("valid routes");
@@ -26,14 +42,15 @@ fn main() {
     let frozen = router.clone().freeze();
     let time = |f: &dyn Fn(&str) -> bool| {
         let mut best = f64::MAX;
+        let reps = (2600 / paths.len()).max(1);
         for _ in 0..400 {
             let t = Instant::now();
-            for _ in 0..20 {
+            for _ in 0..reps {
                 for p in black_box(&paths) {
                     assert!(f(black_box(p)));
                 }
             }
-            best = best.min(t.elapsed().as_secs_f64() / 20.0);
+            best = best.min(t.elapsed().as_secs_f64() / reps as f64);
         }
         best
     };
