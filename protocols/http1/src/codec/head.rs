@@ -9,7 +9,7 @@ use super::chars::{TARGET, TARGET_LENIENT, TCHAR, VALUE};
 use super::types::{HeaderSlot, HeaderStore, Version};
 use crate::config::Config;
 use crate::error::Error;
-use crate::simd::{Scanner, WithScanner, dispatch};
+use crate::simd::{Scalar, Scanner, WithScanner, dispatch};
 
 /// Which start-line the parser reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,11 +172,17 @@ impl Head {
         } else {
             buf
         };
-        match dispatch(Work {
-            head: self,
-            buf: view,
-            store,
-        }) {
+        // A few new bytes (input trickling in): the table scanner, without backend selection.
+        let result = if view.len() < self.pos + 16 {
+            self.run(Scalar, view, store)
+        } else {
+            dispatch(Work {
+                head: self,
+                buf: view,
+                store,
+            })
+        };
+        match result {
             Ok(true) => Ok(true),
             Ok(false) if buf.len() > limit => Err(Error::HeadTooLarge { limit }),
             other => other,

@@ -97,7 +97,7 @@ impl Class {
 /// The offset of the first byte at or after `from` that is not in `class`, or `buf.len()`.
 #[inline]
 pub(crate) fn scan(class: &Class, buf: &[u8], from: usize) -> usize {
-    if buf.len() >= 16 && from < buf.len() {
+    if buf.len() >= from + 16 {
         return vector(class, buf, from);
     }
     scalar(class, buf, from)
@@ -197,7 +197,7 @@ pub(crate) struct Avx2 {
 impl Scanner for Avx2 {
     #[inline(always)]
     fn scan(self, class: &Class, buf: &[u8], from: usize) -> usize {
-        if buf.len() >= 16 && from < buf.len() {
+        if buf.len() >= from + 16 {
             // SAFETY: an `Avx2` value exists only where AVX2 is available (see the type docs).
             return unsafe { x86::scan_avx2(class, buf, from) };
         }
@@ -216,7 +216,7 @@ pub(crate) struct Ssse3 {
 impl Scanner for Ssse3 {
     #[inline(always)]
     fn scan(self, class: &Class, buf: &[u8], from: usize) -> usize {
-        if buf.len() >= 16 && from < buf.len() {
+        if buf.len() >= from + 16 {
             // SAFETY: an `Ssse3` value exists only where SSSE3 is available (see the type docs).
             return unsafe { x86::scan_ssse3(class, buf, from) };
         }
@@ -233,7 +233,7 @@ pub(crate) struct Neon;
 impl Scanner for Neon {
     #[inline(always)]
     fn scan(self, class: &Class, buf: &[u8], from: usize) -> usize {
-        if buf.len() >= 16 && from < buf.len() {
+        if buf.len() >= from + 16 {
             return neon::scan(class, buf, from);
         }
         scalar(class, buf, from)
