@@ -4,9 +4,9 @@
 //! # What it does, and what it does not
 //!
 //! It maps a request path (`/repos/rust-lang/rust/pulls/1`) to the value of the best route that
-//! matches it (`/repos/{owner}/{repo}/pulls/{number}`) plus the parameters, as slices of the path.
-//! Matching never allocates and never panics on any path. Building the table does allocate (the
-//! `alloc` feature).
+//! matches it (`/repos/{owner}/{repo}/pulls/{number}`) and the route's parameters, as slices of
+//! the path. Matching never allocates and never panics, whatever the path. Building the table
+//! allocates (the `alloc` feature).
 //!
 //! It does no I/O and knows nothing of requests: the caller passes the path (no query string,
 //! still percent-encoded) and, with [`MethodRouter`], the [`Method`]. It does not normalize paths
@@ -14,13 +14,55 @@
 //! different routes. It does not decode `%XX`: [`percent`] does that for the values you need.
 //!
 //! ```text
-//!                insert(route, value)                      at(path)
-//!   "/users/{id}" ─────────────▶ ┌────────┐  freeze()  ┌──────────────┐ ◀──── "/users/42"
-//!   "/users/me"   ─────────────▶ │ Router │ ─────────▶ │ FrozenRouter │
-//!   "/static/{*p}"───────────────▶└────────┘            └──────────────┘ ────▶ Match { value,
-//!                   InsertError::Conflict ◀── same shape        params: [("id", "42")], route }
-//!                                                        MatchError::NotFound (404) /
-//!                                                        MethodNotAllowed { allowed } (405)
+//!                 insert(route, value)                        at(path)
+//!  "/users/{id}"  ──────────▶ ┌────────┐  freeze()  ┌──────────────┐ ◀──── "/users/42"
+//!  "/users/me"    ──────────▶ │ Router │ ─────────▶ │ FrozenRouter │
+//!  "/static/{*p}" ──────────▶ └────────┘            └──────────────┘ ────▶ Match { value, route,
+//!         InsertError::Conflict ◀─┘ (same shape)          │             params: id = "42" }
+//!         InsertError::InvalidRoute                       └───────────▶ MatchError::NotFound (404)
+//!                                      MethodRouter adds: MatchError::MethodNotAllowed (405, Allow)
+//! ```
+//!
+//! # The driving loop
+//!
+//! Build the table once, freeze it, then look up each request's path. A server holds the frozen
+//! table (it is `Send + Sync` when the values are) and calls [`FrozenRouter::at`] per request:
+//!
+//! ```
+//! use fasterapi_router::{MatchError, Method, MethodRouter, percent};
+//!
+//! #[derive(Debug, PartialEq)]
+//! enum Handler { ListUsers, ShowUser, CreateUser, Asset }
+//!
+//! let mut table = MethodRouter::new();
+//! table.insert(Method::Get, "/users", Handler::ListUsers)?;
+//! table.insert(Method::Post, "/users", Handler::CreateUser)?;
+//! table.insert(Method::Get, "/users/{id}", Handler::ShowUser)?;
+//! table.insert(Method::Get, "/assets/{*file}", Handler::Asset)?;
+//! let table = table.freeze();
+//!
+//! // What a server's request loop does with each request line's method and path.
+//! let requests = [("GET", "/users/caf%C3%A9"), ("POST", "/users"), ("DELETE", "/users"), ("GET", "/nope")];
+//! let mut responses = Vec::new();
+//! for (method, target) in requests {
+//!     let path = target.split('?').next().unwrap_or(target); // the query is not routed
+//!     let Some(method) = Method::from_bytes(method.as_bytes()) else { continue };
+//!     match table.at(method, path) {
+//!         Ok(m) => {
+//!             let id = m.params.get("id").map(percent::decode).transpose()?;
+//!             responses.push(format!("200 {:?} {:?}", m.value, id.as_deref()));
+//!         }
+//!         Err(MatchError::MethodNotAllowed { allowed }) => responses.push(format!("405 Allow: {allowed}")),
+//!         Err(e) => responses.push(format!("{}", e.status())),
+//!     }
+//! }
+//! assert_eq!(responses, [
+//!     r#"200 ShowUser Some("café")"#,
+//!     "200 CreateUser None",
+//!     "405 Allow: GET, HEAD, POST",
+//!     "404",
+//! ]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! # Route syntax
@@ -81,18 +123,28 @@
 //!
 //! # Features
 //!
-//! - `alloc`: [`Router`], [`FrozenRouter`], [`MethodRouter`], [`Params`], [`InsertError`] and
-//!   [`percent::decode`]. Without it, the crate is [`Method`], [`MethodSet`], [`Methods`],
-//!   [`MatchError`] and [`percent::decode_into`].
+//! - `alloc`: [`Router`], [`FrozenRouter`], [`MethodRouter`], [`FrozenMethodRouter`],
+//!   [`Params`], [`InsertError`] and [`percent::decode`]. Without it the crate is [`Method`],
+//!   [`MethodSet`], [`Methods`], [`MatchError`] and [`percent::decode_into`].
 //! - `std` (default): implies `alloc`; nothing else yet (errors implement `core::error::Error`).
 //!
 //! # Limits
 //!
-//! - Paths longer than `u32::MAX` bytes never match.
-//! - The search recurses once per segment where a static match may fall back to a parameter, so
-//!   its depth is bounded by the longest route, never by the path.
+//! There is nothing to configure: a lookup's cost is bounded by the table, not by the path.
 //!
-//! See `docs/router.md` for the full guide and `docs/BENCHMARKS.md` for measurements.
+//! - Matching reads the path once per segment it walks; parameters are not recorded while
+//!   matching but cut out of the path when read ([`Params`]), so a lookup is allocation-free and
+//!   a [`Match`] is a few words.
+//! - The search recurses only where a static segment may fail over to a parameter or catch-all,
+//!   so its depth is bounded by the longest route, never by the path.
+//! - Routes may have any number of parameters, but one per segment.
+//!
+//! # Why not matchit
+//!
+//! matchit is the fastest Rust router we know of. This crate adds what FasterAPI needs (`no_std`,
+//! method dispatch with 405s, a documented total priority order instead of rejecting overlaps
+//! like `{x}.json` beside `v{x}`) and, frozen, looks up matchit's own GitHub benchmark faster:
+//! see `docs/BENCHMARKS.md` (`## fasterapi-router`) and `docs/router.md` for the full guide.
 #![no_std]
 #![deny(unsafe_code)]
 
@@ -129,3 +181,8 @@ pub use method::{Method, MethodSet, Methods};
 pub use params::{Params, ParamsIter};
 #[cfg(feature = "alloc")]
 pub use tree::{Match, Router};
+
+/// The examples of `docs/router.md`, run as doctests.
+#[cfg(all(doctest, feature = "alloc"))]
+#[doc = include_str!("../../../docs/router.md")]
+struct RouterGuide;

@@ -236,6 +236,7 @@ fn invalid_routes() {
         ("/a/{id", 6, RouteErrorKind::UnclosedParam),
         ("/a/{*p}/b", 7, RouteErrorKind::CatchAllNotLast),
         ("/{a}{b}", 4, RouteErrorKind::TwoParamsInSegment),
+        ("/files/{*path}/raw", 14, RouteErrorKind::CatchAllNotLast),
     ] {
         match r.insert(route, 0) {
             Err(InsertError::InvalidRoute {
