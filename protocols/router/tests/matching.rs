@@ -288,3 +288,12 @@ fn params_api() {
     assert_eq!(names, ["a", "b", "c"]);
     assert_eq!(m.params.iter().len(), 3);
 }
+
+#[test]
+fn tables_are_send_and_sync() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Router<String>>();
+    shared::<fasterapi_router::FrozenRouter<String>>();
+    shared::<fasterapi_router::FrozenMethodRouter<String>>();
+    shared::<fasterapi_router::Match<'static, 'static, String>>();
+}
