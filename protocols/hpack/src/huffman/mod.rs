@@ -238,9 +238,20 @@ pub fn decode(src: &[u8], dst: &mut [u8]) -> Result<usize, HuffmanError> {
             nbits += 8;
             i += 1;
         }
+        if nbits >= PEEK && o + 2 <= dst.len() {
+            let e = DECODE[((acc >> (nbits - PEEK)) & ((1 << PEEK) - 1)) as usize];
+            if e & (3 << 5) != 0 {
+                dst[o] = (e >> 16) as u8;
+                dst[o + 1] = (e >> 24) as u8;
+                o += ((e >> 5) & 3) as usize;
+                nbits -= e & 31;
+                continue;
+            }
+        }
         if nbits == 0 {
             return Ok(o);
         }
+        // One symbol: a long code, the last bits, or the last octets of `dst`.
         // The next 30 bits, padded with ones past the end of the input.
         let w30 = if nbits >= 30 {
             (acc >> (nbits - 30)) as u32 & 0x3fff_ffff
