@@ -21,9 +21,19 @@ pub fn repo_root() -> PathBuf {
         .unwrap()
 }
 
-/// `../shared/vectors/hpack-test-case` next to the repository.
+/// The shared specs and vectors: `../shared` next to the repository, else `/work/shared`.
+pub fn shared() -> PathBuf {
+    let next_to_repo = repo_root().join("../shared");
+    if next_to_repo.is_dir() {
+        next_to_repo
+    } else {
+        PathBuf::from("/work/shared")
+    }
+}
+
+/// `shared/vectors/hpack-test-case`.
 pub fn vectors() -> PathBuf {
-    repo_root().join("../shared/vectors/hpack-test-case")
+    shared().join("vectors/hpack-test-case")
 }
 
 /// The encoder sets (every directory but `raw-data`), sorted.
