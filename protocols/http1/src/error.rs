@@ -100,6 +100,14 @@ pub enum Error {
         /// Offset of the field value.
         at: usize,
     },
+    /// An HTTP/1.1 request without a Host field (RFC 9112 §3.2: MUST answer 400).
+    MissingHost,
+    /// More than one Host field line, or a Host value that is not `uri-host [":" port]`
+    /// (RFC 9112 §3.2: MUST answer 400).
+    InvalidHost {
+        /// Offset of the (second or invalid) field value.
+        at: usize,
+    },
     /// A chunk size that is empty, not hexadecimal, or overflows `u64` (RFC 9112 §7.1).
     InvalidChunkSize {
         /// Offset of the offending byte.
@@ -200,6 +208,7 @@ impl Error {
             | Self::ConflictingContentLength { at }
             | Self::ContentLengthWithTransferEncoding { at }
             | Self::InvalidTransferEncoding { at }
+            | Self::InvalidHost { at }
             | Self::InvalidChunkSize { at }
             | Self::InvalidChunkExtension { at }
             | Self::InvalidChunkData { at }
@@ -231,6 +240,8 @@ impl fmt::Display for Error {
                 "Content-Length together with Transfer-Encoding"
             }
             Self::InvalidTransferEncoding { .. } => "invalid Transfer-Encoding",
+            Self::MissingHost => "HTTP/1.1 request without Host",
+            Self::InvalidHost { .. } => "duplicate or invalid Host",
             Self::InvalidChunkSize { .. } => "invalid chunk size",
             Self::InvalidChunkExtension { .. } => "invalid chunk extension",
             Self::InvalidChunkData { .. } => "chunk data not followed by CRLF",

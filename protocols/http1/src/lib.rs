@@ -90,6 +90,7 @@ pub use codec::encode::{
 };
 pub use codec::framing::{BodyKind, request_body, response_body};
 pub use codec::head::TargetForm;
+pub use codec::host::request_host;
 pub use codec::request::{Request, RequestParser};
 pub use codec::response::{Response, ResponseParser};
 pub use codec::types::{Header, HeaderSlot, HeaderStore, Headers, Status, Version};

@@ -11,6 +11,7 @@ pub(crate) mod chunked;
 pub(crate) mod encode;
 pub(crate) mod framing;
 pub(crate) mod head;
+pub(crate) mod host;
 pub(crate) mod request;
 pub(crate) mod response;
 pub(crate) mod types;

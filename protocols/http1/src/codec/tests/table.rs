@@ -1,5 +1,6 @@
 //! The accept/reject table: every case runs whole, byte by byte and at random splits.
 
+use std::string::ToString;
 use std::vec;
 use std::vec::Vec;
 
@@ -291,4 +292,35 @@ fn statuses_follow_the_fault() {
     assert_eq!(Error::UnknownTransferCoding { at: 0 }.status(), 501);
     assert_eq!(Error::UnsupportedVersion { at: 0 }.status(), 505);
     assert_eq!(Error::BareLf { at: 0 }.status(), 400);
+}
+
+#[test]
+fn host_rule() {
+    use crate::{HeaderSlot, RequestParser, Status};
+    #[rustfmt::skip]
+    let cases: [(&[u8], Result<Option<&[u8]>, Error>); 12] = [
+        (b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n", Ok(Some(b"example.com"))),
+        (b"GET / HTTP/1.1\r\nHost: example.com:8080\r\n\r\n", Ok(Some(b"example.com:8080"))),
+        (b"GET / HTTP/1.1\r\nHost: [::1]:443\r\n\r\n", Ok(Some(b"[::1]:443"))),
+        (b"GET / HTTP/1.1\r\nHost: 10.0.0.1\r\n\r\n", Ok(Some(b"10.0.0.1"))),
+        (b"GET / HTTP/1.1\r\nHost:\r\n\r\n", Ok(Some(b""))),
+        (b"GET / HTTP/1.0\r\n\r\n", Ok(None)),
+        (b"GET / HTTP/1.1\r\n\r\n", Err(Error::MissingHost)),
+        (b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", Err(Error::InvalidHost { at: 31 })),
+        (b"GET / HTTP/1.0\r\nHost: a\r\nhost: a\r\n\r\n", Err(Error::InvalidHost { at: 31 })),
+        (b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", Err(Error::InvalidHost { at: 22 })),
+        (b"GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", Err(Error::InvalidHost { at: 22 })),
+        (b"GET / HTTP/1.1\r\nHost: a:8x\r\n\r\n", Err(Error::InvalidHost { at: 22 })),
+    ];
+    for (input, want) in cases {
+        let mut slots = [HeaderSlot::EMPTY; 8];
+        let mut parser = RequestParser::default();
+        let Ok(Status::Complete(req)) = parser.parse(input, &mut slots) else {
+            panic!("{:?} must parse", input.escape_ascii().to_string());
+        };
+        assert_eq!(req.host(), want, "{}", input.escape_ascii());
+        if let Err(e) = want {
+            assert_eq!(e.status(), 400);
+        }
+    }
 }
