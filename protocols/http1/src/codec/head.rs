@@ -159,12 +159,12 @@ impl Head {
         buf: &[u8],
         store: &mut S,
     ) -> Result<bool, Error> {
-        if self.phase == Phase::Done {
-            return Ok(true);
-        }
         if buf.len() < self.pos {
             // The caller handed us a different, shorter buffer: start over on it.
             self.reset();
+        }
+        if self.phase == Phase::Done {
+            return Ok(true);
         }
         let limit = self.config.head_limit();
         let view = if buf.len() > limit {

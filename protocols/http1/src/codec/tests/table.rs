@@ -324,3 +324,21 @@ fn host_rule() {
         }
     }
 }
+
+#[test]
+fn a_shorter_buffer_restarts_the_parse() {
+    use crate::{HeaderSlot, RequestParser, Status};
+    let mut slots = [HeaderSlot::EMPTY; 8];
+    let mut parser = RequestParser::default();
+    let long = b"GET /a/long/path HTTP/1.1\r\nHost: a\r\n\r\n";
+    assert!(matches!(
+        parser.parse(long, &mut slots),
+        Ok(Status::Complete(_))
+    ));
+    // Misuse (a different, shorter buffer without reset) must not panic: it starts over.
+    let short = b"GET / HTTP/1.1\r\n\r\n";
+    let Ok(Status::Complete(req)) = parser.parse(short, &mut slots) else {
+        panic!("restarted parse completes");
+    };
+    assert_eq!(req.target(), b"/");
+}
