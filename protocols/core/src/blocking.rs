@@ -147,8 +147,9 @@ pub enum DriveError<E> {
     Io(io::Error),
     /// Nothing arrived and no timer fired within [`DriverConfig::idle_timeout`].
     TimedOut,
-    /// The machine accepts no input (its receive buffer is full) yet has nothing to drain:
-    /// a bug in the machine, reported instead of spinning.
+    /// The machine takes no input (back-pressure: it waits for the application to act, for
+    /// example to answer the request it holds) and has no event, no output and no timer, so
+    /// waiting cannot help. Act on the machine, then call [`BlockingDriver::next_event`] again.
     Stalled,
 }
 
@@ -158,9 +159,9 @@ impl<E: fmt::Display> fmt::Display for DriveError<E> {
             Self::Protocol(e) => write!(f, "protocol error: {e}"),
             Self::Io(e) => write!(f, "transport error: {e}"),
             Self::TimedOut => f.write_str("timed out waiting for the peer"),
-            Self::Stalled => {
-                f.write_str("machine stalled: receive buffer full with no output or event")
-            }
+            Self::Stalled => f.write_str(
+                "machine stalled: it takes no input until the application acts, and nothing else is pending",
+            ),
         }
     }
 }
@@ -282,8 +283,9 @@ impl<M: StreamMachine, T: BlockingIo> BlockingDriver<M, T> {
     }
 
     /// Runs the machine until it has an event for the application and returns it; `None` once
-    /// the machine is closed, or the peer closed the stream and the machine has nothing more
-    /// to report, with all output written.
+    /// the machine is closed or has handed the connection off (take the transport back with
+    /// [`BlockingDriver::into_parts`]), or the peer closed the stream and the machine has
+    /// nothing more to report, with all output written.
     ///
     /// # Errors
     /// A protocol error (after writing out the machine's reaction), a transport error, the
@@ -295,7 +297,12 @@ impl<M: StreamMachine, T: BlockingIo> BlockingDriver<M, T> {
             if let Some(event) = self.machine.poll_event() {
                 return Ok(Some(event));
             }
-            if self.machine.is_closed() {
+            if let Some(e) = self.machine.poll_error() {
+                // Best effort, as for input errors: the reaction first, then the error.
+                let _ = self.flush();
+                return Err(DriveError::Protocol(e));
+            }
+            if self.machine.is_closed() || self.machine.is_handed_off() {
                 return Ok(None);
             }
             let timer = self.machine.poll_timeout();

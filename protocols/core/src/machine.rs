@@ -11,7 +11,13 @@
 //!   [`Machine::poll_event`], then [`Machine::poll_timeout`] to learn when to call
 //!   `handle_timeout` next;
 //! * **actions**: each protocol's own methods (`send_response`, `send_message`, `query`, …),
-//!   plus [`Machine::close`]; they only queue output and never block.
+//!   plus [`Machine::close`]; they only queue output and never block. Actions take no time:
+//!   a timer an action starts is armed from the time of the next call that carries one, which
+//!   under the rule is the `poll_transmit(now, …)` right after the action;
+//! * **errors**: an input returns a fatal error directly; an error found while an action or
+//!   `poll_event` processed buffered input comes from [`Machine::poll_error`];
+//! * **hand-off**: [`StreamMachine::is_handed_off`] tells a driver to stop and give the
+//!   transport back open, for the protocol the connection switched to.
 //!
 //! **The rule**: after any input or action, drain the outputs before the next input.
 
@@ -54,6 +60,18 @@ pub trait Machine {
     /// input, so once its transmit queue is drained the transport can be closed.
     #[must_use]
     fn is_closed(&self) -> bool;
+
+    /// A fatal protocol error found outside an input call: while an action or
+    /// [`Machine::poll_event`] processed input that was already buffered (a malformed pipelined
+    /// HTTP/1.1 request that is parsed only once the response before it is done, say).
+    ///
+    /// Drivers ask after draining events. On `Some` the connection ends exactly as after an
+    /// error returned from an input: the machine has queued its reaction, so write out
+    /// [`StreamMachine::poll_transmit`], then close. The default never reports one.
+    #[must_use]
+    fn poll_error(&mut self) -> Option<Self::Error> {
+        None
+    }
 }
 
 /// A machine over a reliable, ordered byte stream (TCP, TLS, a Unix socket, a pipe).
@@ -77,6 +95,7 @@ pub trait Machine {
 ///     let epoch = Epoch::new();
 ///     let mut out = vec![0u8; 16 * 1024];
 ///     let mut eof = false;
+///     let mut failed: Option<M::Error> = None;
 ///     loop {
 ///         // The rule: after any input or action, drain every output.
 ///         loop {
@@ -86,18 +105,25 @@ pub trait Machine {
 ///             }
 ///             socket.write_all(&out[..n])?;
 ///         }
+///         if let Some(e) = failed.take() {
+///             return Err(e.into()); // its reaction (a 400, a GOAWAY) is written out
+///         }
 ///         if let Some(event) = machine.poll_event() {
 ///             on_event(machine, event); // actions queue output: loop to drain it
 ///             continue;
 ///         }
-///         if machine.is_closed() {
+///         if let Some(e) = machine.poll_error() {
+///             failed = Some(e);
+///             continue;
+///         }
+///         if machine.is_closed() || machine.is_handed_off() {
 ///             return Ok(());
 ///         }
 ///         if eof {
-///             // Nothing more will arrive: only the machine's timers can still act.
+///             // Nothing more will arrive: only the machine's own timers can still act.
 ///             let Some(t) = machine.poll_timeout() else { return Ok(()) };
 ///             std::thread::sleep(epoch.instant(t).saturating_duration_since(Instant::now()));
-///             machine.handle_timeout(epoch.now())?;
+///             failed = machine.handle_timeout(epoch.now()).err();
 ///             continue;
 ///         }
 ///         // Sleep until input arrives or the machine's timer is due.
@@ -105,17 +131,18 @@ pub trait Machine {
 ///             .poll_timeout()
 ///             .map(|t| epoch.instant(t).saturating_duration_since(Instant::now()));
 ///         socket.set_read_timeout(wait.map(|d| d.max(Duration::from_millis(1))))?;
-///         match socket.read(machine.input_buffer()) {
+///         let result = match socket.read(machine.input_buffer()) {
 ///             Ok(0) => {
 ///                 eof = true;
-///                 machine.handle_eof(epoch.now())?
+///                 machine.handle_eof(epoch.now())
 ///             }
-///             Ok(n) => machine.commit_input(epoch.now(), n)?,
+///             Ok(n) => machine.commit_input(epoch.now(), n),
 ///             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-///                 machine.handle_timeout(epoch.now())?
+///                 machine.handle_timeout(epoch.now())
 ///             }
 ///             Err(e) => return Err(e.into()),
-///         }
+///         };
+///         failed = result.err();
 ///     }
 /// }
 /// ```
@@ -130,9 +157,9 @@ pub trait StreamMachine: Machine {
 
     /// Feeds received bytes; returns how many were consumed.
     ///
-    /// A machine consumes fewer than it was given only while it holds undrained output or
-    /// events (back-pressure): drain them, then call again with the rest. A machine whose
-    /// buffer is full with nothing to drain reports a limit error instead of consuming zero.
+    /// A machine consumes fewer than it was given only under back-pressure (see
+    /// [`StreamMachine::input_buffer`]): drain its outputs or act, then call again with the
+    /// rest. A peer that sends more than a limit allows gets a limit error, not back-pressure.
     ///
     /// The default copies through [`StreamMachine::input_buffer`] and
     /// [`StreamMachine::commit_input`]; machines that can parse borrowed input in place
@@ -156,7 +183,13 @@ pub trait StreamMachine: Machine {
     }
 
     /// The free part of the machine's receive buffer, for the transport to read into without
-    /// a copy. Empty while the machine applies back-pressure (drain its outputs first).
+    /// a copy.
+    ///
+    /// Empty while the machine applies back-pressure: it waits for its outputs to be drained,
+    /// or for the application to act (to answer the request it holds while pipelined requests
+    /// fill the buffer). Stop reading until an action, a timer or a drain changes that; with
+    /// nothing left to drain, nothing armed and no action coming, the connection is stuck,
+    /// which drivers report instead of spinning.
     fn input_buffer(&mut self) -> &mut [u8];
 
     /// Tells the machine that the first `n` bytes of [`StreamMachine::input_buffer`] now hold
@@ -172,6 +205,16 @@ pub trait StreamMachine: Machine {
     /// # Errors
     /// The stream ended where the protocol does not allow it to.
     fn handle_eof(&mut self, now: Timestamp) -> Result<(), Self::Error>;
+
+    /// Whether the machine has handed the connection over to another protocol (an HTTP/1.1
+    /// `Upgrade` to WebSocket or h2c, a tunnel after CONNECT): it takes no more input and has
+    /// written its last byte, and the transport must stay open for the new protocol. Drivers
+    /// stop and give the transport back without closing it; the bytes that arrived after the
+    /// hand-over come with the machine's own switch event. The default never hands off.
+    #[must_use]
+    fn is_handed_off(&self) -> bool {
+        false
+    }
 
     /// Encodes the next output bytes into `buf`, which the caller owns; returns how many were
     /// written, `0` when nothing is queued. Any `buf` of one byte or more works: a stream has

@@ -74,6 +74,8 @@ pub struct Side<M: Machine> {
     eof_delivered: bool,
     /// Whether this side's own stream has ended.
     closed: bool,
+    /// Whether the machine handed the connection off to another protocol.
+    handed_off: bool,
     /// Bytes this machine received in all.
     pub bytes_received: u64,
 }
@@ -106,6 +108,7 @@ impl<M: StreamMachine> Side<M> {
             peer_closed: false,
             eof_delivered: false,
             closed: false,
+            handed_off: false,
             bytes_received: 0,
         }
     }
@@ -120,9 +123,22 @@ impl<M: StreamMachine> Side<M> {
         self.closed
     }
 
+    /// Whether the machine handed the connection off (see
+    /// [`StreamMachine::is_handed_off`]): it gets no more input, and the peer sees no end of
+    /// stream. The bytes still on their way to it belong to the new protocol.
+    pub fn is_handed_off(&self) -> bool {
+        self.handed_off
+    }
+
+    /// Takes the bytes on their way to this side, to feed them to the protocol a handed-off
+    /// connection switched to.
+    pub fn take_inbound(&mut self) -> Vec<u8> {
+        self.inbound.drain(..).collect()
+    }
+
     /// Feeds up to `chunk` bytes of inbound data (or the end of stream); true on progress.
     fn deliver(&mut self, now: Timestamp, chunk: usize, path: InputPath) -> bool {
-        if self.error.is_some() {
+        if self.error.is_some() || self.handed_off {
             return false;
         }
         if self.inbound.is_empty() {
@@ -176,7 +192,7 @@ impl<M: StreamMachine> Side<M> {
 
     /// Fires the timer if due; true on progress.
     fn fire_timer(&mut self, now: Timestamp) -> bool {
-        if self.error.is_some() || self.closed {
+        if self.error.is_some() || self.closed || self.handed_off {
             return false;
         }
         match self.machine.poll_timeout() {
@@ -207,6 +223,17 @@ impl<M: StreamMachine> Side<M> {
         }
         while let Some(ev) = self.machine.poll_event() {
             self.events.push(ev);
+            progress = true;
+        }
+        if self.error.is_none() {
+            if let Some(e) = self.machine.poll_error() {
+                self.error = Some(e);
+                // The reaction the machine queued goes out on the next drain.
+                return true;
+            }
+        }
+        if !self.handed_off && !self.closed && self.machine.is_handed_off() {
+            self.handed_off = true;
             progress = true;
         }
         if !self.closed && (self.machine.is_closed() || self.error.is_some()) {

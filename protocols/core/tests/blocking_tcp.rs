@@ -6,7 +6,7 @@ use core::time::Duration;
 use std::net::{TcpListener, TcpStream};
 use std::thread;
 
-use fasterapi_core::{BlockingDriver, DriveError, DriverConfig};
+use fasterapi_core::{BlockingDriver, DriveError, DriverConfig, StreamMachine};
 use line::{LineClient, LineError, LineServer, ServerConfig};
 
 /// What the server thread returns: the lines it heard and how its driver ended.
@@ -175,4 +175,44 @@ fn unix_socket_and_untimed_transport() {
     let (heard, result) = server.join().expect("server thread");
     result.expect("server ok");
     assert_eq!(heard, ["ECHO over a unix socket", "QUIT"]);
+}
+
+#[test]
+fn hand_off_returns_the_open_transport() {
+    use std::io::{Read, Write};
+
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let server = thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("accept");
+        let mut driver = BlockingDriver::new(LineServer::new(ServerConfig::default()), stream);
+        let mut heard = Vec::new();
+        while let Some(line) = driver.next_event().expect("server") {
+            heard.push(line);
+        }
+        assert!(driver.machine().is_handed_off());
+        // The transport is still open: speak the "new protocol" on it.
+        let (mut machine, mut stream) = driver.into_parts();
+        let mut rest = machine.take_leftover();
+        while rest.len() < 5 {
+            let mut b = [0u8; 16];
+            let n = stream.read(&mut b).expect("read after hand-off");
+            assert!(n > 0, "stream still open");
+            rest.extend_from_slice(&b[..n]);
+        }
+        stream.write_all(b"raw!").expect("write after hand-off");
+        (heard, rest)
+    });
+    let mut sock = TcpStream::connect(addr).expect("connect");
+    sock.write_all(b"SWITCH\nhel").expect("write");
+    let mut got = [0u8; 9];
+    sock.read_exact(&mut got).expect("switched line");
+    assert_eq!(&got, b"SWITCHED\n");
+    sock.write_all(b"lo").expect("write more");
+    let mut raw = [0u8; 4];
+    sock.read_exact(&mut raw).expect("raw reply");
+    assert_eq!(&raw, b"raw!");
+    let (heard, rest) = server.join().expect("server thread");
+    assert_eq!(heard, ["SWITCH"]);
+    assert_eq!(rest, b"hello");
 }

@@ -121,3 +121,22 @@ fn livelock_is_detected() {
     assert_eq!(err.steps, 1_000);
     assert!(err.to_string().contains("livelock"));
 }
+
+#[test]
+fn hand_off_keeps_the_stream_for_the_next_protocol() {
+    for chunk in [1, 4, 64] {
+        let mut p = pair().with_chunk_size(chunk);
+        p.client.machine.send("PING");
+        p.client.machine.send_raw(b"SWITCH\nnew protocol bytes");
+        p.drive();
+        assert!(p.server.is_handed_off(), "chunk {chunk}");
+        assert!(
+            !p.server.is_closed() && !p.client.is_closed(),
+            "no end of stream on hand-off"
+        );
+        assert_eq!(p.client.take_events(), ["PONG", "SWITCHED"]);
+        let mut rest = p.server.machine.take_leftover();
+        rest.extend(p.server.take_inbound());
+        assert_eq!(rest, b"new protocol bytes", "chunk {chunk}");
+    }
+}

@@ -192,11 +192,13 @@ fn pipelined_garbage_is_reported_after_the_response() {
     let _ = events(&mut s);
     s.send_response(204, &[]).unwrap();
     assert!(events(&mut s).is_empty());
-    // The error is reported through the timer, which is due at once.
-    assert_eq!(s.poll_timeout(), Some(Timestamp::ZERO));
+    // Found while an action processed buffered input: reported by poll_error, and again by
+    // any later input.
     assert!(!s.is_closed());
-    let err = s.handle_timeout(Timestamp::ZERO).unwrap_err();
+    let err = s.poll_error().expect("the deferred error");
     assert_eq!(err.status(), 400);
+    assert_eq!(s.poll_error(), None, "reported once");
+    assert_eq!(s.handle_timeout(Timestamp::ZERO).unwrap_err(), err);
     let out = drain(&mut s);
     assert!(out.starts_with(b"HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 400 Bad Request\r\n"));
     assert!(s.is_closed());

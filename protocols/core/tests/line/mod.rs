@@ -1,7 +1,8 @@
 //! A small line protocol on the core contract, used to test the contract's drivers.
 //!
 //! Lines end with `\n`. The server answers `PING` with `PONG`, `ECHO text` with `text`, `QUIT`
-//! with `BYE` and closes; any other line gets `ERR unknown command`. A server that hears nothing
+//! with `BYE` and closes, `SWITCH` with `SWITCHED` and hands the connection off (what follows
+//! belongs to another protocol); any other line gets `ERR unknown command`. A server that hears nothing
 //! for `idle_timeout` says `BYE idle` and closes. Over-long lines are an error answered with
 //! `ERR line too long` before closing.
 #![allow(
@@ -82,6 +83,18 @@ impl LineReader {
     fn has_partial_line(&self) -> bool {
         self.len > 0
     }
+
+    /// Everything received but not yet returned as lines, raw.
+    fn take_rest(&mut self) -> Vec<u8> {
+        let mut rest = Vec::new();
+        for line in self.lines.drain(..) {
+            rest.extend_from_slice(line.as_bytes());
+            rest.push(b'\n');
+        }
+        rest.extend_from_slice(&self.buf[..self.len]);
+        self.len = 0;
+        rest
+    }
 }
 
 /// Output bytes queued for the transport.
@@ -126,6 +139,8 @@ pub(crate) struct LineServer {
     events: VecDeque<String>,
     last_input: Option<Timestamp>,
     closing: bool,
+    switched: bool,
+    leftover: Vec<u8>,
 }
 
 impl LineServer {
@@ -137,15 +152,27 @@ impl LineServer {
             events: VecDeque::new(),
             last_input: None,
             closing: false,
+            switched: false,
+            leftover: Vec::new(),
         }
+    }
+
+    /// After `SWITCH`: the bytes received after the switch line.
+    pub(crate) fn take_leftover(&mut self) -> Vec<u8> {
+        core::mem::take(&mut self.leftover)
     }
 
     fn answer(&mut self) {
         while let Some(line) = self.reader.lines.pop_front() {
-            if self.closing {
+            if self.closing || self.switched {
                 break;
             }
             match line.as_str() {
+                "SWITCH" => {
+                    self.out.line("SWITCHED");
+                    self.switched = true;
+                    self.leftover = self.reader.take_rest();
+                }
                 "PING" => self.out.line("PONG"),
                 "QUIT" => {
                     self.out.line("BYE");
@@ -174,7 +201,7 @@ impl Machine for LineServer {
     }
 
     fn poll_timeout(&mut self) -> Option<Timestamp> {
-        if self.closing {
+        if self.closing || self.switched {
             return None;
         }
         Some(self.last_input.unwrap_or(Timestamp::ZERO) + self.config.idle_timeout)
@@ -200,11 +227,15 @@ impl StreamMachine for LineServer {
     type Payload = NoPayload;
 
     fn input_buffer(&mut self) -> &mut [u8] {
-        if self.closing {
+        if self.closing || self.switched {
             &mut []
         } else {
             self.reader.free()
         }
+    }
+
+    fn is_handed_off(&self) -> bool {
+        self.switched && self.out.0.is_empty()
     }
 
     fn commit_input(&mut self, now: Timestamp, n: usize) -> Result<(), LineError> {

@@ -538,9 +538,6 @@ impl Machine for ClientConnection {
     }
 
     fn poll_timeout(&mut self) -> Option<Timestamp> {
-        if self.deferred.is_some() {
-            return Some(Timestamp::ZERO);
-        }
         match (self.header_deadline, self.idle_deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -573,10 +570,23 @@ impl Machine for ClientConnection {
             && (matches!(self.ours, ConnState::Closed | ConnState::Error)
                 || (self.ours == ConnState::MustClose && !self.in_flight))
     }
+
+    fn poll_error(&mut self) -> Option<ConnectionError> {
+        // An error found while an action or poll_event processed buffered input; its
+        // reaction is queued already, and later calls return it again through `check`.
+        self.deferred.take()
+    }
 }
 
 impl StreamMachine for ClientConnection {
     type Payload = Bytes;
+
+    fn is_handed_off(&self) -> bool {
+        self.ours == ConnState::SwitchedProtocol
+            && self.theirs == ConnState::SwitchedProtocol
+            && self.tx.is_empty()
+            && self.events.is_empty()
+    }
 
     fn handle_input(&mut self, now: Timestamp, input: &[u8]) -> Result<usize, ConnectionError> {
         self.check()?;

@@ -390,7 +390,7 @@ impl ServerConnection {
         }
     }
 
-    /// Runs [`Self::pump`] outside an input: an error is kept for the next input or timeout.
+    /// Runs [`Self::pump`] outside an input: an error is kept for `poll_error` (and the next input).
     fn pump_deferred(&mut self) {
         if let Err(e) = self.pump() {
             let e = self.fail(e);
@@ -632,9 +632,6 @@ impl Machine for ServerConnection {
     }
 
     fn poll_timeout(&mut self) -> Option<Timestamp> {
-        if self.deferred.is_some() {
-            return Some(Timestamp::ZERO); // report the stored error through handle_timeout
-        }
         match (self.header_deadline, self.idle_deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -686,10 +683,23 @@ impl Machine for ServerConnection {
                 ConnState::MustClose | ConnState::Closed | ConnState::Error
             )
     }
+
+    fn poll_error(&mut self) -> Option<ConnectionError> {
+        // An error found while an action or poll_event processed buffered input; its
+        // reaction is queued already, and later calls return it again through `check`.
+        self.deferred.take()
+    }
 }
 
 impl StreamMachine for ServerConnection {
     type Payload = Bytes;
+
+    fn is_handed_off(&self) -> bool {
+        self.ours == ConnState::SwitchedProtocol
+            && self.theirs == ConnState::SwitchedProtocol
+            && self.tx.is_empty()
+            && self.events.is_empty()
+    }
 
     fn handle_input(&mut self, now: Timestamp, input: &[u8]) -> Result<usize, ConnectionError> {
         self.check()?;
