@@ -237,6 +237,66 @@ fn spsc_1p1c(c: &mut Criterion) {
     g.finish();
 }
 
+/// The ring's own cost without the scheduler: one thread pushes a burst, then pops it. On a
+/// busy 2-core machine the 1P1C numbers are dominated by who gets a core; these are not.
+fn spsc_same_thread(c: &mut Criterion) {
+    let mut g = c.benchmark_group("pool/spsc_same_thread");
+    for burst in BURSTS {
+        g.throughput(Throughput::Elements(burst as u64));
+        let (mut tx, mut rx) = spsc::channel::<u64>(CAP).unwrap();
+        g.bench_function(BenchmarkId::new("fasterapi_spsc", burst), |b| {
+            b.iter(|| {
+                if burst == 1 {
+                    tx.push(black_box(7)).unwrap();
+                    black_box(rx.pop().unwrap());
+                } else {
+                    // A chunk stops at the end of the slot array: a burst takes one or two.
+                    let mut i = 0;
+                    while i < burst as u64 {
+                        let mut w = tx.write_chunk(burst - i as usize);
+                        i += w.fill_from_iter((i..burst as u64).map(black_box)) as u64;
+                    }
+                    let mut got = 0;
+                    while got < burst {
+                        let mut r = rx.read_chunk(burst - got);
+                        black_box(r.as_slice().iter().sum::<u64>());
+                        got += r.len();
+                        r.release(burst);
+                    }
+                }
+            })
+        });
+        let (mut tx, mut rx) = rtrb::RingBuffer::<u64>::new(CAP);
+        g.bench_function(BenchmarkId::new("rtrb", burst), |b| {
+            b.iter(|| {
+                if burst == 1 {
+                    tx.push(black_box(7)).unwrap();
+                    black_box(rx.pop().unwrap());
+                } else {
+                    let w = tx.write_chunk_uninit(burst).unwrap();
+                    w.fill_from_iter((0..burst as u64).map(black_box));
+                    let r = rx.read_chunk(burst).unwrap();
+                    let (x, y) = r.as_slices();
+                    black_box(x.iter().sum::<u64>() + y.iter().sum::<u64>());
+                    r.commit_all();
+                }
+            })
+        });
+        let q = ArrayQueue::new(CAP);
+        g.bench_function(BenchmarkId::new("crossbeam_array_queue", burst), |b| {
+            b.iter(|| {
+                for i in 0..burst as u64 {
+                    q.push(black_box(i)).unwrap();
+                }
+                for _ in 0..burst {
+                    black_box(q.pop().unwrap());
+                }
+            })
+        });
+    }
+    g.finish();
+}
+
 thread_local! {
     static COUNT: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
 }
@@ -510,6 +570,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = spsc_1p1c, mpmc_2p2c, object_pool, buffer_pool
+    targets = spsc_same_thread, spsc_1p1c, mpmc_2p2c, object_pool, buffer_pool
 }
 criterion_main!(benches);

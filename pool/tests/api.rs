@@ -118,6 +118,19 @@ fn spsc_chunks_are_contiguous_and_zero_copy() {
 }
 
 #[test]
+fn spsc_fill_from_iter_stops_at_the_chunk_end() {
+    let (mut tx, mut rx) = spsc::channel::<u32>(8).unwrap();
+    let mut chunk = tx.write_chunk(5);
+    assert_eq!(chunk.fill_from_iter(0..3), 3);
+    assert_eq!(chunk.fill_from_iter(10..100), 2);
+    assert_eq!(chunk.fill_from_iter(0..1), 0);
+    drop(chunk);
+    let mut out = [0; 8];
+    assert_eq!(rx.pop_slice(&mut out), 5);
+    assert_eq!(&out[..5], &[0, 1, 2, 10, 11]);
+}
+
+#[test]
 fn spsc_write_chunk_on_full_ring_is_empty() {
     let (mut tx, _rx) = spsc::channel::<u8>(2).unwrap();
     assert_eq!(tx.push_slice(&[1, 2, 3]), 2);

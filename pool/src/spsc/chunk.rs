@@ -141,6 +141,24 @@ impl<T> WriteChunk<'_, T> {
         Ok(())
     }
 
+    /// Writes items from `iter` into the unwritten slots until either runs out; returns how
+    /// many were written. (If the iterator panics, the items written so far are leaked, never
+    /// dropped twice or published half-written.)
+    #[inline]
+    pub fn fill_from_iter(&mut self, iter: impl IntoIterator<Item = T>) -> usize {
+        let room = self.len - self.filled;
+        // SAFETY: `filled <= len`, so the base stays inside the claimed range.
+        let base = unsafe { self.start.add(self.filled) };
+        let mut n = 0;
+        for value in iter.into_iter().take(room) {
+            // SAFETY: `n < room`: the slot is inside the claimed, free range.
+            unsafe { base.add(n).write(MaybeUninit::new(value)) };
+            n += 1;
+        }
+        self.filled += n;
+        n
+    }
+
     /// The claimed slots not yet written, for writing in place (e.g. `read(2)` into a `u8` ring).
     /// Mark what was written with [`WriteChunk::assume_filled`].
     pub fn unfilled(&mut self) -> &mut [MaybeUninit<T>] {
