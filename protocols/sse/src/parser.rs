@@ -77,14 +77,22 @@ pub struct EventParser {
     scanner: LineScanner,
     /// A line carried over from an earlier input (no end-of-line yet).
     line: Vec<u8>,
+    /// A `data` line carried over from an earlier input whose value goes straight into
+    /// `data` (one copy instead of two): its length so far, and whether the value crossed
+    /// the event limit (then the rest is not buffered; the error comes at the line's end,
+    /// as it does when the line arrives whole).
+    data_line: Option<(usize, bool)>,
     /// The data buffer without its final LF; meaningful when `has_data`.
     data: Vec<u8>,
     has_data: bool,
     event_type: Vec<u8>,
-    /// The last event ID buffer (§9.2.6), decoded.
+    /// The last event ID buffer (§9.2.6), decoded, when `id_dirty`; otherwise the buffer's
+    /// value is `last_id` and this is scratch space.
     id_buffer: String,
     /// The last event ID string, set from the buffer at each dispatch.
     last_id: String,
+    /// `id_buffer` was set since the last dispatch.
+    id_dirty: bool,
     /// `data` and `event_type` belong to the event handed out by the last call: clear them
     /// at the start of the next one.
     dispatched: bool,
@@ -125,11 +133,13 @@ impl EventParser {
             report_comments: false,
             scanner: LineScanner::new(),
             line: Vec::new(),
+            data_line: None,
             data: Vec::new(),
             has_data: false,
             event_type: Vec::new(),
             id_buffer: String::new(),
             last_id: String::new(),
+            id_dirty: false,
             dispatched: false,
             failed: None,
             position: 0,
@@ -211,24 +221,68 @@ impl EventParser {
                 self.hold(data, event_type);
                 consumed!(self, pos, None);
             };
-            // Stream offset where the piece's bytes end (before its end-of-line, if any).
-            let eol = if !piece.line_end {
-                0
-            } else if input[pos - 1] == b'\n' && pos >= 2 && input[pos - 2] == b'\r' {
-                2
-            } else {
-                1
+            // Stream offset where the piece's bytes end (before its end-of-line, if any); only
+            // errors need it.
+            let piece_end = |position: u64| {
+                let eol = if !piece.line_end {
+                    0
+                } else if input[pos - 1] == b'\n' && pos >= 2 && input[pos - 2] == b'\r' {
+                    2
+                } else {
+                    1
+                };
+                position + (pos - eol) as u64
             };
-            let piece_end = self.position + (pos - eol) as u64;
-            let room = self.limits.max_line_len.saturating_sub(self.line.len());
+            let carried = self.data_line.map_or(self.line.len(), |(len, _)| len);
+            let room = self.limits.max_line_len.saturating_sub(carried);
             if piece.bytes.len() > room {
                 // The first byte past the limit.
-                self.error_at = piece_end.saturating_sub((piece.bytes.len() - room) as u64);
+                self.error_at =
+                    piece_end(self.position).saturating_sub((piece.bytes.len() - room) as u64);
                 return Err(self.fail(Error::LineTooLong {
                     limit: self.limits.max_line_len,
                 }));
             }
+            if let Some((len, over)) = self.data_line {
+                // The rest of a carried data line goes straight into the data buffer.
+                let over = over || self.data.len() + piece.bytes.len() > self.limits.max_event_len;
+                if !over {
+                    self.data.extend_from_slice(piece.bytes);
+                }
+                if !piece.line_end {
+                    self.data_line = Some((len + piece.bytes.len(), over));
+                    continue;
+                }
+                self.data_line = None;
+                if over {
+                    self.error_at = piece_end(self.position);
+                    return Err(self.fail(Error::EventTooLarge {
+                        limit: self.limits.max_event_len,
+                    }));
+                }
+                continue;
+            }
             if !piece.line_end {
+                if self.line.is_empty()
+                    && piece.bytes.len() > 5
+                    && piece.bytes.starts_with(b"data:")
+                {
+                    // A data line that spans inputs: carry its value in the data buffer.
+                    self.hold(data.take(), event_type.take());
+                    let value = &piece.bytes[5..];
+                    let value = value.strip_prefix(b" ").unwrap_or(value);
+                    let sep = usize::from(self.has_data);
+                    let over = self.data.len() + sep + value.len() > self.limits.max_event_len;
+                    if self.has_data {
+                        self.data.push(b'\n');
+                    }
+                    if !over {
+                        self.data.extend_from_slice(value);
+                    }
+                    self.has_data = true;
+                    self.data_line = Some((piece.bytes.len(), over));
+                    continue;
+                }
                 self.line.extend_from_slice(piece.bytes);
                 continue;
             }
@@ -255,7 +309,7 @@ impl EventParser {
                         consumed!(self, pos, Some(Parsed::Comment(text)));
                     }
                     Err(e) => {
-                        self.error_at = piece_end;
+                        self.error_at = piece_end(self.position);
                         return Err(self.fail(e));
                     }
                 }
@@ -274,7 +328,7 @@ impl EventParser {
                 }
                 Line::Data(value) => {
                     if let Err(e) = self.check_data(data, value.len()) {
-                        self.error_at = piece_end;
+                        self.error_at = piece_end(self.position);
                         return Err(e);
                     }
                     if data.is_none() && !self.has_data {
@@ -299,7 +353,10 @@ impl EventParser {
                     self.hold(data, event_type);
                     consumed!(self, pos, Some(Parsed::Retry(ms)));
                 }
-                Line::Id(value) => set_lossy(&mut self.id_buffer, value),
+                Line::Id(value) => {
+                    set_lossy(&mut self.id_buffer, value);
+                    self.id_dirty = true;
+                }
                 Line::Ignored { .. } => {}
             }
         }
@@ -311,8 +368,10 @@ impl EventParser {
     /// a sticky error. Returns whether anything was discarded.
     pub fn finish(&mut self) -> bool {
         let discarded = !self.line.is_empty()
+            || self.data_line.is_some()
             || (!self.dispatched && (self.has_data || !self.event_type.is_empty()));
         self.line.clear();
+        self.data_line = None;
         self.data.clear();
         self.has_data = false;
         self.event_type.clear();
@@ -320,7 +379,7 @@ impl EventParser {
         self.failed = None;
         self.position = 0;
         self.scanner.reset();
-        self.id_buffer.clone_from(&self.last_id);
+        self.id_dirty = false;
         discarded
     }
 
@@ -391,6 +450,7 @@ impl EventParser {
             Line::Retry(ms) => Step::Retry(ms),
             Line::Id(value) => {
                 set_lossy(&mut self.id_buffer, value);
+                self.id_dirty = true;
                 Step::Continue
             }
             _ => Step::Continue,
@@ -400,8 +460,11 @@ impl EventParser {
     /// Step 1 of "dispatch the event" (§9.2.6): the last event ID string is set from the
     /// buffer.
     fn commit_id(&mut self) {
-        if self.last_id != self.id_buffer {
-            self.last_id.clone_from(&self.id_buffer);
+        if self.id_dirty {
+            // While not dirty the buffer's value is `last_id`; `id_buffer` is then scratch
+            // space for the next `id` field, so a swap does instead of a copy.
+            self.id_dirty = false;
+            core::mem::swap(&mut self.last_id, &mut self.id_buffer);
         }
     }
 
@@ -441,6 +504,7 @@ enum Step {
 
 /// UTF-8 decode with U+FFFD replacement (the WHATWG decoder and `from_utf8_lossy` both
 /// replace each maximal invalid subpart with one U+FFFD); borrowed when valid.
+#[inline]
 fn decode(bytes: &[u8]) -> Cow<'_, str> {
     match simdutf8::basic::from_utf8(bytes) {
         Ok(s) => Cow::Borrowed(s),

@@ -1,0 +1,121 @@
+//! fasterapi-sse's `EventParser` against eventsource-stream 0.2 and sse-stream 0.3 on the same
+//! bytes in the same run:
+//!
+//! * **tiny**: 1,000 one-line events (`id: N\ndata: tick N\n\n`, about 30 bytes each);
+//! * **long UTF-8**: 64 events whose single data line is 16 KiB of mixed ASCII, Latin, CJK and
+//!   emoji text.
+//!
+//! Each input is cut into 16 KiB chunks, as network reads would deliver it. Both anchors are
+//! async `Stream`s: they are fed an in-memory `futures::stream::iter` over the same chunks and
+//! driven to the end with `futures::executor::block_on` (no I/O, no runtime, the stream is
+//! always ready). Ours is fed the same chunks through `EventParser::feed`. Every consumer sums
+//! the events' data lengths, and the setup checks that all three agree on the events.
+//!
+//! Run: `cargo bench -p fasterapi-benches --bench sse -- --warm-up-time 1 --measurement-time 3`.
+//! Results go in `docs/BENCHMARKS.md`.
+
+use core::convert::Infallible;
+use core::hint::black_box;
+
+use bytes::Bytes;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use eventsource_stream::Eventsource;
+use fasterapi_sse::{EventParser, Parsed};
+use futures::StreamExt;
+use futures::executor::block_on;
+
+const CHUNK: usize = 16 * 1024;
+
+fn tiny() -> Vec<u8> {
+    let mut s = String::new();
+    for i in 0..1000 {
+        s.push_str(&format!("id: {i}\ndata: tick {i}\n\n"));
+    }
+    s.into_bytes()
+}
+
+fn long_utf8() -> Vec<u8> {
+    let text = "Grüße, 世界! Ünïcödé テキスト 🚀🎉 ascii filler text; ";
+    let mut line = String::new();
+    while line.len() < 16 * 1024 {
+        line.push_str(text);
+    }
+    let mut s = String::new();
+    for i in 0..64 {
+        s.push_str(&format!("event: long\nid: {i}\ndata: {line}\n\n"));
+    }
+    s.into_bytes()
+}
+
+/// (events, total data bytes) from each parser.
+fn ours(chunks: &[Bytes]) -> (usize, usize) {
+    let mut parser = EventParser::new();
+    let (mut n, mut bytes) = (0, 0);
+    for chunk in chunks {
+        parser
+            .feed(chunk, |p| {
+                if let Parsed::Event(e) = p {
+                    n += 1;
+                    bytes += e.data.len();
+                }
+            })
+            .expect("valid stream");
+    }
+    (n, bytes)
+}
+
+fn eventsource_stream(chunks: &[Bytes]) -> (usize, usize) {
+    let stream = futures::stream::iter(chunks.iter().map(|c| Ok::<_, Infallible>(c.clone())));
+    block_on(async {
+        let mut events = stream.eventsource();
+        let (mut n, mut bytes) = (0, 0);
+        while let Some(e) = events.next().await {
+            let e = e.expect("valid stream");
+            n += 1;
+            bytes += e.data.len();
+        }
+        (n, bytes)
+    })
+}
+
+fn sse_stream(chunks: &[Bytes]) -> (usize, usize) {
+    let stream = futures::stream::iter(chunks.iter().map(|c| Ok::<_, Infallible>(c.clone())));
+    block_on(async {
+        let mut events = sse_stream::SseByteStream::new(stream);
+        let (mut n, mut bytes) = (0, 0);
+        while let Some(e) = events.next().await {
+            let e = e.expect("valid stream");
+            // sse-stream also hands out blocks without data (it is not EventSource).
+            if let Some(data) = e.data {
+                n += 1;
+                bytes += data.len();
+            }
+        }
+        (n, bytes)
+    })
+}
+
+fn bench(c: &mut Criterion) {
+    for (name, input) in [("tiny_1000", tiny()), ("long_utf8_64x16k", long_utf8())] {
+        let chunks: Vec<Bytes> = input.chunks(CHUNK).map(Bytes::copy_from_slice).collect();
+        let expected = ours(&chunks);
+        assert_eq!(
+            eventsource_stream(&chunks),
+            expected,
+            "eventsource-stream agrees"
+        );
+        assert_eq!(sse_stream(&chunks), expected, "sse-stream agrees");
+
+        let mut g = c.benchmark_group(format!("sse_parse/{name}"));
+        g.throughput(Throughput::Bytes(input.len() as u64));
+        g.bench_function("fasterapi-sse", |b| b.iter(|| ours(black_box(&chunks))));
+        g.bench_function("eventsource-stream", |b| {
+            b.iter(|| eventsource_stream(black_box(&chunks)))
+        });
+        g.bench_function("sse-stream", |b| b.iter(|| sse_stream(black_box(&chunks))));
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
