@@ -9,9 +9,10 @@
 
 use core::hint::black_box;
 use core::sync::atomic::{AtomicU64, Ordering};
+use core::time::Duration;
 use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use disruptor::Producer as _;
 
