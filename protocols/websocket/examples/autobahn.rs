@@ -82,7 +82,11 @@ fn client_run(
 ) -> Result<(), BoxError> {
     let stream = TcpStream::connect(addr)?;
     stream.set_nodelay(true)?;
-    let options = ClientOptions::new().deflate(Some(DeflateConfig::new()));
+    // Offering `client_no_context_takeover` lets the suite's 13.2/13.5/13.6 servers ask for
+    // it (RFC 7692 §7.1.1.2: the offer says we will not use context takeover).
+    let mut deflate = DeflateConfig::new();
+    deflate.client_no_context_takeover = true;
+    let options = ClientOptions::new().deflate(Some(deflate));
     let d = blocking::connect(
         stream,
         addr,

@@ -458,7 +458,8 @@ impl Connection {
                     simd::apply_mask(&mut self.rbuf[start..end], mask, f.offset);
                 }
                 let rbuf = core::mem::take(&mut self.rbuf);
-                let r = self.on_payload(&f.header, &rbuf[start..end]);
+                let whole = f.offset == 0 && take as u64 == f.remaining;
+                let r = self.on_payload(&f.header, &rbuf[start..end], whole);
                 self.rbuf = rbuf;
                 r?;
                 self.rstart = end;
@@ -522,7 +523,8 @@ impl Connection {
         Ok(())
     }
 
-    fn on_payload(&mut self, h: &FrameHeader, chunk: &[u8]) -> Result<(), Error> {
+    /// `whole`: `chunk` is the frame's entire payload.
+    fn on_payload(&mut self, h: &FrameHeader, chunk: &[u8], whole: bool) -> Result<(), Error> {
         if h.opcode.is_control() {
             self.control.extend_from_slice(chunk);
             return Ok(());
@@ -547,7 +549,10 @@ impl Connection {
             #[cfg(not(feature = "deflate"))]
             return Err(Error::Inflate);
         }
-        if msg.text {
+        // A whole unfragmented text message in one piece is validated once, when it becomes a
+        // `String`: that is as early as failing fast can be.
+        let single = whole && h.fin && msg.data.is_empty();
+        if msg.text && !single {
             msg.utf8.feed(chunk).map_err(|_| Error::InvalidUtf8)?;
         }
         msg.data.extend_from_slice(chunk);
