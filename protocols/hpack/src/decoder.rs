@@ -260,7 +260,7 @@ impl State {
                 if kind == Kind::Incremental {
                     let name = resolve(name_loc, &[], &self.table, buf, scratch);
                     let value = resolve(value_loc, &[], &self.table, buf, scratch);
-                    self.table.insert(region, name, value);
+                    self.table.insert(region, name, value, (0, 0));
                     emit(Field {
                         name,
                         value,

@@ -2,7 +2,7 @@
 
 use crate::config::{DEFAULT_TABLE_SIZE, EncoderConfig};
 use crate::static_table::{STATIC, name_range};
-use crate::table::{ENTRY_OVERHEAD, Table, TableView, table_storage_len};
+use crate::table::{ENTRY_OVERHEAD, Table, TableView, field_hashes, table_storage_len};
 use crate::{Error, Field, huffman, integer};
 
 /// An HPACK encoder with its dynamic table in caller-provided storage `S`.
@@ -36,34 +36,48 @@ struct Plan<'f> {
     insert: bool,
 }
 
-#[inline]
-fn string_len(s: &[u8], huffman: bool) -> (usize, bool) {
-    if huffman {
-        let h = huffman::encoded_len(s);
-        // Ties go to Huffman, as in the RFC 7541 Appendix C examples.
-        if h <= s.len() {
-            return (integer::encoded_len(h, 7) + h, true);
-        }
-    }
-    (integer::encoded_len(s.len(), 7) + s.len(), false)
+/// A string literal's encoding, decided once: `payload` octets (Huffman-coded or raw).
+#[derive(Clone, Copy)]
+struct StrPlan {
+    huffman: bool,
+    payload: usize,
 }
 
-#[inline]
-fn write_string(s: &[u8], huffman: bool, out: &mut [u8]) -> usize {
-    let (len, h) = string_len(s, huffman);
-    if h {
-        let n = integer::encode(
-            len - integer::encoded_len(huffman::encoded_len(s), 7),
-            7,
-            0x80,
-            out,
-        );
-        let m = huffman::encode(s, &mut out[n..]).expect("sized by string_len");
-        n + m
-    } else {
-        let n = integer::encode(s.len(), 7, 0, out);
-        out[n..n + s.len()].copy_from_slice(s);
-        n + s.len()
+impl StrPlan {
+    #[inline]
+    fn new(s: &[u8], huffman: bool) -> Self {
+        if huffman {
+            let h = huffman::encoded_len(s);
+            // Ties go to Huffman, as in the RFC 7541 Appendix C examples.
+            if h <= s.len() {
+                return Self {
+                    huffman: true,
+                    payload: h,
+                };
+            }
+        }
+        Self {
+            huffman: false,
+            payload: s.len(),
+        }
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        integer::encoded_len(self.payload, 7) + self.payload
+    }
+
+    #[inline]
+    fn write(&self, s: &[u8], out: &mut [u8]) -> usize {
+        if self.huffman {
+            let n = integer::encode(self.payload, 7, 0x80, out);
+            let m = huffman::encode(s, &mut out[n..n + self.payload]).expect("sized by StrPlan");
+            n + m
+        } else {
+            let n = integer::encode(s.len(), 7, 0, out);
+            out[n..n + s.len()].copy_from_slice(s);
+            n + s.len()
+        }
     }
 }
 
@@ -128,33 +142,32 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> Encoder<S> {
     /// can send what it has (the block may continue in a CONTINUATION frame) and retry.
     pub fn encode_field(&mut self, field: Field<'_>, out: &mut [u8]) -> Result<usize, Error> {
         let region_len = table_storage_len(self.table.capacity());
-        let plan = self.plan(field, &self.storage.as_ref()[..region_len]);
+        let hashes = field_hashes(field.name, field.value);
+        let plan = self.plan(field, &self.storage.as_ref()[..region_len], hashes);
         let huff = self.config.huffman;
-        let mut needed = integer::encoded_len(plan.index, plan.prefix);
-        if let Some(n) = plan.name {
-            needed += string_len(n, huff).0;
-        }
-        if let Some(v) = plan.value {
-            needed += string_len(v, huff).0;
-        }
+        let name_plan = plan.name.map(|n| StrPlan::new(n, huff));
+        let value_plan = plan.value.map(|v| StrPlan::new(v, huff));
+        let needed = integer::encoded_len(plan.index, plan.prefix)
+            + name_plan.map_or(0, |p| p.len())
+            + value_plan.map_or(0, |p| p.len());
         if out.len() < needed {
             return Err(Error::BufferTooSmall { needed });
         }
         let mut n = integer::encode(plan.index, plan.prefix, plan.first, out);
-        if let Some(name) = plan.name {
-            n += write_string(name, huff, &mut out[n..]);
+        if let (Some(name), Some(p)) = (plan.name, name_plan) {
+            n += p.write(name, &mut out[n..]);
         }
-        if let Some(value) = plan.value {
-            n += write_string(value, huff, &mut out[n..]);
+        if let (Some(value), Some(p)) = (plan.value, value_plan) {
+            n += p.write(value, &mut out[n..]);
         }
         if plan.insert {
             let region = &mut self.storage.as_mut()[..region_len];
-            self.table.insert(region, field.name, field.value);
+            self.table.insert(region, field.name, field.value, hashes);
         }
         Ok(n)
     }
 
-    fn plan<'f>(&self, field: Field<'f>, region: &[u8]) -> Plan<'f> {
+    fn plan<'f>(&self, field: Field<'f>, region: &[u8], hashes: (u32, u32)) -> Plan<'f> {
         let (name, value) = (field.name, field.value);
         let sensitive = field.never_indexed || (self.config.never_index)(name, value);
         let mut name_index = 0;
@@ -175,7 +188,7 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> Encoder<S> {
                 }
             }
         }
-        let (full, by_name) = self.table.find(region, name, value);
+        let (full, by_name) = self.table.find(region, name, value, hashes);
         if !sensitive {
             if let Some(d) = full {
                 return Plan {

@@ -16,8 +16,9 @@
 
 use crate::Error;
 
-/// Octets per meta record.
-const META: usize = 12;
+/// Octets per meta record: offset, name length, value length, name hash, name + value hash
+/// (the hashes are only filled in by the encoder, which searches the table).
+const META: usize = 20;
 
 /// Per-entry overhead counted by the table size (RFC 7541 §4.1).
 pub(crate) const ENTRY_OVERHEAD: usize = 32;
@@ -149,7 +150,13 @@ impl Table {
 
     /// Inserts `(name, value)` as the newest entry, evicting as RFC 7541 §4.4 says: an entry larger
     /// than the maximum size empties the table and is not inserted. Returns whether it was inserted.
-    pub(crate) fn insert(&mut self, region: &mut [u8], name: &[u8], value: &[u8]) -> bool {
+    pub(crate) fn insert(
+        &mut self,
+        region: &mut [u8],
+        name: &[u8],
+        value: &[u8],
+        hashes: (u32, u32),
+    ) -> bool {
         let bytes = name.len() + value.len();
         let entry = bytes + ENTRY_OVERHEAD;
         if entry > self.max_size as usize {
@@ -180,38 +187,93 @@ impl Table {
         region[m..m + 4].copy_from_slice(&self.base.wrapping_add(p as u32).to_le_bytes());
         region[m + 4..m + 8].copy_from_slice(&(name.len() as u32).to_le_bytes());
         region[m + 8..m + 12].copy_from_slice(&(value.len() as u32).to_le_bytes());
+        region[m + 12..m + 16].copy_from_slice(&hashes.0.to_le_bytes());
+        region[m + 16..m + 20].copy_from_slice(&hashes.1.to_le_bytes());
         self.len += 1;
         self.size += entry;
         true
     }
 
     /// The newest entry equal to `(name, value)` and the newest with that name, as 0-based
-    /// dynamic indexes.
+    /// dynamic indexes. `hashes` are [`field_hashes`] of the field; every entry must have been
+    /// inserted with its hashes. The scan reads one hash per entry, newest first, and compares
+    /// octets only when a hash matches.
     pub(crate) fn find(
         &self,
         region: &[u8],
         name: &[u8],
         value: &[u8],
+        hashes: (u32, u32),
     ) -> (Option<usize>, Option<usize>) {
-        let mut name_match = None;
-        for i in 0..self.len {
-            let (off, nl, vl) = self.meta(region, self.slot(i));
-            if nl != name.len() {
-                continue;
+        if self.len == 0 {
+            return (None, None);
+        }
+        let newest = self.slot(0);
+        // Live slots in physical order: [oldest, end) then [0, newest] when the ring wraps.
+        let first_end = (self.oldest + self.len).min(self.meta_cap);
+        let wrapped = if self.oldest + self.len > self.meta_cap {
+            newest + 1
+        } else {
+            0
+        };
+        let meta = &region[self.data_cap..self.data_cap + self.meta_cap * META];
+        let index = |slot: usize| {
+            if slot <= newest {
+                newest - slot
+            } else {
+                newest + self.meta_cap - slot
             }
-            let p = off.wrapping_sub(self.base) as usize;
-            if &region[p..p + nl] != name {
-                continue;
-            }
-            if vl == value.len() && &region[p + nl..p + nl + vl] == value {
-                return (Some(i), name_match.or(Some(i)));
-            }
-            if name_match.is_none() {
-                name_match = Some(i);
+        };
+        let mut name_match: Option<usize> = None;
+        let ranges = [(0, wrapped), (self.oldest, first_end)];
+        for (start, end) in ranges {
+            let records = meta[start * META..end * META].chunks_exact(META);
+            for (k, rec) in records.enumerate().rev() {
+                let nh = u32::from_le_bytes([rec[12], rec[13], rec[14], rec[15]]);
+                if nh != hashes.0 {
+                    continue;
+                }
+                let fh = u32::from_le_bytes([rec[16], rec[17], rec[18], rec[19]]);
+                let i = index(start + k);
+                let (n, v) = self.get(region, i).expect("live slot");
+                if n != name {
+                    continue;
+                }
+                if fh == hashes.1 && v == value {
+                    return (Some(i), Some(name_match.map_or(i, |m| m.min(i))));
+                }
+                if name_match.is_none_or(|m| i < m) {
+                    name_match = Some(i);
+                }
             }
         }
         (None, name_match)
     }
+}
+
+/// A 32-bit hash of `bytes` continuing from `seed` (8 octets per step, multiply-rotate).
+#[inline]
+fn hash(bytes: &[u8], seed: u32) -> u32 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = seed as u64 ^ bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+    }
+    let mut tail = 0u64;
+    for (j, &b) in chunks.remainder().iter().enumerate() {
+        tail |= (b as u64) << (8 * j);
+    }
+    h = (h.rotate_left(5) ^ tail).wrapping_mul(K);
+    (h >> 32) as u32 ^ h as u32
+}
+
+/// The `(name hash, name + value hash)` pair the encoder stores and searches by.
+#[inline]
+pub(crate) fn field_hashes(name: &[u8], value: &[u8]) -> (u32, u32) {
+    let n = hash(name, 0);
+    (n, hash(value, n))
 }
 
 /// A read-only view of a dynamic table, for inspection and tests.
@@ -268,8 +330,22 @@ mod tests {
             let name = [b'a' + (k % 26) as u8; 7];
             let value_len = (k % 40) as usize;
             let value = [b'0' + (k % 10) as u8; 40];
-            assert!(t.insert(&mut region, &name, &value[..value_len]));
+            assert!(t.insert(
+                &mut region,
+                &name,
+                &value[..value_len],
+                field_hashes(&name, &value[..value_len])
+            ));
             assert_eq!(t.get(&region, 0), Some((&name[..], &value[..value_len])));
+            let h = field_hashes(&name, &value[..value_len]);
+            assert_eq!(t.find(&region, &name, &value[..value_len], h).0, Some(0));
+            if t.len() > 1 {
+                // The oldest entry is found too, across the ring's wrap.
+                let (n, v) = t.get(&region, t.len() - 1).unwrap();
+                let (n, v) = (n.to_vec(), v.to_vec());
+                let found = t.find(&region, &n, &v, field_hashes(&n, &v)).0.unwrap();
+                assert_eq!(t.get(&region, found), Some((&n[..], &v[..])));
+            }
             assert!(t.size() <= cap as usize);
             let sum: usize = (0..t.len())
                 .map(|i| {
@@ -281,18 +357,27 @@ mod tests {
         }
         // An entry larger than the table empties it.
         let big = [b'x'; 300];
-        assert!(!t.insert(&mut region, b"n", &big));
+        assert!(!t.insert(&mut region, b"n", &big, (0, 0)));
         assert_eq!(t.len(), 0);
         assert_eq!(t.size(), 0);
         // Shrinking evicts from the oldest end.
-        t.insert(&mut region, b"one", b"1");
-        t.insert(&mut region, b"two", b"2");
+        t.insert(&mut region, b"one", b"1", field_hashes(b"one", b"1"));
+        t.insert(&mut region, b"two", b"2", field_hashes(b"two", b"2"));
         t.set_max_size(&region, 36).unwrap();
         assert_eq!(t.len(), 1);
         assert_eq!(t.get(&region, 0), Some((&b"two"[..], &b"2"[..])));
-        assert_eq!(t.find(&region, b"two", b"2"), (Some(0), Some(0)));
-        assert_eq!(t.find(&region, b"two", b"3"), (None, Some(0)));
-        assert_eq!(t.find(&region, b"one", b"1"), (None, None));
+        assert_eq!(
+            t.find(&region, b"two", b"2", field_hashes(b"two", b"2")),
+            (Some(0), Some(0))
+        );
+        assert_eq!(
+            t.find(&region, b"two", b"3", field_hashes(b"two", b"3")),
+            (None, Some(0))
+        );
+        assert_eq!(
+            t.find(&region, b"one", b"1", field_hashes(b"one", b"1")),
+            (None, None)
+        );
         assert!(t.set_max_size(&region, 257).is_err());
     }
 }
