@@ -6,7 +6,7 @@ use core::fmt;
 ///
 /// Invalid UTF-8 is never an error: the event stream is decoded with U+FFFD replacement
 /// (WHATWG HTML §9.2.6). An unexpected status or `Content-Type` is not an error either: the
-/// client machine reports it as a failed connection.
+/// [client machine](crate::Client) reports it as a failed connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
@@ -36,7 +36,8 @@ pub enum Error {
         needed: usize,
     },
     /// The stream's queued output would exceed
-    /// the server stream's configured maximum: drain `poll_transmit` first.
+    /// [`ServerConfig::max_buffered`](crate::ServerConfig::max_buffered): drain
+    /// `poll_transmit` first.
     SendBufferFull {
         /// The configured limit in bytes.
         limit: usize,
