@@ -5,13 +5,14 @@
 //! machines (`ServerConnection`, `ClientConnection`) build on this codec.
 //!
 //! ```text
-//!              bytes in                                   bytes out
-//!  ┌──────────────────────────────┐          ┌──────────────────────────────────┐
-//!  │ RequestParser / ResponseParser│ ─► head  │ write_request_head / _response_   │
-//!  │   (resumable, zero-copy)      │          │   head  (head only, body by ref)  │
-//!  │ Request::body_kind ─► BodyKind│          │ ChunkHeader + data + CHUNK_END    │
-//!  │ ChunkedDecoder ─► Chunk::Data │          │ write_trailers                    │
-//!  └──────────────────────────────┘          └──────────────────────────────────┘
+//!            bytes in                                bytes out
+//!  +--------------------------------+      +-----------------------------------+
+//!  | RequestParser / ResponseParser |      | write_request_head                |
+//!  |   resumable, zero-copy -> head |      | write_response_head (head only)   |
+//!  | Request::host (RFC 9112 3.2)   |      | ChunkHeader, your data, CHUNK_END |
+//!  | body_kind -> BodyKind          |      | write_trailers                    |
+//!  | ChunkedDecoder -> Chunk::Data  |      |   (bodies are never copied)       |
+//!  +--------------------------------+      +-----------------------------------+
 //! ```
 //!
 //! # Reading a request, in pieces
