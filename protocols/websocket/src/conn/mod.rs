@@ -136,6 +136,9 @@ pub struct Connection {
     control: Vec<u8>,
     #[cfg(feature = "deflate")]
     deflate: Option<crate::deflate::Codec>,
+    /// Unmasked compressed bytes on their way to the inflater.
+    #[cfg(feature = "deflate")]
+    scratch: Vec<u8>,
     events: VecDeque<Queued>,
     /// Set once a close frame or an error was read: later input is dropped.
     stopped: bool,
@@ -189,6 +192,8 @@ impl Connection {
             control: Vec::new(),
             #[cfg(feature = "deflate")]
             deflate,
+            #[cfg(feature = "deflate")]
+            scratch: Vec::new(),
             events: VecDeque::new(),
             stopped: false,
             failure: None,
@@ -396,6 +401,12 @@ impl Connection {
         self.queue_control(OpCode::CLOSE, &payload);
     }
 
+    /// Whether undrained output or events make the machine refuse more input for now.
+    fn backpressured(&self) -> bool {
+        self.out.bytes() > self.config.max_queued_output
+            || self.events.len() >= self.config.max_queued_events
+    }
+
     fn next_mask(&mut self) -> Option<[u8; 4]> {
         let rng = self.rng.as_mut()?;
         let mut m = [0u8; 4];
@@ -445,24 +456,20 @@ impl Connection {
         self.close_deadline = None;
     }
 
-    fn process(&mut self) -> Result<(), Error> {
+    /// Processes received (still masked) bytes: returns how many were used. It stops early
+    /// only at a partial frame header (fewer than 14 bytes left) or once reading stopped.
+    fn process_bytes(&mut self, data: &[u8]) -> Result<usize, Error> {
+        let mut at = 0;
         while !self.stopped {
             if let Some(mut f) = self.frame {
-                let avail = self.rend - self.rstart;
+                let avail = data.len() - at;
                 if avail == 0 && f.remaining > 0 {
                     break;
                 }
                 let take = usize::try_from(f.remaining).map_or(avail, |r| r.min(avail));
-                let (start, end) = (self.rstart, self.rstart + take);
-                if let Some(mask) = f.header.mask {
-                    simd::apply_mask(&mut self.rbuf[start..end], mask, f.offset);
-                }
-                let rbuf = core::mem::take(&mut self.rbuf);
                 let whole = f.offset == 0 && take as u64 == f.remaining;
-                let r = self.on_payload(&f.header, &rbuf[start..end], whole);
-                self.rbuf = rbuf;
-                r?;
-                self.rstart = end;
+                self.on_payload(&f, &data[at..at + take], whole)?;
+                at += take;
                 f.remaining -= take as u64;
                 f.offset += take;
                 if f.remaining == 0 {
@@ -472,12 +479,10 @@ impl Connection {
                     self.frame = Some(f);
                 }
             } else {
-                let Some((header, len)) =
-                    FrameHeader::parse(&self.rbuf[self.rstart..self.rend], &self.rules)?
-                else {
+                let Some((header, len)) = FrameHeader::parse(&data[at..], &self.rules)? else {
                     break;
                 };
-                self.rstart += len;
+                at += len;
                 self.on_frame_start(&header)?;
                 self.frame = Some(InFrame {
                     header,
@@ -486,7 +491,16 @@ impl Connection {
                 });
             }
         }
-        if self.rstart == self.rend {
+        Ok(at)
+    }
+
+    /// Processes what the receive buffer holds.
+    fn process(&mut self) -> Result<(), Error> {
+        let rbuf = core::mem::take(&mut self.rbuf);
+        let r = self.process_bytes(&rbuf[self.rstart..self.rend]);
+        self.rbuf = rbuf;
+        self.rstart += r?;
+        if self.rstart == self.rend || self.stopped {
             self.rstart = 0;
             self.rend = 0;
         }
@@ -523,10 +537,19 @@ impl Connection {
         Ok(())
     }
 
-    /// `whole`: `chunk` is the frame's entire payload.
-    fn on_payload(&mut self, h: &FrameHeader, chunk: &[u8], whole: bool) -> Result<(), Error> {
+    /// Takes a piece of a frame's payload, still masked: copies it where it belongs and
+    /// unmasks it there. `whole`: `chunk` is the frame's entire payload.
+    fn on_payload(&mut self, f: &InFrame, chunk: &[u8], whole: bool) -> Result<(), Error> {
+        let h = &f.header;
+        let unmask = |buf: &mut [u8]| {
+            if let Some(mask) = h.mask {
+                simd::apply_mask(buf, mask, f.offset);
+            }
+        };
         if h.opcode.is_control() {
+            let start = self.control.len();
             self.control.extend_from_slice(chunk);
+            unmask(&mut self.control[start..]);
             return Ok(());
         }
         let Some(msg) = self.message.as_mut() else {
@@ -536,9 +559,15 @@ impl Connection {
         if msg.compressed {
             #[cfg(feature = "deflate")]
             {
+                let mut scratch = core::mem::take(&mut self.scratch);
+                scratch.clear();
+                scratch.extend_from_slice(chunk);
+                unmask(&mut scratch);
                 let start = msg.data.len();
                 let d = self.deflate.as_mut().ok_or(Error::Inflate)?;
-                d.inflate(chunk, &mut msg.data, self.config.max_message_size)?;
+                let r = d.inflate(&scratch, &mut msg.data, self.config.max_message_size);
+                self.scratch = scratch;
+                r?;
                 if msg.text {
                     msg.utf8
                         .feed(&msg.data[start..])
@@ -552,10 +581,14 @@ impl Connection {
         // A whole unfragmented text message in one piece is validated once, when it becomes a
         // `String`: that is as early as failing fast can be.
         let single = whole && h.fin && msg.data.is_empty();
-        if msg.text && !single {
-            msg.utf8.feed(chunk).map_err(|_| Error::InvalidUtf8)?;
-        }
+        let start = msg.data.len();
         msg.data.extend_from_slice(chunk);
+        unmask(&mut msg.data[start..]);
+        if msg.text && !single {
+            msg.utf8
+                .feed(&msg.data[start..])
+                .map_err(|_| Error::InvalidUtf8)?;
+        }
         Ok(())
     }
 
@@ -659,6 +692,36 @@ impl Machine for Connection {
 impl StreamMachine for Connection {
     type Payload = Payload;
 
+    /// Parses borrowed input in place: frame payloads are copied once, straight into the
+    /// message (and unmasked there); only a partial header is kept in the receive buffer.
+    fn handle_input(&mut self, now: Timestamp, input: &[u8]) -> Result<usize, Error> {
+        self.now = now;
+        if self.stopped {
+            return Ok(input.len());
+        }
+        if self.rend > self.rstart || self.backpressured() {
+            // A partial header is waiting (or we must not take more): go through the buffer.
+            let buf = self.input_buffer();
+            let n = buf.len().min(input.len());
+            buf[..n].copy_from_slice(&input[..n]);
+            self.commit_input(now, n)?;
+            return Ok(n);
+        }
+        match self.process_bytes(input) {
+            Ok(used) => {
+                if !self.stopped {
+                    // Fewer than MAX_HEADER_LEN bytes: a partial header.
+                    let rest = &input[used..];
+                    self.rbuf[..rest.len()].copy_from_slice(rest);
+                    self.rstart = 0;
+                    self.rend = rest.len();
+                }
+                Ok(input.len())
+            }
+            Err(e) => self.fail_input(e).map(|()| input.len()),
+        }
+    }
+
     fn input_buffer(&mut self) -> &mut [u8] {
         if self.stopped {
             // Whatever arrives after a close frame or an error is read and dropped.
@@ -666,9 +729,7 @@ impl StreamMachine for Connection {
             self.rend = 0;
             return &mut self.rbuf[..];
         }
-        if self.out.bytes() > self.config.max_queued_output
-            || self.events.len() >= self.config.max_queued_events
-        {
+        if self.backpressured() {
             return &mut [];
         }
         if self.rstart > 0 && self.rbuf.len() - self.rend < MAX_HEADER_LEN {
