@@ -258,10 +258,7 @@ impl Head {
                         if is_ws(c) && e > self.mark {
                             return Err(Error::WhitespaceBeforeColon { at: e });
                         }
-                        if c == b'\r' || c == b'\n' {
-                            // A line without a colon.
-                            return Err(Error::InvalidHeaderName { at: e });
-                        }
+                        // An empty name, a byte outside tchar, or a line without a colon.
                         return Err(Error::InvalidHeaderName { at: e });
                     }
                     self.name = (self.mark, e);

@@ -3,6 +3,7 @@
 #![allow(clippy::type_complexity, clippy::field_reassign_with_default)] // reason: case tables read best inline
 
 mod chunked_table;
+mod encode;
 mod harness;
 mod props;
 mod table;
