@@ -42,6 +42,14 @@ fn events_retry_comments_and_incomplete() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        // Members come in the documented order, "event" first.
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            text.contains(
+                "{\"event\":\"message\",\"type\":\"message\",\"data\":\"b\",\"id\":\"7\"}\n"
+            ),
+            "{text}"
+        );
         assert_eq!(
             lines(&out),
             [
