@@ -92,7 +92,6 @@ fn spsc_1p1c(c: &mut Criterion) {
                             let mut chunk = rx.read_chunk(burst);
                             let n = chunk.len();
                             if n == 0 {
-                                drop(chunk);
                                 thread::yield_now();
                                 continue;
                             }

@@ -111,7 +111,7 @@ fn spsc_chunks_are_contiguous_and_zero_copy() {
     rc.as_mut_slice()[0] = 7;
     rc.release(1);
     assert_eq!(rc.as_slice(), &[2]);
-    drop(rc); // one released, one stays
+    // one released (its slot freed at once), one stays queued
     let mut rest = [0u8; 8];
     assert_eq!(rx.pop_slice(&mut rest), 4);
     assert_eq!(&rest[..4], &[2, 10, 11, 12]);
@@ -128,6 +128,25 @@ fn spsc_fill_from_iter_stops_at_the_chunk_end() {
     let mut out = [0; 8];
     assert_eq!(rx.pop_slice(&mut out), 5);
     assert_eq!(&out[..5], &[0, 1, 2, 10, 11]);
+}
+
+#[test]
+fn spsc_release_frees_slots_at_once() {
+    let item = Arc::new(());
+    let (mut tx, mut rx) = spsc::channel(4).unwrap();
+    for _ in 0..3 {
+        tx.push(item.clone()).unwrap();
+    }
+    let mut chunk = rx.read_chunk(4);
+    chunk.release(1);
+    // the producer sees the slot free while the chunk still lends the other two, so forgetting
+    // the chunk cannot lead to a released item being read or dropped again
+    assert_eq!(tx.free(), 2);
+    assert_eq!(Arc::strong_count(&item), 3);
+    assert_eq!(chunk.len(), 2);
+    assert_eq!(rx.available(), 2);
+    drop((tx, rx));
+    assert_eq!(Arc::strong_count(&item), 1);
 }
 
 #[test]
@@ -151,7 +170,6 @@ fn spsc_read_chunk_release_drops_in_place() {
     assert_eq!(Arc::strong_count(&item), 2);
     chunk.release(100); // clamped
     assert!(chunk.is_empty());
-    drop(chunk);
     assert_eq!(Arc::strong_count(&item), 1);
     assert_eq!(rx.available(), 0);
 }

@@ -79,7 +79,6 @@ proptest! {
                     prop_assert_eq!(&seen, &want);
                     let r = rel.min(chunk.len());
                     chunk.release(rel);
-                    drop(chunk);
                     model.drain(..r);
                 }
             }

@@ -20,7 +20,8 @@ pub struct WriteChunk<'a, T> {
 }
 
 /// Contiguous ready items lent by [`Consumer::read_chunk`]. Items are removed from the ring only
-/// by [`ReadChunk::release`]; the rest stay queued when the chunk is dropped.
+/// by [`ReadChunk::release`], which frees their slots at once; the rest stay queued when the chunk
+/// is dropped.
 pub struct ReadChunk<'a, T> {
     consumer: &'a mut Consumer<T>,
     start: *mut MaybeUninit<T>,
@@ -242,30 +243,36 @@ impl<T> ReadChunk<'_, T> {
         }
     }
 
-    /// Drops the oldest `n` lent items (clamped to [`ReadChunk::len`]) and frees their slots;
-    /// the producer sees them free once the chunk is dropped.
+    /// Drops the oldest `n` lent items (clamped to [`ReadChunk::len`]) and frees their slots for
+    /// the producer (one Release store).
     pub fn release(&mut self, n: usize) {
         let n = n.min(self.len());
-        let first = self.released;
-        // Count them as released first so a panicking `Drop` of `T` cannot cause a double drop.
+        if n == 0 {
+            return;
+        }
+        // SAFETY: `released + n <= len`: the range stays inside the lent chunk.
+        let first = unsafe { self.start.add(self.released) }.cast::<T>();
         self.released += n;
-        // SAFETY: the `n` slots from `first` are initialized and lent to us; after this they are
-        // counted as released and never read again.
-        unsafe {
-            core::ptr::drop_in_place(core::ptr::slice_from_raw_parts_mut(
-                self.start.add(first).cast::<T>(),
-                n,
-            ));
+        // Publishes the new `head` after the items are dropped, even if a `Drop` panics, so a
+        // slot is never read (or dropped) twice. Publishing here rather than when the chunk is
+        // dropped also keeps `mem::forget(chunk)` sound.
+        struct Advance<'c, T> {
+            consumer: &'c mut Consumer<T>,
+            n: usize,
         }
-    }
-}
-
-impl<T> Drop for ReadChunk<'_, T> {
-    fn drop(&mut self) {
-        if self.released > 0 {
-            let c = &mut *self.consumer;
-            c.head = c.head.wrapping_add(self.released);
-            c.shared.head.store(c.head, Ordering::Release);
+        impl<T> Drop for Advance<'_, T> {
+            fn drop(&mut self) {
+                let c = &mut *self.consumer;
+                c.head = c.head.wrapping_add(self.n);
+                c.shared.head.store(c.head, Ordering::Release);
+            }
         }
+        let _advance = Advance {
+            consumer: &mut *self.consumer,
+            n,
+        };
+        // SAFETY: the `n` slots from `first` are initialized and lent to us; the producer cannot
+        // reuse them until `_advance` publishes the new head, after which we never read them.
+        unsafe { core::ptr::drop_in_place(core::ptr::slice_from_raw_parts_mut(first, n)) };
     }
 }
