@@ -13,7 +13,8 @@
 //! - everything else, and every tail shorter than a vector: a 256-entry table, one byte at a time.
 //!
 //! `tests` compares every backend available on the machine with the scalar twin on random input.
-#![allow(unsafe_code)] // reason: SIMD intrinsics; each block carries its SAFETY argument
+// SIMD intrinsics need `unsafe`; each block carries its SAFETY argument.
+#![allow(unsafe_code)]
 // Without `std` the backend is fixed at compile time, so the other backends go unused.
 #![cfg_attr(not(feature = "std"), allow(dead_code))]
 
