@@ -449,3 +449,24 @@ mod deflate {
         assert_eq!(drain(&mut s), server_close(1007));
     }
 }
+
+#[cfg(feature = "bytes")]
+#[test]
+fn shared_bytes_go_out_without_a_copy() {
+    let big = bytes::Bytes::from(vec![5u8; 50_000]);
+    let mut s = Connection::server(Config::default());
+    s.send_bytes(big.clone()).unwrap();
+    let mut buf = [0u8; 16];
+    let t = s.poll_transmit_vectored(Timestamp::ZERO, &mut buf);
+    assert_eq!(&buf[..t.len], &[0x82, 0x7E, 0xC3, 0x50]);
+    let payload = t.payload.unwrap();
+    // The very same allocation, not a copy.
+    assert_eq!(payload.as_ref().as_ptr(), big.as_ptr());
+    // A client must mask, so it copies; the bytes on the wire still decode.
+    let mut c = Connection::client(Config::default(), counter_rng());
+    c.send_bytes(big.clone()).unwrap();
+    let wire = drain(&mut c);
+    let mut server = Connection::server(Config::default());
+    feed(&mut server, &wire).unwrap();
+    assert_eq!(events(&mut server), [Event::Binary(big.to_vec())]);
+}
