@@ -45,6 +45,7 @@ pub enum Line<'a> {
 /// assert_eq!(parse_line(b""), Line::Blank);
 /// ```
 #[inline]
+#[must_use]
 pub fn parse_line(line: &[u8]) -> Line<'_> {
     if line.is_empty() {
         return Line::Blank;

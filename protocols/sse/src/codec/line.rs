@@ -73,6 +73,7 @@ impl LineScanner {
     /// consumed. Pieces borrow from `input` (or, for a BOM prefix that turned out not to be a
     /// BOM, from a static copy of those bytes).
     #[inline]
+    #[must_use]
     pub fn next<'a>(&mut self, input: &'a [u8]) -> (usize, Option<Piece<'a>>) {
         let mut pos = 0;
         if self.pending_cr {
