@@ -227,14 +227,16 @@ impl Table {
         let mut name_match: Option<usize> = None;
         let ranges = [(0, wrapped), (self.oldest, first_end)];
         for (start, end) in ranges {
-            let records = meta[start * META..end * META].chunks_exact(META);
-            for (k, rec) in records.enumerate().rev() {
-                let nh = u32::from_le_bytes([rec[12], rec[13], rec[14], rec[15]]);
+            for slot in (start..end).rev() {
+                let m = slot * META;
+                let nh =
+                    u32::from_le_bytes([meta[m + 12], meta[m + 13], meta[m + 14], meta[m + 15]]);
                 if nh != hashes.0 {
                     continue;
                 }
-                let fh = u32::from_le_bytes([rec[16], rec[17], rec[18], rec[19]]);
-                let i = index(start + k);
+                let fh =
+                    u32::from_le_bytes([meta[m + 16], meta[m + 17], meta[m + 18], meta[m + 19]]);
+                let i = index(slot);
                 let (n, v) = self.get(region, i).expect("live slot");
                 if n != name {
                     continue;
