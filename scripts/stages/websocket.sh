@@ -40,7 +40,7 @@ else
   # One slice of every section, including compression (12.x, 13.x) and a 1 MiB case (9.1.5).
   cases=(-i '1.*' -i '2.*' -i '3.*' -i '4.*' -i '5.*' -i '6.1.*' -i '6.4.*' -i '6.12.*'
     -i '7.*' -i '9.1.5' -i '10.*' -i '12.1.1' -i '12.5.1' -i '13.1.1' -i '13.3.1' -i '13.7.1')
-  parallel=1
+  parallel=2
 fi
 step "building the echo example ($profile)"
 if [ "$profile" = release ]; then
@@ -111,7 +111,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 rc=0
-"$bin" client "127.0.0.1:$port" fasterapi 2>/dev/null || rc=$?
+"$bin" client "127.0.0.1:$port" fasterapi "$parallel" 2>/dev/null || rc=$?
 wait "$fuzzer" || rc=$?
 tail -n 2 "$out.client.log"
 summary "$out/client" client || rc=1

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! autobahn server 127.0.0.1:9002          # then: kosoku 127.0.0.1:9002
-//! autobahn client 127.0.0.1:9001 AGENT    # after: kosoku -m fuzzingserver 127.0.0.1:9001
+//! autobahn client 127.0.0.1:9001 AGENT N  # after: kosoku -m fuzzingserver 127.0.0.1:9001
 //! ```
 #![allow(clippy::print_stderr, reason = "a command-line tool reports on stderr")]
 
@@ -100,20 +100,32 @@ fn client_run(
     Ok(())
 }
 
-fn client(addr: &str, agent: &str) -> Result<(), BoxError> {
+fn client(addr: &str, agent: &str, parallel: usize) -> Result<(), BoxError> {
     let mut count = 0u32;
     client_run(addr, "/getCaseCount", |_, e| {
         if let Event::Text(t) = e {
             count = t.trim().parse().unwrap_or(0);
         }
     })?;
-    eprintln!("{count} cases");
-    for case in 1..=count {
-        let path = format!("/runCase?case={case}&agent={agent}");
-        if let Err(e) = client_run(addr, &path, echo) {
-            eprintln!("case {case}: {e}");
+    eprintln!("{count} cases, {parallel} at a time");
+    // Cases are independent connections: run them on `parallel` threads.
+    let next = core::sync::atomic::AtomicU32::new(1);
+    std::thread::scope(|s| {
+        for _ in 0..parallel.max(1) {
+            s.spawn(|| {
+                loop {
+                    let case = next.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+                    if case > count {
+                        break;
+                    }
+                    let path = format!("/runCase?case={case}&agent={agent}");
+                    if let Err(e) = client_run(addr, &path, echo) {
+                        eprintln!("case {case}: {e}");
+                    }
+                }
+            });
         }
-    }
+    });
     // The suite runner may drop this last connection without a close frame: not a verdict.
     if let Err(e) = client_run(addr, &format!("/updateReports?agent={agent}"), |_, _| {}) {
         eprintln!("updateReports: {e}");
@@ -128,7 +140,8 @@ fn main() -> Result<(), BoxError> {
         Some("client") => client(
             args.get(2).map_or("127.0.0.1:9001", String::as_str),
             args.get(3).map_or("fasterapi", String::as_str),
+            args.get(4).and_then(|p| p.parse().ok()).unwrap_or(1),
         ),
-        _ => Err("usage: autobahn server ADDR | autobahn client ADDR [AGENT]".into()),
+        _ => Err("usage: autobahn server ADDR | autobahn client ADDR [AGENT [PARALLEL]]".into()),
     }
 }
