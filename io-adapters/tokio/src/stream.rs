@@ -1,0 +1,363 @@
+//! The stream driver: any [`StreamMachine`] over `AsyncRead + AsyncWrite`.
+
+use core::fmt;
+use core::future::Future;
+use core::time::Duration;
+use std::io::{self, IoSlice};
+
+use fasterapi_core::{Epoch, Machine, StreamMachine, Timestamp};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+/// What the application does with a machine's events, and its own timers.
+///
+/// A closure `FnMut(&mut M, M::Event)` is a handler. Implement the trait for an application that
+/// needs timers of its own (an SSE ticker, a keep-alive ping): the driver sleeps until the earlier
+/// of the machine's and the handler's `poll_timeout`.
+pub trait Handler<M: Machine> {
+    /// Called for every event, in order; it may call the machine's actions, whose output the
+    /// driver writes before reading again (the drain rule).
+    fn on_event(&mut self, machine: &mut M, event: M::Event, now: Timestamp);
+
+    /// The application's next wake-up, if any.
+    fn poll_timeout(&mut self) -> Option<Timestamp> {
+        None
+    }
+
+    /// Called once the time from [`Handler::poll_timeout`] has come.
+    fn handle_timeout(&mut self, _machine: &mut M, _now: Timestamp) {}
+}
+
+impl<M: Machine, F: FnMut(&mut M, M::Event)> Handler<M> for F {
+    fn on_event(&mut self, machine: &mut M, event: M::Event, _now: Timestamp) {
+        self(machine, event);
+    }
+}
+
+/// Options of [`drive_stream`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct DriverConfig {
+    /// Size of the buffer output is encoded into (default 16 KiB).
+    pub write_buffer: usize,
+    /// After the shutdown signal, how long the machine gets to finish its closing exchange
+    /// before the driver gives up with [`DriveError::ShutdownTimedOut`] (default 5 s).
+    pub shutdown_grace: Duration,
+    /// How long the driver waits with no input, no timer and nothing to write before it gives
+    /// up with [`DriveError::TimedOut`] (default `None`: the machine's own timers decide).
+    pub idle_timeout: Option<Duration>,
+    /// Whether to close the transport's sending side when the machine closes (default true).
+    /// Turn it off to take the transport back for a protocol switch (HTTP/1.1 `Upgrade`).
+    pub close_transport: bool,
+}
+
+impl Default for DriverConfig {
+    fn default() -> Self {
+        Self {
+            write_buffer: 16 * 1024,
+            shutdown_grace: Duration::from_secs(5),
+            idle_timeout: None,
+            close_transport: true,
+        }
+    }
+}
+
+impl DriverConfig {
+    /// Sets [`DriverConfig::shutdown_grace`].
+    #[must_use]
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
+    }
+
+    /// Sets [`DriverConfig::idle_timeout`].
+    #[must_use]
+    pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// Sets [`DriverConfig::close_transport`].
+    #[must_use]
+    pub fn close_transport(mut self, close: bool) -> Self {
+        self.close_transport = close;
+        self
+    }
+
+    /// Sets [`DriverConfig::write_buffer`] (at least one byte).
+    #[must_use]
+    pub fn write_buffer(mut self, bytes: usize) -> Self {
+        self.write_buffer = bytes.max(1);
+        self
+    }
+}
+
+/// Why a driver stopped before the machine closed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum DriveError<E> {
+    /// The machine reported a protocol error; its reaction was written out first.
+    Protocol(E),
+    /// The transport failed.
+    Io(io::Error),
+    /// Nothing happened within [`DriverConfig::idle_timeout`].
+    TimedOut,
+    /// The machine had not closed [`DriverConfig::shutdown_grace`] after the shutdown signal.
+    ShutdownTimedOut,
+    /// The peer ended the stream and the machine, with nothing left to do, did not close.
+    PeerGone,
+    /// The machine accepts no input yet has nothing to drain (a bug in the machine).
+    Stalled,
+}
+
+impl<E: fmt::Display> fmt::Display for DriveError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Protocol(e) => write!(f, "protocol error: {e}"),
+            Self::Io(e) => write!(f, "transport error: {e}"),
+            Self::TimedOut => f.write_str("idle timeout"),
+            Self::ShutdownTimedOut => {
+                f.write_str("the machine did not close within the grace period")
+            }
+            Self::PeerGone => f.write_str("the peer ended the stream"),
+            Self::Stalled => {
+                f.write_str("machine stalled: receive buffer full with nothing to drain")
+            }
+        }
+    }
+}
+
+impl<E: core::error::Error + 'static> core::error::Error for DriveError<E> {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Protocol(e) => Some(e),
+            Self::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl<E> From<io::Error> for DriveError<E> {
+    fn from(e: io::Error) -> Self {
+        Self::Io(e)
+    }
+}
+
+/// The machine and the transport, given back when the machine has closed or handed the
+/// connection off ([`StreamMachine::is_handed_off`]; the transport is then left open).
+#[derive(Debug)]
+pub struct Finished<M, IO> {
+    /// The machine, closed.
+    pub machine: M,
+    /// The transport; its sending side is shut down when [`DriverConfig::close_transport`].
+    pub io: IO,
+}
+
+/// The current time on tokio's clock (so `tokio::time::pause` drives the machines' timers).
+pub(crate) fn tokio_now(epoch: &Epoch) -> Timestamp {
+    epoch.timestamp(tokio::time::Instant::now().into_std())
+}
+
+/// What woke the driver.
+enum Wake {
+    Read(io::Result<usize>),
+    Timer,
+    Shutdown,
+}
+
+/// Drives `machine` over `io` until it closes.
+///
+/// The loop is the contract's canonical loop: write out everything `poll_transmit_vectored`
+/// gives (framing and payload in one vectored write), hand every event to `handler`, and when
+/// both are drained wait for the first of: input (read straight into the machine's
+/// `input_buffer`), the earlier of the machine's and the handler's timers, or `shutdown`. On
+/// `shutdown` the machine's graceful [`close`](Machine::close) starts and the driver keeps going
+/// until the machine has closed or [`DriverConfig::shutdown_grace`] has passed.
+///
+/// Reading is cancellation-safe: a read that loses the race against a timer has consumed
+/// nothing.
+///
+/// # Errors
+/// A protocol error (after writing out the machine's reaction), a transport error, a timeout, or
+/// the peer leaving while the machine still expects it.
+pub async fn drive_stream<M, IO, H, S>(
+    mut machine: M,
+    mut io: IO,
+    mut handler: H,
+    config: &DriverConfig,
+    shutdown: S,
+) -> Result<Finished<M, IO>, DriveError<M::Error>>
+where
+    M: StreamMachine,
+    IO: AsyncRead + AsyncWrite + Unpin,
+    H: Handler<M>,
+    S: Future<Output = ()>,
+{
+    let epoch = Epoch::at(tokio::time::Instant::now().into_std());
+    let mut out = vec![0u8; config.write_buffer.max(1)];
+    let mut shutdown = core::pin::pin!(shutdown);
+    let mut grace_deadline: Option<Timestamp> = None;
+    let mut eof = false;
+    let mut idle_since = tokio_now(&epoch);
+    loop {
+        flush(&mut machine, &mut io, &mut out, &epoch).await?;
+        if let Some(event) = machine.poll_event() {
+            handler.on_event(&mut machine, event, tokio_now(&epoch));
+            continue;
+        }
+        if let Some(e) = machine.poll_error() {
+            protocol(Err(e), &mut machine, &mut io, &mut out, &epoch).await?;
+        }
+        if machine.is_handed_off() {
+            // The transport belongs to the protocol the connection switched to: give it back open.
+            return Ok(Finished { machine, io });
+        }
+        if machine.is_closed() {
+            if config.close_transport {
+                io.shutdown().await?;
+            }
+            return Ok(Finished { machine, io });
+        }
+        let now = tokio_now(&epoch);
+        let timers = [
+            machine.poll_timeout(),
+            handler.poll_timeout(),
+            grace_deadline,
+            config.idle_timeout.map(|d| idle_since + d),
+        ];
+        let deadline = timers.into_iter().flatten().min();
+        let wake = if deadline.is_some_and(|d| d <= now) {
+            Wake::Timer
+        } else {
+            // An empty input buffer is back-pressure (the application owes the machine
+            // something): wait for a timer or the shutdown signal instead of reading.
+            let buf = machine.input_buffer();
+            let can_read = !eof && !buf.is_empty();
+            if !can_read && deadline.is_none() {
+                return Err(if eof {
+                    DriveError::PeerGone
+                } else {
+                    DriveError::Stalled
+                });
+            }
+            let sleep = tokio::time::sleep_until(match deadline {
+                Some(d) => epoch.instant(d).into(),
+                // Never awaited: the branch is disabled when there is no deadline.
+                None => tokio::time::Instant::now(),
+            });
+            tokio::select! {
+                r = io.read(buf), if can_read => Wake::Read(r),
+                () = sleep, if deadline.is_some() => Wake::Timer,
+                () = &mut shutdown, if grace_deadline.is_none() => Wake::Shutdown,
+            }
+        };
+        let now = tokio_now(&epoch);
+        match wake {
+            Wake::Read(Ok(0)) => {
+                eof = true;
+                let r = machine.handle_eof(now);
+                protocol(r, &mut machine, &mut io, &mut out, &epoch).await?;
+            }
+            Wake::Read(Ok(n)) => {
+                idle_since = now;
+                let r = machine.commit_input(now, n);
+                protocol(r, &mut machine, &mut io, &mut out, &epoch).await?;
+            }
+            Wake::Read(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+            Wake::Read(Err(e)) => return Err(e.into()),
+            Wake::Shutdown => {
+                machine.close(now);
+                grace_deadline = Some(now + config.shutdown_grace);
+            }
+            Wake::Timer => {
+                if grace_deadline.is_some_and(|g| g <= now) {
+                    return Err(DriveError::ShutdownTimedOut);
+                }
+                if config.idle_timeout.is_some_and(|d| idle_since + d <= now) {
+                    return Err(DriveError::TimedOut);
+                }
+                if machine.poll_timeout().is_some_and(|t| t <= now) {
+                    let r = machine.handle_timeout(now);
+                    protocol(r, &mut machine, &mut io, &mut out, &epoch).await?;
+                }
+                if handler.poll_timeout().is_some_and(|t| t <= now) {
+                    handler.handle_timeout(&mut machine, now);
+                }
+            }
+        }
+    }
+}
+
+/// On a protocol error, write out the machine's reaction, then report the error.
+async fn protocol<M, IO>(
+    r: Result<(), M::Error>,
+    machine: &mut M,
+    io: &mut IO,
+    out: &mut [u8],
+    epoch: &Epoch,
+) -> Result<(), DriveError<M::Error>>
+where
+    M: StreamMachine,
+    IO: AsyncWrite + Unpin,
+{
+    match r {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            // Best effort: the peer may already be gone, and the protocol error is the news.
+            let _ = flush(machine, io, out, epoch).await;
+            let _ = io.shutdown().await;
+            Err(DriveError::Protocol(e))
+        }
+    }
+}
+
+/// Writes out everything the machine has queued, framing and payload together.
+async fn flush<M, IO>(
+    machine: &mut M,
+    io: &mut IO,
+    out: &mut [u8],
+    epoch: &Epoch,
+) -> Result<(), DriveError<M::Error>>
+where
+    M: StreamMachine,
+    IO: AsyncWrite + Unpin,
+{
+    let mut wrote = false;
+    loop {
+        let t = machine.poll_transmit_vectored(tokio_now(epoch), out);
+        if t.is_empty() {
+            break;
+        }
+        wrote = true;
+        let payload: &[u8] = t.payload.as_ref().map_or(&[], |p| p.as_ref());
+        write_all_vectored(io, &out[..t.len], payload).await?;
+    }
+    if wrote {
+        io.flush().await?;
+    }
+    Ok(())
+}
+
+/// Writes `head` then `body` with as few vectored writes as the transport allows.
+async fn write_all_vectored<IO: AsyncWrite + Unpin>(
+    io: &mut IO,
+    mut head: &[u8],
+    mut body: &[u8],
+) -> io::Result<()> {
+    while !head.is_empty() || !body.is_empty() {
+        let n = if head.is_empty() {
+            io.write(body).await?
+        } else if body.is_empty() {
+            io.write(head).await?
+        } else {
+            io.write_vectored(&[IoSlice::new(head), IoSlice::new(body)])
+                .await?
+        };
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        let from_head = n.min(head.len());
+        head = &head[from_head..];
+        body = &body[n - from_head..];
+    }
+    Ok(())
+}
