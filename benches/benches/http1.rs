@@ -142,19 +142,43 @@ fn resumable(c: &mut Criterion) {
     let mut g = c.benchmark_group("http1_resumable/head_7k");
     g.throughput(Throughput::Bytes(big.len() as u64));
     g.bench_function("single_shot", |b| b.iter(|| ours_request(&big)));
-    g.bench_function("byte_at_a_time", |b| {
-        b.iter(|| {
-            let mut slots = [HeaderSlot::EMPTY; 128];
-            let mut parser = RequestParser::default();
-            for end in 1..=big.len() {
-                if let Ok(Status::Complete(req)) = parser.parse(black_box(&big[..end]), &mut slots)
-                {
-                    return req.head_len();
+    for step in [1usize, 64, 1460] {
+        g.bench_function(format!("pieces_of_{step}"), |b| {
+            b.iter(|| {
+                let mut slots = [HeaderSlot::EMPTY; 128];
+                let mut parser = RequestParser::default();
+                let mut end = 0;
+                loop {
+                    end = (end + step).min(big.len());
+                    if let Ok(Status::Complete(req)) =
+                        parser.parse(black_box(&big[..end]), &mut slots)
+                    {
+                        return req.head_len();
+                    }
                 }
-            }
-            unreachable!("bench input is valid")
+            });
         });
-    });
+    }
+    g.finish();
+    // httparse restarts from byte 0 on every call: the same feeding is quadratic.
+    let mut g = c.benchmark_group("http1_resumable/head_7k_httparse");
+    g.throughput(Throughput::Bytes(big.len() as u64));
+    g.sample_size(10);
+    for step in [1usize, 64, 1460] {
+        g.bench_function(format!("pieces_of_{step}"), |b| {
+            b.iter(|| {
+                let mut headers = [httparse::EMPTY_HEADER; 128];
+                let mut end = 0;
+                loop {
+                    end = (end + step).min(big.len());
+                    let mut req = httparse::Request::new(&mut headers);
+                    if let Ok(httparse::Status::Complete(n)) = req.parse(black_box(&big[..end])) {
+                        return n;
+                    }
+                }
+            });
+        });
+    }
     g.finish();
 }
 
@@ -179,6 +203,25 @@ fn chunked(c: &mut Criterion) {
                 match item {
                     Some(Chunk::Data(d)) => sum += black_box(d).len(),
                     Some(Chunk::End) => return sum,
+                    _ => unreachable!("complete input"),
+                }
+            }
+        });
+    });
+    // The same, with every data slice copied into a body buffer (what an application that
+    // collects the body pays).
+    let mut body = Vec::with_capacity(1 << 20);
+    g.bench_function("fasterapi_copy_out", |b| {
+        b.iter(|| {
+            let mut dec = ChunkedDecoder::default();
+            let mut at = 0;
+            body.clear();
+            loop {
+                let (n, item) = dec.decode(black_box(&wire[at..])).expect("valid");
+                at += n;
+                match item {
+                    Some(Chunk::Data(d)) => body.extend_from_slice(d),
+                    Some(Chunk::End) => return body.len(),
                     _ => unreachable!("complete input"),
                 }
             }
