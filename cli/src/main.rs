@@ -3,14 +3,21 @@
 //! * `fasterapi decode <codec> [--role client|server] [--hex] [FILE]` reads a byte stream (a
 //!   file or stdin, raw or as hex text) through a protocol machine and prints one JSON object
 //!   per event (JSON Lines). The schema and exit codes are in `docs/cli.md` and kept stable.
+//! * `fasterapi serve [--addr 127.0.0.1:8080] [--runtime tokio]` runs the demo server (see
+//!   `serve/mod.rs` and `docs/cli.md`).
 #![allow(
     clippy::print_stdout,
     clippy::print_stderr,
     reason = "a command-line tool prints"
 )]
+#![allow(
+    clippy::result_large_err,
+    reason = "DecodeError (with serde_json's ordered map) is past clippy 1.95's 128-byte threshold; it is built once per failed run"
+)]
 
 mod decode;
 mod input;
+mod serve;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -48,6 +55,8 @@ enum Command {
     /// Decode a protocol byte stream and print one JSON object per event (JSON Lines).
     #[command(after_help = decode::codecs_help())]
     Decode(DecodeArgs),
+    /// Run the demo server: JSON, a path parameter, a streaming echo, SSE, WebSocket, a page.
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -87,6 +96,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Decode(args) => run_decode(&args),
+        Command::Serve(args) => serve::run(&args),
     }
 }
 
