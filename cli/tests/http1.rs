@@ -115,10 +115,17 @@ fn protocol_error_exits_2_with_status() {
     assert_eq!(events[0]["error"]["status"], 501);
     assert_eq!(events[0]["error"]["kind"], "unknown_transfer_coding");
 
+    // HTTP/1.1 without Host (RFC 9112 §3.2).
+    let out = fasterapi(&["decode", "http1"], b"GET / HTTP/1.1\r\n\r\n");
+    assert_eq!(out.status.code(), Some(2));
+    let events = lines(&out);
+    assert_eq!(events[0]["error"]["status"], 400);
+    assert_eq!(events[0]["error"]["kind"], "missing_host");
+
     // A stream cut in the middle of a body.
     let out = fasterapi(
         &["decode", "http1"],
-        b"PUT / HTTP/1.1\r\nContent-Length: 9\r\n\r\nabc",
+        b"PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\nabc",
     );
     assert_eq!(out.status.code(), Some(2));
     let events = lines(&out);

@@ -70,7 +70,7 @@ fn declined_upgrade_goes_on_as_http11() {
     let mut s = ServerConnection::default();
     s.handle_input(
         NOW,
-        b"GET / HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nGET /next HTTP/1.1\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nGET /next HTTP/1.1\r\nHost: a\r\n\r\n",
     )
     .unwrap();
     let _ = events(&mut s);
@@ -203,7 +203,10 @@ fn body_larger_than_the_limit_with_content_length_is_refused_before_reading() {
     );
     let mut s = ServerConnection::new(config);
     let err = s
-        .handle_input(NOW, b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n")
+        .handle_input(
+            NOW,
+            b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n",
+        )
         .unwrap_err();
     assert_eq!(err.status(), 413);
     assert!(drain(&mut s).starts_with(b"HTTP/1.1 413 Content Too Large\r\n"));
@@ -212,8 +215,11 @@ fn body_larger_than_the_limit_with_content_length_is_refused_before_reading() {
 #[test]
 fn end_body_after_a_pipelined_head_response() {
     let mut s = ServerConnection::default();
-    s.handle_input(NOW, b"HEAD / HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n")
-        .unwrap();
+    s.handle_input(
+        NOW,
+        b"HEAD / HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n",
+    )
+    .unwrap();
     let _ = events(&mut s);
     s.send_response(200, &[h("Content-Length", "3")]).unwrap();
     // The next request is read at once; ending the HEAD response is still harmless.
@@ -238,14 +244,14 @@ fn too_many_header_fields_get_431() {
     let err = s
         .handle_input(
             NOW,
-            b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n",
         )
         .unwrap_err();
     assert_eq!(err.status(), 431);
     assert!(drain(&mut s).starts_with(b"HTTP/1.1 431 Request Header Fields Too Large\r\n"));
     // Exactly the limit is fine.
     let mut s = ServerConnection::new(config);
-    s.handle_input(NOW, b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n")
+    s.handle_input(NOW, b"GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\n\r\n")
         .unwrap();
     assert!(matches!(&events(&mut s)[0], Event::Request(r) if r.headers.len() == 3));
 }
@@ -281,4 +287,24 @@ fn server_closing_without_an_answer_is_an_error() {
     c.handle_eof(NOW).unwrap();
     assert_eq!(events(&mut c), [Event::Closed]);
     assert!(c.is_closed());
+}
+
+#[test]
+fn host_is_required_and_unique() {
+    // RFC 9112 §3.2: 400 for HTTP/1.1 without Host, for two Host lines, for a bad Host value.
+    for wire in [
+        &b"GET / HTTP/1.1\r\n\r\n"[..],
+        b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n",
+    ] {
+        let mut s = ServerConnection::default();
+        let err = s.handle_input(NOW, wire).unwrap_err();
+        assert_eq!(err.status(), 400, "{:?}", String::from_utf8_lossy(wire));
+        assert!(drain(&mut s).starts_with(b"HTTP/1.1 400 Bad Request\r\n"));
+        assert!(s.is_closed());
+    }
+    // HTTP/1.0 may omit it.
+    let mut s = ServerConnection::default();
+    s.handle_input(NOW, b"GET / HTTP/1.0\r\n\r\n").unwrap();
+    assert!(matches!(events(&mut s)[0], Event::Request(_)));
 }

@@ -54,6 +54,7 @@ fn message() -> impl Strategy<Value = Message> {
                             | "connection"
                             | "upgrade"
                             | "expect"
+                            | "host"
                     )
                 })
                 .map(|(n, v)| (n, v.trim().to_owned()))
@@ -89,6 +90,7 @@ fn request_bytes(msgs: &[Message]) -> Vec<u8> {
     let mut out = Vec::new();
     for m in msgs {
         out.extend_from_slice(format!("{} {} HTTP/1.1\r\n", m.method, target(m)).as_bytes());
+        out.extend_from_slice(b"Host: t\r\n");
         for (n, v) in &m.fields {
             out.extend_from_slice(format!("{n}: {v}\r\n").as_bytes());
         }

@@ -473,6 +473,9 @@ impl ServerConnection {
             Status::Partial => return Ok(false),
         };
         let kind = req.body_kind()?;
+        // RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request without Host, and to
+        // any request with several Host lines or an invalid one.
+        req.host()?;
         let version11 = req.version() == Version::Http11;
         let pairs = || req.headers().map(|h| (h.name, h.value));
         let keep_alive = if version11 {
