@@ -1,0 +1,81 @@
+//! `fasterapi serve`'s `/ws` against Python `websockets` (the venv at `target/venv`, from
+//! `scripts/requirements.txt`): a text and a binary message echoed with permessage-deflate on.
+
+mod serve_support;
+
+use core::time::Duration;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use serve_support::{Server, wait_child};
+
+const CLIENT: &str = r#"
+import asyncio, sys
+import websockets
+
+async def main(url):
+    async with websockets.connect(url, compression="deflate", open_timeout=5, close_timeout=5) as ws:
+        ext = ws.response.headers.get("Sec-WebSocket-Extensions", "")
+        assert ext.startswith("permessage-deflate"), ext
+        text = "hello, fasterapi " * 40
+        await ws.send(text)
+        got = await asyncio.wait_for(ws.recv(), 5)
+        assert got == text, got
+        data = bytes(range(256)) * 64
+        await ws.send(data)
+        got = await asyncio.wait_for(ws.recv(), 5)
+        assert got == data, len(got)
+        print("ok", ext)
+
+asyncio.run(main(sys.argv[1]))
+"#;
+
+fn python() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let python = root.join("target/venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/test (it creates the venv from scripts/requirements.txt)",
+        python.display()
+    );
+    python
+}
+
+#[test]
+fn websocket_echo_with_permessage_deflate() {
+    let server = Server::start();
+    let mut child = Command::new(python())
+        .args(["-c", CLIENT, &format!("ws://{}/ws", server.addr)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python starts");
+    let status = wait_child(&mut child, Duration::from_secs(20));
+    if status.is_none() {
+        let _ = child.kill();
+    }
+    let out = child.wait_with_output().expect("python output");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        status.is_some_and(|s| s.success()) && stdout.starts_with("ok permessage-deflate"),
+        "status {status:?}\nstdout: {stdout}\nstderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn websocket_handshake_refused_without_a_key() {
+    let server = Server::start();
+    let out = serve_support::curl(&[
+        "-i",
+        "-H",
+        "Connection: Upgrade",
+        "-H",
+        "Upgrade: websocket",
+        "-H",
+        "Sec-WebSocket-Version: 13",
+        &server.url("/ws"),
+    ]);
+    let body = serve_support::text(&out);
+    assert!(body.starts_with("HTTP/1.1 400"), "{body}");
+}
