@@ -95,14 +95,9 @@ impl Table {
     #[inline]
     fn meta(&self, region: &[u8], slot: usize) -> (u32, usize, usize) {
         let m = self.data_cap + slot * META;
-        let r = |k: usize| {
-            u32::from_le_bytes([
-                region[m + k],
-                region[m + k + 1],
-                region[m + k + 2],
-                region[m + k + 3],
-            ])
-        };
+        // One bounds check for the record; the fixed offsets below need none.
+        let rec: &[u8; META] = region[m..m + META].try_into().expect("META octets");
+        let r = |k: usize| u32::from_le_bytes([rec[k], rec[k + 1], rec[k + 2], rec[k + 3]]);
         (r(0), r(4) as usize, r(8) as usize)
     }
 
@@ -229,13 +224,12 @@ impl Table {
         for (start, end) in ranges {
             for slot in (start..end).rev() {
                 let m = slot * META;
-                let nh =
-                    u32::from_le_bytes([meta[m + 12], meta[m + 13], meta[m + 14], meta[m + 15]]);
+                let rec: &[u8; META] = meta[m..m + META].try_into().expect("META octets");
+                let nh = u32::from_le_bytes([rec[12], rec[13], rec[14], rec[15]]);
                 if nh != hashes.0 {
                     continue;
                 }
-                let fh =
-                    u32::from_le_bytes([meta[m + 16], meta[m + 17], meta[m + 18], meta[m + 19]]);
+                let fh = u32::from_le_bytes([rec[16], rec[17], rec[18], rec[19]]);
                 let i = index(slot);
                 let (n, v) = self.get(region, i).expect("live slot");
                 if n != name {
