@@ -54,6 +54,9 @@ pub(crate) struct ServeArgs {
     runtime: Runtime,
 }
 
+/// Most connections served at once; a connection past it is closed at once.
+const MAX_CONNECTIONS: usize = 10_000;
+
 /// How long a connection gets to finish after Ctrl-C / SIGTERM.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
@@ -141,6 +144,7 @@ async fn accept_loop(
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) if tasks.len() >= MAX_CONNECTIONS => drop(stream),
                 Ok((stream, _peer)) => {
                     let app = Arc::clone(app);
                     let config = config.clone();
