@@ -79,3 +79,57 @@ fn websocket_handshake_refused_without_a_key() {
     let body = serve_support::text(&out);
     assert!(body.starts_with("HTTP/1.1 400"), "{body}");
 }
+
+const WAIT_FOR_CLOSE: &str = r#"
+import asyncio, sys
+import websockets
+
+async def main(url):
+    async with websockets.connect(url, compression="deflate", open_timeout=5, close_timeout=5) as ws:
+        await ws.send("ping")
+        assert await asyncio.wait_for(ws.recv(), 5) == "ping"
+        print("ready", flush=True)
+        try:
+            await asyncio.wait_for(ws.recv(), 10)
+        except websockets.ConnectionClosedOK as e:
+            print("closed", e.rcvd.code, flush=True)
+
+asyncio.run(main(sys.argv[1]))
+"#;
+
+#[test]
+fn sigint_closes_websockets_with_a_close_frame() {
+    use std::io::{BufRead, BufReader};
+
+    let mut server = Server::start();
+    let mut child = Command::new(python())
+        .args(["-c", WAIT_FOR_CLOSE, &format!("ws://{}/ws", server.addr)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("python starts");
+    let stdout = child.stdout.take().expect("piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let ready = rx.recv_timeout(Duration::from_secs(15));
+    assert_eq!(
+        ready.as_deref(),
+        Ok("ready"),
+        "the client did not get its echo"
+    );
+    server.signal("INT");
+    let closed = rx.recv_timeout(Duration::from_secs(10));
+    let status = server.wait(Duration::from_secs(8));
+    if wait_child(&mut child, Duration::from_secs(10)).is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    assert_eq!(closed.as_deref(), Ok("closed 1000"), "no clean close frame");
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{status:?}");
+}
