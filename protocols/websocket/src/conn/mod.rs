@@ -143,6 +143,8 @@ pub struct Connection {
     /// Set once a close frame or an error was read: later input is dropped.
     stopped: bool,
     failure: Option<Error>,
+    /// A failure found outside an input call, not yet reported by `poll_error`.
+    late_error: Option<Error>,
     out: Outgoing,
     close_deadline: Option<Timestamp>,
     now: Timestamp,
@@ -197,6 +199,7 @@ impl Connection {
             events: VecDeque::new(),
             stopped: false,
             failure: None,
+            late_error: None,
             out: Outgoing::default(),
             close_deadline: None,
             now: Timestamp::ZERO,
@@ -214,9 +217,9 @@ impl Connection {
         &self.config
     }
 
-    /// The error that failed the connection, if one did. Most errors are also returned from
-    /// the input call that found them; one found while earlier events were still queued is
-    /// acted on (close frame queued) once those events were polled, and only reported here.
+    /// The error that failed the connection, if one did. Most errors are returned from the
+    /// input call that found them; one found while earlier events were still queued is acted
+    /// on (close frame queued) once those events were polled, and reported by `poll_error`.
     pub fn error(&self) -> Option<&Error> {
         self.failure.as_ref()
     }
@@ -673,7 +676,10 @@ impl Machine for Connection {
                 Queued::Event(e) => return Some(e),
                 Queued::CloseReply(code) => self.reply_to_close(code),
                 Queued::Fail(e) => {
-                    let _ = self.fail(e);
+                    // Found while earlier events were queued: reported through poll_error
+                    // once those events are out, as the contract's drain order has it.
+                    let e = self.fail(e);
+                    self.late_error = Some(e);
                 }
             }
         }
@@ -686,6 +692,10 @@ impl Machine for Connection {
 
     fn is_closed(&self) -> bool {
         self.state == State::Closed
+    }
+
+    fn poll_error(&mut self) -> Option<Error> {
+        self.late_error.take()
     }
 }
 
