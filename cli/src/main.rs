@@ -10,10 +10,6 @@
     clippy::print_stderr,
     reason = "a command-line tool prints"
 )]
-#![allow(
-    clippy::result_large_err,
-    reason = "DecodeError (with serde_json's ordered map) is past clippy 1.95's 128-byte threshold; it is built once per failed run"
-)]
 
 mod decode;
 mod input;

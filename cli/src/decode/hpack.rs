@@ -63,7 +63,7 @@ impl HpackCli {
             kind: e.kind().into(),
             message: e.to_string(),
             offset: Some(self.block_start),
-            extra,
+            extra: Box::new(extra),
         }
     }
 

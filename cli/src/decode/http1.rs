@@ -149,7 +149,7 @@ fn error(e: ConnectionError, offset: Option<u64>) -> DecodeError {
         kind: snake(&name),
         message: e.to_string(),
         offset,
-        extra,
+        extra: Box::new(extra),
     }
 }
 

@@ -26,7 +26,8 @@ pub(crate) struct DecodeError {
     /// Byte offset in the decoded input where the error was detected, when known.
     pub(crate) offset: Option<u64>,
     /// Further protocol-specific fields (the status a server would answer with, an error code).
-    pub(crate) extra: Map<String, Value>,
+    /// Boxed to keep `Result<_, DecodeError>` small on the success path.
+    pub(crate) extra: Box<Map<String, Value>>,
 }
 
 /// A protocol decoder driven by the runner.
@@ -223,7 +224,7 @@ pub(crate) fn run(
             obj.insert("kind".into(), json!(e.kind));
             obj.insert("message".into(), json!(e.message));
             obj.insert("offset".into(), json!(e.offset));
-            obj.extend(e.extra);
+            obj.extend(*e.extra);
             emit(json!({ "error": obj }));
             Outcome::ProtocolError
         }

@@ -45,7 +45,7 @@ fn error(e: Error, offset: Option<u64>) -> DecodeError {
         kind: kind.into(),
         message: e.to_string(),
         offset,
-        extra,
+        extra: Box::new(extra),
     }
 }
 

@@ -89,7 +89,7 @@ impl WsCli {
             kind: e.kind().into(),
             message: e.to_string(),
             offset: Some(self.frame_start),
-            extra,
+            extra: Box::new(extra),
         }
     }
 
@@ -105,7 +105,7 @@ impl WsCli {
                 kind: "stalled".into(),
                 message: "the machine stopped taking input".into(),
                 offset: Some(self.frame_start),
-                extra: Map::new(),
+                extra: Box::default(),
             }),
             Err(e) => Err(self.error(&e)),
         }
@@ -172,7 +172,7 @@ impl Decoder for WsCli {
                             kind: "frame".into(),
                             message: "invalid frame header".into(),
                             offset: Some(self.frame_start),
-                            extra: Map::new(),
+                            extra: Box::default(),
                         });
                     }
                 }
@@ -201,7 +201,7 @@ impl Decoder for WsCli {
             kind: "truncated".into(),
             message: "the input ends inside a frame or a fragmented message".into(),
             offset: Some(self.frame_start),
-            extra: Map::new(),
+            extra: Box::default(),
         })
     }
 }
