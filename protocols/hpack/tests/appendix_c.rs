@@ -2,6 +2,8 @@
 //! header list and the dynamic table after each block, decoded whole and split at every octet,
 //! and our encoder reproducing the request and response encodings.
 
+mod common;
+
 use fasterapi_hpack::{Decoder, DecoderConfig, Encoder, EncoderConfig, Field};
 
 struct Example {
@@ -14,11 +16,8 @@ struct Example {
 }
 
 fn rfc_text() -> String {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/specs/rfc7541.txt"
-    );
-    let text = std::fs::read_to_string(path).expect("RFC 7541 text in ../shared/specs");
+    let path = common::shared().join("specs/rfc7541.txt");
+    let text = std::fs::read_to_string(path).expect("RFC 7541 text in shared/specs");
     // Drop page breaks (footer, form feed, header) so that blocks split by them join up.
     let mut out = String::new();
     let mut lines = text.lines().peekable();
