@@ -4,7 +4,7 @@
 //!
 //! Run: `cargo bench -p fasterapi-benches --bench router`. Results go in `docs/BENCHMARKS.md`.
 
-use std::hint::black_box;
+use core::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use fasterapi_router::Router;
