@@ -64,15 +64,13 @@ fn spsc_1p1c(c: &mut Criterion) {
                                 thread::yield_now();
                             }
                         } else {
-                            let mut chunk = tx.write_chunk(want);
-                            if chunk.is_empty() {
-                                drop(chunk);
+                            // Like rtrb's `write_chunk_uninit` + `fill_from_iter` below.
+                            let n = tx.push_iter(i..i + want as u64);
+                            if n == 0 {
                                 thread::yield_now();
                                 continue;
                             }
-                            while chunk.push(i).is_ok() {
-                                i += 1;
-                            }
+                            i += n as u64;
                         }
                     }
                 };
@@ -239,6 +237,17 @@ fn spsc_1p1c(c: &mut Criterion) {
 
 /// The ring's own cost without the scheduler: one thread pushes a burst, then pops it. On a
 /// busy 2-core machine the 1P1C numbers are dominated by who gets a core; these are not.
+///
+/// Three like-for-like pairs per burst size:
+/// * `fasterapi_spsc` / `rtrb`: the burst APIs fed by the same iterator
+///   (`(0..burst).map(black_box)`): ours `push_iter` + `read_chunk`, rtrb `write_chunk_uninit` +
+///   `fill_from_iter` + `read_chunk`; both span the wrap point in one call;
+/// * `*_per_item`: `burst` single `push`es, then `burst` single `pop`s;
+/// * `*_slice` (`Copy` items): ours `push_slice`/`pop_slice`, rtrb
+///   `push_partial_slice`/`pop_partial_slice` (both `memcpy`).
+///
+/// `fasterapi_spsc_write_chunk` is the zero-copy `WriteChunk` path (a chunk stops at the end of
+/// the slot array, so a burst that crosses it takes two chunks) for reference.
 fn spsc_same_thread(c: &mut Criterion) {
     let mut g = c.benchmark_group("pool/spsc_same_thread");
     for burst in BURSTS {
@@ -250,12 +259,9 @@ fn spsc_same_thread(c: &mut Criterion) {
                     tx.push(black_box(7)).unwrap();
                     black_box(rx.pop().unwrap());
                 } else {
-                    // A chunk stops at the end of the slot array: a burst takes one or two.
-                    let mut i = 0;
-                    while i < burst as u64 {
-                        let mut w = tx.write_chunk(burst - i as usize);
-                        i += w.fill_from_iter((i..burst as u64).map(black_box)) as u64;
-                    }
+                    let n = tx.push_iter((0..burst as u64).map(black_box));
+                    assert_eq!(n, burst);
+                    // A read chunk stops at the end of the slot array: a burst takes one or two.
                     let mut got = 0;
                     while got < burst {
                         let mut r = rx.read_chunk(burst - got);
@@ -274,7 +280,8 @@ fn spsc_same_thread(c: &mut Criterion) {
                     black_box(rx.pop().unwrap());
                 } else {
                     let w = tx.write_chunk_uninit(burst).unwrap();
-                    w.fill_from_iter((0..burst as u64).map(black_box));
+                    let n = w.fill_from_iter((0..burst as u64).map(black_box));
+                    assert_eq!(n, burst);
                     let r = rx.read_chunk(burst).unwrap();
                     let (x, y) = r.as_slices();
                     black_box(x.iter().sum::<u64>() + y.iter().sum::<u64>());
@@ -282,6 +289,65 @@ fn spsc_same_thread(c: &mut Criterion) {
                 }
             })
         });
+        if burst > 1 {
+            let (mut tx, mut rx) = spsc::channel::<u64>(CAP).unwrap();
+            g.bench_function(BenchmarkId::new("fasterapi_spsc_write_chunk", burst), |b| {
+                b.iter(|| {
+                    let mut i = 0;
+                    while i < burst as u64 {
+                        let mut w = tx.write_chunk(burst - i as usize);
+                        i += w.fill_from_iter((i..burst as u64).map(black_box)) as u64;
+                    }
+                    let mut got = 0;
+                    while got < burst {
+                        let mut r = rx.read_chunk(burst - got);
+                        black_box(r.as_slice().iter().sum::<u64>());
+                        got += r.len();
+                        r.release(burst);
+                    }
+                })
+            });
+            let (mut tx, mut rx) = spsc::channel::<u64>(CAP).unwrap();
+            g.bench_function(BenchmarkId::new("fasterapi_spsc_per_item", burst), |b| {
+                b.iter(|| {
+                    for i in 0..burst as u64 {
+                        tx.push(black_box(i)).unwrap();
+                    }
+                    for _ in 0..burst {
+                        black_box(rx.pop().unwrap());
+                    }
+                })
+            });
+            let (mut tx, mut rx) = rtrb::RingBuffer::<u64>::new(CAP);
+            g.bench_function(BenchmarkId::new("rtrb_per_item", burst), |b| {
+                b.iter(|| {
+                    for i in 0..burst as u64 {
+                        tx.push(black_box(i)).unwrap();
+                    }
+                    for _ in 0..burst {
+                        black_box(rx.pop().unwrap());
+                    }
+                })
+            });
+            let src: Vec<u64> = (0..burst as u64).collect();
+            let mut dst = vec![0u64; burst];
+            let (mut tx, mut rx) = spsc::channel::<u64>(CAP).unwrap();
+            g.bench_function(BenchmarkId::new("fasterapi_spsc_slice", burst), |b| {
+                b.iter(|| {
+                    assert_eq!(tx.push_slice(black_box(&src)), burst);
+                    assert_eq!(rx.pop_slice(black_box(&mut dst)), burst);
+                    black_box(&dst);
+                })
+            });
+            let (mut tx, mut rx) = rtrb::RingBuffer::<u64>::new(CAP);
+            g.bench_function(BenchmarkId::new("rtrb_slice", burst), |b| {
+                b.iter(|| {
+                    assert!(tx.push_partial_slice(black_box(&src)).1.is_empty());
+                    assert!(rx.pop_partial_slice(black_box(&mut dst)).1.is_empty());
+                    black_box(&dst);
+                })
+            });
+        }
         let q = ArrayQueue::new(CAP);
         g.bench_function(BenchmarkId::new("crossbeam_array_queue", burst), |b| {
             b.iter(|| {

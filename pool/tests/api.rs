@@ -131,6 +131,44 @@ fn spsc_fill_from_iter_stops_at_the_chunk_end() {
 }
 
 #[test]
+fn spsc_push_iter_spans_the_wrap_point_with_one_publish() {
+    let (mut tx, mut rx) = spsc::channel::<u32>(8).unwrap();
+    assert_eq!(tx.push_slice(&[0; 6]), 6);
+    let mut sink = [0; 6];
+    assert_eq!(rx.pop_slice(&mut sink), 6);
+    // indices at 6: slots 6, 7, then 0.. after the wrap
+    assert_eq!(tx.push_iter(1..=5), 5);
+    assert_eq!(tx.push_iter(100..), 3, "stops when the ring is full");
+    assert_eq!(tx.push_iter(0..5), 0);
+    let mut out = [0; 8];
+    assert_eq!(rx.pop_slice(&mut out), 8);
+    assert_eq!(out, [1, 2, 3, 4, 5, 100, 101, 102]);
+    // an iterator shorter than the first part, and an empty one
+    assert_eq!(tx.push_iter([7u32]), 1);
+    assert_eq!(tx.push_iter(core::iter::empty()), 0);
+    assert_eq!(rx.pop(), Some(7));
+    assert_eq!(rx.pop(), None);
+}
+
+#[test]
+fn spsc_push_iter_moves_owned_items_once() {
+    let item = Arc::new(());
+    let (mut tx, mut rx) = spsc::channel(4).unwrap();
+    tx.push(item.clone()).unwrap();
+    tx.push(item.clone()).unwrap();
+    assert!(rx.pop().is_some());
+    assert!(rx.pop().is_some());
+    // wraps after two slots; the fifth item is never taken from the iterator
+    let n = tx.push_iter((0..5).map(|_| item.clone()));
+    assert_eq!(n, 4);
+    assert_eq!(Arc::strong_count(&item), 5);
+    assert!(rx.pop().is_some());
+    assert_eq!(Arc::strong_count(&item), 4);
+    drop((tx, rx));
+    assert_eq!(Arc::strong_count(&item), 1);
+}
+
+#[test]
 fn spsc_release_frees_slots_at_once() {
     let item = Arc::new(());
     let (mut tx, mut rx) = spsc::channel(4).unwrap();

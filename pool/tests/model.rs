@@ -18,6 +18,8 @@ enum RingOp {
     Push(u16),
     Pop,
     PushSlice(Vec<u16>),
+    /// `push_iter` with an exact size hint (`false`) or a lower hint of 0 (`true`).
+    PushIter(Vec<u16>, bool),
     PopSlice(usize),
     ReadRelease(usize, usize),
 }
@@ -27,6 +29,11 @@ fn ring_op() -> impl Strategy<Value = RingOp> {
         any::<u16>().prop_map(RingOp::Push),
         Just(RingOp::Pop),
         proptest::collection::vec(any::<u16>(), 0..12).prop_map(RingOp::PushSlice),
+        (
+            proptest::collection::vec(any::<u16>(), 0..12),
+            any::<bool>()
+        )
+            .prop_map(|(v, f)| RingOp::PushIter(v, f)),
         (0usize..12).prop_map(RingOp::PopSlice),
         (0usize..12, 0usize..12).prop_map(|(a, b)| RingOp::ReadRelease(a, b)),
     ]
@@ -62,6 +69,23 @@ proptest! {
                 RingOp::PushSlice(vs) => {
                     let n = tx.push_slice(&vs);
                     prop_assert_eq!(n, vs.len().min(cap - model.len()));
+                    model.extend(&vs[..n]);
+                }
+                RingOp::PushIter(vs, unsized_hint) => {
+                    let n = if unsized_hint {
+                        tx.push_iter(vs.iter().copied().filter(|_| true))
+                    } else {
+                        tx.push_iter(vs.iter().copied())
+                    };
+                    let room = vs.len().min(cap - model.len());
+                    if unsized_hint {
+                        // May stop early at a stale view of the consumer, never overfill.
+                        prop_assert!(n <= room);
+                        // Reloads the consumer's index when the cache shows no free slot.
+                        prop_assert!(n > 0 || room == 0);
+                    } else {
+                        prop_assert_eq!(n, room);
+                    }
                     model.extend(&vs[..n]);
                 }
                 RingOp::PopSlice(k) => {

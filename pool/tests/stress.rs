@@ -24,6 +24,15 @@ fn spsc_transfers_every_item_in_order() {
                 while i < ITERS && chunk.push(i).is_ok() {
                     i += 1;
                 }
+            } else if i % 5 == 1 {
+                // across the wrap point: an iterator, then a slice
+                let n = tx.push_iter(i..(i + 9).min(ITERS));
+                i += n;
+                let src: Vec<usize> = (i..(i + 6).min(ITERS)).collect();
+                i += tx.push_slice(&src);
+                if n == 0 {
+                    thread::yield_now();
+                }
             } else if tx.push(i).is_ok() {
                 i += 1;
             } else {
@@ -40,6 +49,16 @@ fn spsc_transfers_every_item_in_order() {
             }
             let n = chunk.len();
             chunk.release(n);
+            expect += n;
+            if n == 0 {
+                thread::yield_now();
+            }
+        } else if expect % 7 == 3 {
+            let mut buf = [0usize; 6];
+            let n = rx.pop_slice(&mut buf);
+            for (k, &v) in buf[..n].iter().enumerate() {
+                assert_eq!(v, expect + k);
+            }
             expect += n;
             if n == 0 {
                 thread::yield_now();

@@ -64,18 +64,84 @@ impl<T> Producer<T> {
         }
     }
 
+    /// Moves items from `iter` into the ring until the iterator ends or the ring is full (across
+    /// the wrap point, unlike a [`WriteChunk`]), publishes them with one Release store, and
+    /// returns how many were taken. Wait-free: at most one Acquire load of the consumer's index
+    /// (only when the cached view has fewer free slots than `iter.size_hint().0`, or none), then
+    /// one write per item. An iterator whose lower size hint is below the truly free space may
+    /// stop early at the cached view; call again for the rest.
+    ///
+    /// If the iterator panics, the items already written are leaked (never published, dropped
+    /// twice or read).
+    #[inline]
+    pub fn push_iter(&mut self, iter: impl IntoIterator<Item = T>) -> usize {
+        let mut iter = iter.into_iter();
+        let free = self.free_at_least(iter.size_hint().0.max(1));
+        let start_index = self.tail & self.shared.mask;
+        let first = free.min(self.capacity() - start_index);
+        let base = self.shared.base();
+        // SAFETY: `start_index < capacity`, so the offset stays inside the slot array.
+        let head_part = unsafe { base.add(start_index) };
+        // Two counted loops (to the end of the slot array, then from its start), each with one
+        // exit test on the iterator: per item one `next` and one write, no second counter.
+        let mut n = 0;
+        'fill: {
+            while n < first {
+                let Some(value) = iter.next() else {
+                    break 'fill;
+                };
+                // SAFETY: `n < first <= free`: slot `tail + n` is free (see `push`) and lies
+                // before the end of the slot array.
+                unsafe { head_part.add(n).write(MaybeUninit::new(value)) };
+                n += 1;
+            }
+            let second = free - first;
+            let mut k = 0;
+            while k < second {
+                let Some(value) = iter.next() else {
+                    n += k;
+                    break 'fill;
+                };
+                // SAFETY: `first + k < free`: slot `tail + first + k` is free and wraps to
+                // index `k < free - first <= capacity`.
+                unsafe { base.add(k).write(MaybeUninit::new(value)) };
+                k += 1;
+            }
+            n += k;
+        }
+        if n > 0 {
+            self.tail = self.tail.wrapping_add(n);
+            self.shared.tail.store(self.tail, Ordering::Release);
+        }
+        n
+    }
+
     /// Copies as many items of `src` as fit (across the wrap point), publishes them, and returns
     /// how many were taken. Wait-free.
     pub fn push_slice(&mut self, src: &[T]) -> usize
     where
         T: Copy,
     {
-        let mut done = 0;
-        for _ in 0..2 {
-            let mut chunk = self.write_chunk(src.len() - done);
-            done += chunk.copy_from_slice(&src[done..]);
+        let free = self.free_at_least(src.len());
+        let n = src.len().min(free);
+        let start_index = self.tail & self.shared.mask;
+        let first = n.min(self.capacity() - start_index);
+        let base = self.shared.base().cast::<T>();
+        // SAFETY: the `n <= free` slots from `tail` are free (see `push`); the first `first` of
+        // them lie at `start_index..start_index + first <= capacity`, the other `n - first` wrap
+        // to `0..n - first`. `src` is a shared borrow the caller holds, distinct from the ring
+        // (which we borrow mutably), so the ranges do not overlap.
+        unsafe {
+            core::ptr::copy_nonoverlapping(src.as_ptr(), base.add(start_index), first);
+            if n > first {
+                core::ptr::copy_nonoverlapping(src.as_ptr().add(first), base, n - first);
+            }
         }
-        done
+        if n > 0 {
+            self.tail = self.tail.wrapping_add(n);
+            self.shared.tail.store(self.tail, Ordering::Release);
+        }
+        n
     }
 }
 
@@ -102,15 +168,28 @@ impl<T> Consumer<T> {
     where
         T: Copy,
     {
-        let mut done = 0;
-        for _ in 0..2 {
-            let mut chunk = self.read_chunk(dst.len() - done);
-            let n = chunk.len();
-            dst[done..done + n].copy_from_slice(chunk.as_slice());
-            chunk.release(n);
-            done += n;
+        let avail = self.available_at_least(dst.len());
+        let n = dst.len().min(avail);
+        let start_index = self.head & self.shared.mask;
+        let first = n.min(self.capacity() - start_index);
+        let base = self.shared.base().cast::<T>().cast_const();
+        // SAFETY: the `n <= available` slots from `head` lie below the published tail
+        // (Acquire-loaded), so they hold initialized `T`s the producer does not touch until we
+        // publish a `head` past them; the first `first` are at `start_index..start_index +
+        // first <= capacity`, the rest wrap to `0..n - first`. `dst` is a unique borrow the
+        // caller holds, distinct from the ring, so the ranges do not overlap.
+        unsafe {
+            core::ptr::copy_nonoverlapping(base.add(start_index), dst.as_mut_ptr(), first);
+            if n > first {
+                core::ptr::copy_nonoverlapping(base, dst.as_mut_ptr().add(first), n - first);
+            }
         }
-        done
+        if n > 0 {
+            // `T: Copy` has no destructor: releasing is only publishing the new head.
+            self.head = self.head.wrapping_add(n);
+            self.shared.head.store(self.head, Ordering::Release);
+        }
+        n
     }
 }
 
