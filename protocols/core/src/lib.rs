@@ -28,13 +28,13 @@
 //! * [`wire_code!`]: open newtypes for protocol code spaces (unknown values round-trip);
 //! * [`BlockingDriver`] (feature `std`): runs any stream machine over blocking
 //!   `Read + Write` with timeouts, for tests, examples and simple programs;
-//! * [`testing::Pair`] (feature `testing`): a client and a server machine wired together in
+//! * `testing::Pair` (feature `testing`): a client and a server machine wired together in
 //!   memory on a virtual clock, deterministic, with a bounded drive that fails on livelock.
 //!
 //! # Features
 //! * `std` (default): [`Epoch`] and [`BlockingDriver`]; implies `alloc`.
 //! * `alloc`: nothing of the contract needs it; it exists so dependants can forward it.
-//! * `testing`: [`testing::Pair`].
+//! * `testing`: `testing::Pair`.
 //!
 //! With no features the crate is `#![no_std]` with no dependencies and builds for bare-metal
 //! targets such as `thumbv7em-none-eabihf`.
