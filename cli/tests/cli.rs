@@ -1,28 +1,8 @@
 //! The `fasterapi` binary as a black box: exit codes and output shapes of docs/cli.md.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod decode_support;
 
-fn fasterapi(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fasterapi"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run fasterapi");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin)
-        .expect("write stdin");
-    child.wait_with_output().expect("wait")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use decode_support::{fasterapi, text};
 
 #[test]
 fn decode_help_lists_codecs_and_exit_codes() {

@@ -1,34 +1,15 @@
 //! `fasterapi decode hpack` as a black box: the JSON Lines of docs/cli.md ("hpack").
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod decode_support;
+
+use std::process::Output;
 
 use serde_json::{Value, json};
 
-fn decode(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fasterapi"))
-        .args(["decode", "hpack"])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run fasterapi");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin)
-        .expect("write stdin");
-    child.wait_with_output().expect("wait")
-}
+use decode_support::lines;
 
-fn lines(out: &Output) -> Vec<Value> {
-    String::from_utf8(out.stdout.clone())
-        .expect("utf-8 output")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
-        .collect()
+fn decode(args: &[&str], stdin: &[u8]) -> Output {
+    decode_support::decode("hpack", args, stdin)
 }
 
 fn field(name: &str, value: &str) -> Value {

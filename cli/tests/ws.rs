@@ -1,34 +1,15 @@
 //! `fasterapi decode ws` as a black box: the JSON Lines of docs/cli.md ("ws").
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod decode_support;
 
-use serde_json::{Value, json};
+use std::process::Output;
+
+use serde_json::json;
+
+use decode_support::lines;
 
 fn decode(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fasterapi"))
-        .args(["decode", "ws"])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run fasterapi");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin)
-        .expect("write stdin");
-    child.wait_with_output().expect("wait")
-}
-
-fn lines(out: &Output) -> Vec<Value> {
-    String::from_utf8(out.stdout.clone())
-        .expect("utf-8 output")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
-        .collect()
+    decode_support::decode("ws", args, stdin)
 }
 
 /// A masked client frame.
