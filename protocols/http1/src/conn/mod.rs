@@ -18,6 +18,95 @@ use bytes::Bytes;
 use crate::codec::framing::BodyKind;
 use crate::codec::types::Version;
 
+/// The `StreamMachine` impl both roles share: they differ only in the states in which the
+/// application owes the peer a message, where a full receive buffer is back-pressure on the
+/// application rather than the peer's fault.
+macro_rules! impl_stream_machine {
+    ($machine:ty, owing: $($waiting:path)|+) => {
+        impl ::fasterapi_core::StreamMachine for $machine {
+            type Payload = ::bytes::Bytes;
+
+            fn is_handed_off(&self) -> bool {
+                self.ours == $crate::conn::ConnState::SwitchedProtocol
+                    && self.theirs == $crate::conn::ConnState::SwitchedProtocol
+                    && self.tx.is_empty()
+                    && self.events.is_empty()
+            }
+
+            fn handle_input(
+                &mut self,
+                now: ::fasterapi_core::Timestamp,
+                input: &[u8],
+            ) -> Result<usize, $crate::conn::ConnectionError> {
+                self.check()?;
+                if !self.accepts_input() {
+                    return Ok(0);
+                }
+                let n = self.recv.extend(input);
+                self.input(now)?;
+                let waiting = matches!(self.ours, $($waiting)|+);
+                if n == 0 && !input.is_empty() && self.events.is_empty() && self.tx.is_empty()
+                    && !waiting
+                {
+                    return Err(self.fail($crate::conn::ConnectionError::BufferFull {
+                        limit: self.recv.capacity(),
+                    }));
+                }
+                Ok(n)
+            }
+
+            fn input_buffer(&mut self) -> &mut [u8] {
+                if !self.accepts_input() {
+                    return &mut [];
+                }
+                self.recv.lend()
+            }
+
+            fn commit_input(
+                &mut self,
+                now: ::fasterapi_core::Timestamp,
+                n: usize,
+            ) -> Result<(), $crate::conn::ConnectionError> {
+                self.check()?;
+                self.recv.commit(n);
+                self.input(now)
+            }
+
+            fn handle_eof(
+                &mut self,
+                now: ::fasterapi_core::Timestamp,
+            ) -> Result<(), $crate::conn::ConnectionError> {
+                self.check()?;
+                if self.eof {
+                    return Ok(());
+                }
+                self.eof = true;
+                self.input(now)
+            }
+
+            fn poll_transmit(&mut self, now: ::fasterapi_core::Timestamp, buf: &mut [u8]) -> usize {
+                self.now = self.now.max(now);
+                if self.error.is_none() && self.deferred.is_none() {
+                    self.arm_timers();
+                }
+                self.tx.poll(buf)
+            }
+
+            fn poll_transmit_vectored(
+                &mut self,
+                now: ::fasterapi_core::Timestamp,
+                buf: &mut [u8],
+            ) -> ::fasterapi_core::Transmit<::bytes::Bytes> {
+                self.now = self.now.max(now);
+                if self.error.is_none() && self.deferred.is_none() {
+                    self.arm_timers();
+                }
+                self.tx.poll_vectored(buf)
+            }
+        }
+    };
+}
+
 mod client;
 mod config;
 mod error;

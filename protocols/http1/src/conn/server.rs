@@ -4,7 +4,7 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use bytes::Bytes;
-use fasterapi_core::{Machine, StreamMachine, Timestamp, Transmit};
+use fasterapi_core::{Machine, Timestamp};
 
 use super::config::ConnectionConfig;
 use super::error::ConnectionError;
@@ -31,7 +31,7 @@ struct Current {
 
 /// The server side of an HTTP/1.1 connection: reads requests, sends responses.
 ///
-/// Drive it through [`StreamMachine`]; answer each [`Event::Request`] with
+/// Drive it through [`StreamMachine`](fasterapi_core::StreamMachine); answer each [`Event::Request`] with
 /// [`send_response`](Self::send_response), then [`send_data`](Self::send_data) and
 /// [`end_body`](Self::end_body) (or [`send_trailers`](Self::send_trailers)). Responses without
 /// a body (to HEAD, 204, 304, 101) are complete at `send_response`.
@@ -694,69 +694,5 @@ impl Machine for ServerConnection {
     }
 }
 
-impl StreamMachine for ServerConnection {
-    type Payload = Bytes;
-
-    fn is_handed_off(&self) -> bool {
-        self.ours == ConnState::SwitchedProtocol
-            && self.theirs == ConnState::SwitchedProtocol
-            && self.tx.is_empty()
-            && self.events.is_empty()
-    }
-
-    fn handle_input(&mut self, now: Timestamp, input: &[u8]) -> Result<usize, ConnectionError> {
-        self.check()?;
-        if !self.accepts_input() {
-            return Ok(0);
-        }
-        let n = self.recv.extend(input);
-        self.input(now)?;
-        // A full buffer while the application owes a response is back-pressure on the
-        // application (the bytes wait for the response); otherwise it is the peer's fault.
-        let waiting = matches!(self.ours, ConnState::SendResponse | ConnState::SendBody);
-        if n == 0 && !input.is_empty() && self.events.is_empty() && self.tx.is_empty() && !waiting {
-            return Err(self.fail(ConnectionError::BufferFull {
-                limit: self.recv.capacity(),
-            }));
-        }
-        Ok(n)
-    }
-
-    fn input_buffer(&mut self) -> &mut [u8] {
-        if !self.accepts_input() {
-            return &mut [];
-        }
-        self.recv.lend()
-    }
-
-    fn commit_input(&mut self, now: Timestamp, n: usize) -> Result<(), ConnectionError> {
-        self.check()?;
-        self.recv.commit(n);
-        self.input(now)
-    }
-
-    fn handle_eof(&mut self, now: Timestamp) -> Result<(), ConnectionError> {
-        self.check()?;
-        if self.eof {
-            return Ok(());
-        }
-        self.eof = true;
-        self.input(now)
-    }
-
-    fn poll_transmit(&mut self, now: Timestamp, buf: &mut [u8]) -> usize {
-        self.now = self.now.max(now);
-        if self.error.is_none() && self.deferred.is_none() {
-            self.arm_timers();
-        }
-        self.tx.poll(buf)
-    }
-
-    fn poll_transmit_vectored(&mut self, now: Timestamp, buf: &mut [u8]) -> Transmit<Bytes> {
-        self.now = self.now.max(now);
-        if self.error.is_none() && self.deferred.is_none() {
-            self.arm_timers();
-        }
-        self.tx.poll_vectored(buf)
-    }
-}
+// A full buffer while the application owes a response is back-pressure on it.
+impl_stream_machine!(ServerConnection, owing: ConnState::SendResponse | ConnState::SendBody);
