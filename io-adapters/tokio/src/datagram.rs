@@ -7,7 +7,8 @@ use std::io;
 use fasterapi_core::{DatagramMachine, Epoch, Timestamp};
 use tokio::net::UdpSocket;
 
-use crate::stream::{DriveError, DriverConfig, Handler, tokio_now};
+use crate::Handler;
+use crate::stream::{DriveError, DriverConfig, tokio_now};
 
 /// The largest UDP payload; the receive buffer has this size so no datagram is truncated.
 const MAX_DATAGRAM: usize = 65_535;

@@ -56,5 +56,6 @@ mod server;
 mod stream;
 
 pub use datagram::drive_datagram;
+pub use fasterapi_core::Handler;
 pub use server::{ServeStats, serve_tcp};
-pub use stream::{DriveError, DriverConfig, Finished, Handler, drive_stream};
+pub use stream::{DriveError, DriverConfig, Finished, drive_stream};

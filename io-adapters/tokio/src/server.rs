@@ -10,7 +10,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::stream::{DriveError, DriverConfig, Handler, drive_stream};
+use crate::Handler;
+use crate::stream::{DriveError, DriverConfig, drive_stream};
 
 /// What [`serve_tcp`] did, once it has shut down.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

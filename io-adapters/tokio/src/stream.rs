@@ -5,33 +5,8 @@ use core::future::Future;
 use core::time::Duration;
 use std::io::{self, IoSlice};
 
-use fasterapi_core::{Epoch, Machine, StreamMachine, Timestamp};
+use fasterapi_core::{Epoch, Handler, StreamMachine, Timestamp};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-
-/// What the application does with a machine's events, and its own timers.
-///
-/// A closure `FnMut(&mut M, M::Event)` is a handler. Implement the trait for an application that
-/// needs timers of its own (an SSE ticker, a keep-alive ping): the driver sleeps until the earlier
-/// of the machine's and the handler's `poll_timeout`.
-pub trait Handler<M: Machine> {
-    /// Called for every event, in order; it may call the machine's actions, whose output the
-    /// driver writes before reading again (the drain rule).
-    fn on_event(&mut self, machine: &mut M, event: M::Event, now: Timestamp);
-
-    /// The application's next wake-up, if any.
-    fn poll_timeout(&mut self) -> Option<Timestamp> {
-        None
-    }
-
-    /// Called once the time from [`Handler::poll_timeout`] has come.
-    fn handle_timeout(&mut self, _machine: &mut M, _now: Timestamp) {}
-}
-
-impl<M: Machine, F: FnMut(&mut M, M::Event)> Handler<M> for F {
-    fn on_event(&mut self, machine: &mut M, event: M::Event, _now: Timestamp) {
-        self(machine, event);
-    }
-}
 
 /// Options of [`drive_stream`].
 #[derive(Debug, Clone)]
@@ -170,7 +145,7 @@ enum Wake {
 /// gives (framing and payload in one vectored write), hand every event to `handler`, and when
 /// both are drained wait for the first of: input (read straight into the machine's
 /// `input_buffer`), the earlier of the machine's and the handler's timers, or `shutdown`. On
-/// `shutdown` the machine's graceful [`close`](Machine::close) starts and the driver keeps going
+/// `shutdown` the machine's graceful [`close`](fasterapi_core::Machine::close) starts and the driver keeps going
 /// until the machine has closed or [`DriverConfig::shutdown_grace`] has passed.
 ///
 /// Reading is cancellation-safe: a read that loses the race against a timer has consumed

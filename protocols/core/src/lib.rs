@@ -23,6 +23,8 @@
 //! What is here:
 //! * [`Machine`], [`StreamMachine`], [`DatagramMachine`]: the contract (see [`StreamMachine`]
 //!   for the canonical loop as code);
+//! * [`Handler`]: the application side of a driver (events and its own timers), shared by
+//!   every adapter;
 //! * [`Timestamp`]: time as integer nanoseconds passed in by the caller; [`Epoch`] converts
 //!   from `std::time::Instant` (feature `std`);
 //! * [`wire_code!`]: open newtypes for protocol code spaces (unknown values round-trip);
@@ -45,6 +47,7 @@
 
 #[cfg(feature = "std")]
 mod blocking;
+mod handler;
 mod machine;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -53,6 +56,7 @@ mod wire_code;
 
 #[cfg(feature = "std")]
 pub use blocking::{BlockingDriver, BlockingIo, DriveError, DriverConfig, Untimed};
+pub use handler::Handler;
 pub use machine::{DatagramMachine, DatagramTransmit, Machine, NoPayload, StreamMachine, Transmit};
 #[cfg(feature = "std")]
 pub use timestamp::Epoch;
