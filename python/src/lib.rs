@@ -1,0 +1,21 @@
+//! The native core of the `fasterapi` Python package (pyo3).
+//!
+//! Python imports this as `fasterapi._fasterapi`; users import the Python modules on top of it
+//! (`fasterapi.http1`, …), which keep h11's names and semantics. This crate does no I/O either:
+//! it binds the sans-IO codecs and machines of the protocol crates.
+//!
+//! - [`http1`]: the HTTP/1.1 receive side (request/response heads with the strict
+//!   `fasterapi-http1` parsers, Content-Length, chunked and close-delimited bodies) that the
+//!   h11-compatible `fasterapi.http1.Connection` drives, and head encoders.
+//!
+//! A Rust panic becomes a Python `pyo3_runtime.PanicException` (the release profile unwinds).
+
+use pyo3::prelude::*;
+
+pub mod http1;
+
+/// The extension module `fasterapi._fasterapi`.
+#[pymodule]
+fn _fasterapi(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    http1::register(m)
+}
