@@ -78,7 +78,7 @@
 //!   An 8-bit window is compressed with zlib's 9, which never emits distances over 250 bytes
 //!   (see `docs/websocket.md`).
 //! * `http1`: handshakes over `fasterapi-http1`'s machines (modules `http1`, and `blocking` with `std`).
-//! * `bytes`: `Connection::send_bytes` hands `bytes::Bytes` to the transport without a copy.
+//! * `bytes`: kept for compatibility (`Connection::send_bytes` and `poll_message` come with `alloc`).
 //!
 //! # Limits (defaults, in [`Config`])
 //!
@@ -123,11 +123,13 @@ pub use close::CloseCode;
 #[cfg(feature = "alloc")]
 pub use config::Config;
 #[cfg(feature = "alloc")]
-pub use conn::{Connection, Event, Payload, RandomSource};
+pub use conn::{Connection, Event, Message, Payload, RandomSource};
 pub use error::Error;
 #[cfg(feature = "alloc")]
 pub use extension::{DeflateConfig, DeflateParams};
 pub use frame::{
     Frame, FrameError, FrameHeader, OpCode, ParseRules, Role, apply_mask, parse_frame,
 };
+#[cfg(feature = "alloc")]
+pub use simd::Text;
 pub use simd::mask_backend;

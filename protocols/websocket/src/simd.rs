@@ -1,5 +1,6 @@
-//! Fast masking (RFC 6455 §5.3): the only module of the crate with `unsafe`, for SIMD
-//! intrinsics. Every vector path has the scalar twin [`apply_mask_scalar`], and the tests
+//! Fast masking (RFC 6455 §5.3) and the [`Text`] view of validated UTF-8: the only module of
+//! the crate with `unsafe`, for SIMD intrinsics and for the `str` view of bytes that SIMD
+//! UTF-8 validation (simdutf8) already checked. Every vector path has the scalar twin [`apply_mask_scalar`], and the tests
 //! compare them on random input at random alignments and offsets.
 //!
 //! * x86_64: AVX2 (32 bytes per step) when the CPU has it — detected at run time under `std`,
@@ -90,6 +91,127 @@ pub fn mask_backend() -> &'static str {
     #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
     {
         "scalar"
+    }
+}
+
+#[cfg(feature = "alloc")]
+pub use text::Text;
+
+#[cfg(feature = "alloc")]
+mod text {
+    extern crate alloc;
+
+    use alloc::string::String;
+    use core::{fmt, ops::Deref};
+
+    use bytes::Bytes;
+
+    /// A text message: UTF-8 checked once, shared without copying (a reference-counted
+    /// [`Bytes`] slice of the receive buffer) and read as a `str` through `Deref`.
+    ///
+    /// ```
+    /// use fasterapi_websocket::Text;
+    ///
+    /// let t = Text::from("héllo");
+    /// assert_eq!(&*t, "héllo");
+    /// assert!(t.starts_with("hé"));
+    /// assert!(Text::try_from(bytes::Bytes::from_static(b"\xff")).is_err());
+    /// ```
+    #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub struct Text(Bytes);
+
+    impl Text {
+        /// The text as a `str`.
+        pub fn as_str(&self) -> &str {
+            // SAFETY: every constructor of `Text` checks (or, from `str`/`String`, inherits)
+            // that the bytes are UTF-8, and `Bytes` never changes its contents.
+            unsafe { core::str::from_utf8_unchecked(&self.0) }
+        }
+
+        /// The underlying bytes (no copy).
+        pub fn into_bytes(self) -> Bytes {
+            self.0
+        }
+
+        /// The underlying bytes, borrowed.
+        pub fn as_bytes(&self) -> &Bytes {
+            &self.0
+        }
+    }
+
+    impl TryFrom<Bytes> for Text {
+        /// The bytes back, when they are not UTF-8.
+        type Error = Bytes;
+
+        /// Checks the bytes (SIMD UTF-8 validation) and wraps them without a copy.
+        fn try_from(b: Bytes) -> Result<Self, Bytes> {
+            if simdutf8::basic::from_utf8(&b).is_ok() {
+                Ok(Self(b))
+            } else {
+                Err(b)
+            }
+        }
+    }
+
+    impl From<&str> for Text {
+        fn from(s: &str) -> Self {
+            Self(Bytes::copy_from_slice(s.as_bytes()))
+        }
+    }
+
+    impl From<String> for Text {
+        fn from(s: String) -> Self {
+            Self(Bytes::from(s.into_bytes()))
+        }
+    }
+
+    impl From<Text> for String {
+        fn from(t: Text) -> Self {
+            Self::from(t.as_str())
+        }
+    }
+
+    impl Deref for Text {
+        type Target = str;
+        fn deref(&self) -> &str {
+            self.as_str()
+        }
+    }
+
+    impl AsRef<str> for Text {
+        fn as_ref(&self) -> &str {
+            self.as_str()
+        }
+    }
+
+    impl AsRef<[u8]> for Text {
+        fn as_ref(&self) -> &[u8] {
+            &self.0
+        }
+    }
+
+    impl PartialEq<str> for Text {
+        fn eq(&self, other: &str) -> bool {
+            self.as_str() == other
+        }
+    }
+
+    impl PartialEq<&str> for Text {
+        fn eq(&self, other: &&str) -> bool {
+            self.as_str() == *other
+        }
+    }
+
+    impl fmt::Debug for Text {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            fmt::Debug::fmt(self.as_str(), f)
+        }
+    }
+
+    impl fmt::Display for Text {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            fmt::Display::fmt(self.as_str(), f)
+        }
     }
 }
 

@@ -10,17 +10,20 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
+use bytes::{Bytes, BytesMut};
 use fasterapi_core::{Machine, StreamMachine, Timestamp, Transmit};
 
 use crate::close::{CloseCode, parse_close_payload};
 use crate::config::Config;
 use crate::error::Error;
 use crate::frame::{FrameHeader, MAX_HEADER_LEN, OpCode, ParseRules, Role};
-use crate::simd;
+use crate::simd::{self, Text};
 use crate::utf8::Utf8Validator;
 
+mod message;
 mod output;
 
+pub use message::Message;
 pub use output::Payload;
 use output::{OutFrame, Outgoing};
 
@@ -43,7 +46,8 @@ impl RandomSource for Box<dyn RandomSource + Send> {
     }
 }
 
-/// What the connection reports to the application.
+/// What the connection reports to the application, with owned payloads
+/// ([`Connection::poll_message`] hands out the same without copies).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event {
@@ -79,7 +83,7 @@ enum State {
 /// an endpoint finish sending before its close; Autobahn 3.x, 4.x and 7.1.6 check it).
 #[derive(Debug)]
 enum Queued {
-    Event(Event),
+    Event(Message),
     /// Answer the peer's close frame (with this code) and stop.
     CloseReply(Option<CloseCode>),
     /// Fail the connection with this error.
@@ -95,7 +99,8 @@ struct InFrame {
     offset: usize,
 }
 
-/// A data message being received.
+/// A data message being received. An uncompressed message's bytes are in the connection's
+/// `arena`; a compressed one's inflated bytes are in `data`.
 #[derive(Debug)]
 struct InMessage {
     text: bool,
@@ -103,6 +108,10 @@ struct InMessage {
     data: Vec<u8>,
     utf8: Utf8Validator,
 }
+
+/// The receive arena's size: small messages are carved out of one allocation of this size
+/// (reference-counted `Bytes` slices), larger ones get their own.
+const ARENA: usize = 64 * 1024;
 
 /// One WebSocket connection (after the handshake), server or client: frames in, events out,
 /// messages in, frames out.
@@ -133,6 +142,9 @@ pub struct Connection {
     rend: usize,
     frame: Option<InFrame>,
     message: Option<InMessage>,
+    /// The uncompressed message being received (empty between messages); each finished
+    /// message is split off as `Bytes`.
+    arena: BytesMut,
     control: Vec<u8>,
     #[cfg(feature = "deflate")]
     deflate: Option<crate::deflate::Codec>,
@@ -191,6 +203,7 @@ impl Connection {
             rend: 0,
             frame: None,
             message: None,
+            arena: BytesMut::new(),
             control: Vec::new(),
             #[cfg(feature = "deflate")]
             deflate,
@@ -275,8 +288,7 @@ impl Connection {
     ///
     /// # Errors
     /// [`Error::Closed`] once our close frame is queued.
-    #[cfg(feature = "bytes")]
-    pub fn send_bytes(&mut self, data: bytes::Bytes) -> Result<(), Error> {
+    pub fn send_bytes(&mut self, data: Bytes) -> Result<(), Error> {
         if self.state != State::Open {
             return Err(Error::Closed);
         }
@@ -348,7 +360,6 @@ impl Connection {
         Ok(())
     }
 
-    #[cfg(any(feature = "deflate", feature = "bytes"))]
     fn compress_wanted(&self, len: usize) -> bool {
         self.rules.allow_rsv1 && len >= self.config.compression_threshold
     }
@@ -432,6 +443,7 @@ impl Connection {
         self.close_deadline = None;
         self.frame = None;
         self.message = None;
+        self.arena.clear();
         self.rstart = 0;
         self.rend = 0;
         self.failure = Some(e.clone());
@@ -526,16 +538,19 @@ impl Connection {
                 utf8: Utf8Validator::new(),
             }),
         };
+        if msg.compressed {
+            return Ok(());
+        }
         // Without compression the wire size is the message size: refuse before buffering.
-        let total = (msg.data.len() as u64).saturating_add(h.payload_len);
-        if !msg.compressed && total > self.config.max_message_size {
+        let total = (self.arena.len() as u64).saturating_add(h.payload_len);
+        if total > self.config.max_message_size {
             return Err(Error::MessageTooLarge(total));
         }
-        if !msg.compressed {
-            let want = usize::try_from(h.payload_len)
-                .unwrap_or(usize::MAX)
-                .min(1 << 20);
-            msg.data.reserve(want);
+        let want = usize::try_from(h.payload_len)
+            .unwrap_or(usize::MAX)
+            .min(1 << 20);
+        if self.arena.capacity() - self.arena.len() < want {
+            self.arena.reserve(want.max(ARENA));
         }
         Ok(())
     }
@@ -582,14 +597,14 @@ impl Connection {
             return Err(Error::Inflate);
         }
         // A whole unfragmented text message in one piece is validated once, when it becomes a
-        // `String`: that is as early as failing fast can be.
-        let single = whole && h.fin && msg.data.is_empty();
-        let start = msg.data.len();
-        msg.data.extend_from_slice(chunk);
-        unmask(&mut msg.data[start..]);
+        // `Text`: that is as early as failing fast can be.
+        let single = whole && h.fin && self.arena.is_empty();
+        let start = self.arena.len();
+        self.arena.extend_from_slice(chunk);
+        unmask(&mut self.arena[start..]);
         if msg.text && !single {
             msg.utf8
-                .feed(&msg.data[start..])
+                .feed(&self.arena[start..])
                 .map_err(|_| Error::InvalidUtf8)?;
         }
         Ok(())
@@ -602,20 +617,23 @@ impl Connection {
                 if self.config.auto_pong && self.state == State::Open {
                     self.queue_control(OpCode::PONG, &payload);
                 }
-                self.events.push_back(Queued::Event(Event::Ping(payload)));
+                self.events
+                    .push_back(Queued::Event(Message::Ping(Bytes::from(payload))));
             }
             OpCode::PONG => {
                 let payload = core::mem::take(&mut self.control);
-                self.events.push_back(Queued::Event(Event::Pong(payload)));
+                self.events
+                    .push_back(Queued::Event(Message::Pong(Bytes::from(payload))));
             }
             OpCode::CLOSE => {
                 let payload = core::mem::take(&mut self.control);
                 let parsed = parse_close_payload(&payload).map_err(Error::ClosePayload)?;
                 let (code, reason) = match parsed {
-                    Some((c, r)) => (Some(c), String::from(r)),
-                    None => (None, String::new()),
+                    Some((c, r)) => (Some(c), Text::from(r)),
+                    None => (None, Text::default()),
                 };
                 self.message = None;
+                self.arena.clear();
                 self.stopped = true;
                 if self.events.is_empty() {
                     self.reply_to_close(code);
@@ -623,7 +641,7 @@ impl Connection {
                     self.events.push_back(Queued::CloseReply(code));
                 }
                 self.events
-                    .push_back(Queued::Event(Event::Close { code, reason }));
+                    .push_back(Queued::Event(Message::Close { code, reason }));
             }
             _ if h.fin => {
                 let Some(mut msg) = self.message.take() else {
@@ -640,17 +658,65 @@ impl Connection {
                             .map_err(|_| Error::InvalidUtf8)?;
                     }
                 }
+                let data = if msg.compressed {
+                    Bytes::from(core::mem::take(&mut msg.data))
+                } else {
+                    self.take_arena()
+                };
                 let event = if msg.text {
                     msg.utf8.finish().map_err(|_| Error::InvalidUtf8)?;
-                    Event::Text(String::from_utf8(msg.data).map_err(|_| Error::InvalidUtf8)?)
+                    Message::Text(Text::try_from(data).map_err(|_| Error::InvalidUtf8)?)
                 } else {
-                    Event::Binary(msg.data)
+                    Message::Binary(data)
                 };
                 self.events.push_back(Queued::Event(event));
             }
             _ => {}
         }
         Ok(())
+    }
+}
+
+impl Connection {
+    /// Splits the finished message off the arena. A large message keeps its buffer to itself
+    /// (freed when the application drops it; converted to a `Vec` without a copy).
+    fn take_arena(&mut self) -> Bytes {
+        let data = self.arena.split().freeze();
+        if data.len() > ARENA / 2 {
+            self.arena = BytesMut::new();
+        }
+        data
+    }
+
+    /// The next event, without copying its payload: what [`Machine::poll_event`] hands out,
+    /// as shared [`Bytes`] slices of the receive buffer instead of owned buffers. Both take
+    /// from the same queue; use one or the other.
+    ///
+    /// ```
+    /// use fasterapi_core::{StreamMachine, Timestamp};
+    /// use fasterapi_websocket::{Config, Connection, Message};
+    ///
+    /// let mut server = Connection::server(Config::default());
+    /// server.handle_input(Timestamp::ZERO, &[0x81, 0x82, 1, 2, 3, 4, b'h' ^ 1, b'i' ^ 2])?;
+    /// match server.poll_message() {
+    ///     Some(Message::Text(t)) => assert_eq!(&*t, "hi"),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// # Ok::<(), fasterapi_websocket::Error>(())
+    /// ```
+    pub fn poll_message(&mut self) -> Option<Message> {
+        loop {
+            match self.events.pop_front()? {
+                Queued::Event(e) => return Some(e),
+                Queued::CloseReply(code) => self.reply_to_close(code),
+                Queued::Fail(e) => {
+                    // Found while earlier events were queued: reported through poll_error
+                    // once those events are out, as the contract's drain order has it.
+                    let e = self.fail(e);
+                    self.late_error = Some(e);
+                }
+            }
+        }
     }
 }
 
@@ -671,18 +737,7 @@ impl Machine for Connection {
     }
 
     fn poll_event(&mut self) -> Option<Event> {
-        loop {
-            match self.events.pop_front()? {
-                Queued::Event(e) => return Some(e),
-                Queued::CloseReply(code) => self.reply_to_close(code),
-                Queued::Fail(e) => {
-                    // Found while earlier events were queued: reported through poll_error
-                    // once those events are out, as the contract's drain order has it.
-                    let e = self.fail(e);
-                    self.late_error = Some(e);
-                }
-            }
-        }
+        self.poll_message().map(Event::from)
     }
 
     fn close(&mut self, now: Timestamp) {

@@ -14,14 +14,13 @@ const VECTORED_MIN: usize = 4096;
 
 /// An outgoing message payload handed to the transport by
 /// [`poll_transmit_vectored`](fasterapi_core::StreamMachine::poll_transmit_vectored): the
-/// machine's own buffer, moved out, or (feature `bytes`) the application's `Bytes`.
+/// machine's own buffer, moved out, or the application's `Bytes`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payload(Inner);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Inner {
     Vec(Vec<u8>),
-    #[cfg(feature = "bytes")]
     Bytes(bytes::Bytes),
 }
 
@@ -30,7 +29,6 @@ impl Payload {
         Self(Inner::Vec(v))
     }
 
-    #[cfg(feature = "bytes")]
     pub(crate) fn from_bytes(b: bytes::Bytes) -> Self {
         Self(Inner::Bytes(b))
     }
@@ -50,7 +48,6 @@ impl AsRef<[u8]> for Payload {
     fn as_ref(&self) -> &[u8] {
         match &self.0 {
             Inner::Vec(v) => v,
-            #[cfg(feature = "bytes")]
             Inner::Bytes(b) => b,
         }
     }

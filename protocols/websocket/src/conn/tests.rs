@@ -450,10 +450,9 @@ mod deflate {
     }
 }
 
-#[cfg(feature = "bytes")]
 #[test]
 fn shared_bytes_go_out_without_a_copy() {
-    let big = bytes::Bytes::from(vec![5u8; 50_000]);
+    let big = Bytes::from(vec![5u8; 50_000]);
     let mut s = Connection::server(Config::default());
     s.send_bytes(big.clone()).unwrap();
     let mut buf = [0u8; 16];
@@ -469,4 +468,83 @@ fn shared_bytes_go_out_without_a_copy() {
     let mut server = Connection::server(Config::default());
     feed(&mut server, &wire).unwrap();
     assert_eq!(events(&mut server), [Event::Binary(big.to_vec())]);
+}
+
+#[test]
+fn poll_message_shares_the_receive_buffer() {
+    let mut c = Connection::server(Config::default());
+    let mut wire = cframe(0x81, "héllo".as_bytes());
+    wire.extend(cframe(0x82, &[1, 2, 3]));
+    wire.extend(cframe(0x89, b"p"));
+    // A fragmented text message with a ping in the middle.
+    wire.extend(cframe(0x01, "wör".as_bytes()));
+    wire.extend(cframe(0x89, b"q"));
+    wire.extend(cframe(0x80, "ld".as_bytes()));
+    feed(&mut c, &wire).unwrap();
+    let Some(Message::Text(a)) = c.poll_message() else {
+        panic!("text expected")
+    };
+    let Some(Message::Binary(b)) = c.poll_message() else {
+        panic!("binary expected")
+    };
+    assert_eq!(&*a, "héllo");
+    assert_eq!(&b[..], &[1, 2, 3]);
+    // Both are slices of one allocation (the arena), next to each other.
+    assert_eq!(a.as_bytes().as_ptr().wrapping_add(a.len()), b.as_ptr());
+    assert_eq!(
+        c.poll_message(),
+        Some(Message::Ping(Bytes::from_static(b"p")))
+    );
+    assert_eq!(
+        c.poll_message(),
+        Some(Message::Ping(Bytes::from_static(b"q")))
+    );
+    assert_eq!(c.poll_message(), Some(Message::Text(Text::from("wörld"))));
+    assert_eq!(c.poll_message(), None);
+    // The messages outlive later input that reuses the arena.
+    feed(&mut c, &cframe(0x81, b"next")).unwrap();
+    assert_eq!(events(&mut c), [Event::Text("next".into())]);
+    assert_eq!(&*a, "héllo");
+}
+
+#[test]
+fn poll_message_large_binary_owns_its_buffer() {
+    let mut c = Connection::server(Config::default());
+    let payload: Vec<u8> = (0..200_000u32).map(|i| i as u8).collect();
+    feed(&mut c, &cframe(0x82, &payload)).unwrap();
+    let Some(Message::Binary(b)) = c.poll_message() else {
+        panic!("binary expected")
+    };
+    let ptr = b.as_ptr();
+    let v = Vec::from(b);
+    assert_eq!(v, payload);
+    assert_eq!(
+        v.as_ptr(),
+        ptr,
+        "a large message converts to a Vec without a copy"
+    );
+}
+
+#[test]
+fn poll_message_invalid_utf8_single_frame_fails_1007() {
+    let mut c = Connection::server(Config::default());
+    assert_eq!(
+        feed(&mut c, &cframe(0x81, b"ok\xff")),
+        Err(Error::InvalidUtf8)
+    );
+    assert_eq!(c.poll_message(), None);
+    assert_eq!(drain(&mut c), b"\x88\x02\x03\xef");
+}
+
+#[test]
+fn poll_message_close_reason_is_text() {
+    let mut c = Connection::server(Config::default());
+    feed(&mut c, &cframe(0x88, b"\x03\xe8bye")).unwrap();
+    assert_eq!(
+        c.poll_message(),
+        Some(Message::Close {
+            code: Some(CloseCode::NORMAL),
+            reason: Text::from("bye")
+        })
+    );
 }
