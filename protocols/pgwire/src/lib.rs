@@ -5,4 +5,5 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+pub mod auth;
 pub mod codec;
