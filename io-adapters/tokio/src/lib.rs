@@ -17,11 +17,15 @@
 //!   one vectored write, sleeping until the next timer, following the drain rule, applying
 //!   back-pressure, and shutting down gracefully on a signal;
 //! * [`drive_datagram`]: any datagram machine over a `UdpSocket`;
-//! * [`serve_tcp`]: an accept loop, one task per connection, graceful shutdown of them all.
+//! * [`serve_tcp`]: an accept loop, one task per connection (TLS first when configured), the
+//!   finished machine and transport handed back to the application (a WebSocket after an
+//!   HTTP/1.1 upgrade), graceful shutdown of them all;
+//! * [`tls`]: rustls with ring: PEM loading with errors naming the file, ALPN, a development
+//!   certificate made with rcgen, client trust (webpki roots or a given root).
 //!
 //! ```no_run
 //! use fasterapi_http1::{ConnectionConfig, Event, Header, ServerConnection};
-//! use fasterapi_tokio::{DriverConfig, serve_tcp};
+//! use fasterapi_tokio::{ServeOptions, serve_tcp, service_fn};
 //!
 //! # async fn run() -> std::io::Result<()> {
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
@@ -37,8 +41,8 @@
 //! };
 //! let stats = serve_tcp(
 //!     listener,
-//!     DriverConfig::default(),
-//!     move |_peer| (ServerConnection::new(ConnectionConfig::default()), hello),
+//!     ServeOptions::default(),
+//!     service_fn(move |_peer| (ServerConnection::new(ConnectionConfig::default()), hello)),
 //!     async { let _ = tokio::signal::ctrl_c().await; },
 //! )
 //! .await?;
@@ -54,8 +58,13 @@
 mod datagram;
 mod server;
 mod stream;
+pub mod tls;
+mod transport;
 
 pub use datagram::drive_datagram;
 pub use fasterapi_core::Handler;
-pub use server::{ServeStats, serve_tcp};
+pub use server::{
+    ConnectionInfo, ServeOptions, ServeStats, Service, ServiceFn, Shutdown, serve_tcp, service_fn,
+};
 pub use stream::{DriveError, DriverConfig, Finished, drive_stream};
+pub use transport::Transport;

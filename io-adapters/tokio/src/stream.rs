@@ -117,14 +117,19 @@ impl<E> From<io::Error> for DriveError<E> {
     }
 }
 
-/// The machine and the transport, given back when the machine has closed or handed the
-/// connection off ([`StreamMachine::is_handed_off`]; the transport is then left open).
+/// The machine, the transport and the handler, given back when the machine has closed or
+/// handed the connection off ([`StreamMachine::is_handed_off`]; the transport is then left
+/// open, and the handler holds what the next protocol needs, e.g. an accepted WebSocket
+/// handshake).
 #[derive(Debug)]
-pub struct Finished<M, IO> {
-    /// The machine, closed.
+pub struct Finished<M, IO, H> {
+    /// The machine, closed or handed off.
     pub machine: M,
-    /// The transport; its sending side is shut down when [`DriverConfig::close_transport`].
+    /// The transport; its sending side is shut down when [`DriverConfig::close_transport`] and
+    /// the machine closed (never after a hand-off).
     pub io: IO,
+    /// The handler.
+    pub handler: H,
 }
 
 /// The current time on tokio's clock (so `tokio::time::pause` drives the machines' timers).
@@ -145,8 +150,9 @@ enum Wake {
 /// gives (framing and payload in one vectored write), hand every event to `handler`, and when
 /// both are drained wait for the first of: input (read straight into the machine's
 /// `input_buffer`), the earlier of the machine's and the handler's timers, or `shutdown`. On
-/// `shutdown` the machine's graceful [`close`](fasterapi_core::Machine::close) starts and the driver keeps going
-/// until the machine has closed or [`DriverConfig::shutdown_grace`] has passed.
+/// `shutdown` the handler's [`on_shutdown`](Handler::on_shutdown) starts the machine's graceful
+/// close (by default [`close`](fasterapi_core::Machine::close)) and the driver keeps going until
+/// the machine has closed or [`DriverConfig::shutdown_grace`] has passed.
 ///
 /// Reading is cancellation-safe: a read that loses the race against a timer has consumed
 /// nothing.
@@ -160,7 +166,7 @@ pub async fn drive_stream<M, IO, H, S>(
     mut handler: H,
     config: &DriverConfig,
     shutdown: S,
-) -> Result<Finished<M, IO>, DriveError<M::Error>>
+) -> Result<Finished<M, IO, H>, DriveError<M::Error>>
 where
     M: StreamMachine,
     IO: AsyncRead + AsyncWrite + Unpin,
@@ -184,13 +190,21 @@ where
         }
         if machine.is_handed_off() {
             // The transport belongs to the protocol the connection switched to: give it back open.
-            return Ok(Finished { machine, io });
+            return Ok(Finished {
+                machine,
+                io,
+                handler,
+            });
         }
         if machine.is_closed() {
             if config.close_transport {
                 io.shutdown().await?;
             }
-            return Ok(Finished { machine, io });
+            return Ok(Finished {
+                machine,
+                io,
+                handler,
+            });
         }
         let now = tokio_now(&epoch);
         let timers = [
@@ -240,7 +254,7 @@ where
             Wake::Read(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
             Wake::Read(Err(e)) => return Err(e.into()),
             Wake::Shutdown => {
-                machine.close(now);
+                handler.on_shutdown(&mut machine, now);
                 grace_deadline = Some(now + config.shutdown_grace);
             }
             Wake::Timer => {

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use bytes::{Bytes, BytesMut};
 use fasterapi_http1::{ConnectionConfig, Event, Header, ServerConnection};
-use fasterapi_tokio::{DriverConfig, ServeStats, serve_tcp};
+use fasterapi_tokio::{DriverConfig, ServeOptions, ServeStats, serve_tcp, service_fn};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -66,12 +66,12 @@ async fn start() -> Server {
     let config = DriverConfig::default().shutdown_grace(Duration::from_secs(2));
     let done = tokio::spawn(serve_tcp(
         listener,
-        config,
-        |_peer| {
+        ServeOptions::default().driver(config),
+        service_fn(|_peer| {
             let mut echo = Echo::default();
             let handler = move |conn: &mut ServerConnection, ev: Event| echo.on_event(conn, ev);
             (ServerConnection::new(ConnectionConfig::default()), handler)
-        },
+        }),
         async move {
             let _ = stopped.await;
         },

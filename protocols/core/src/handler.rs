@@ -33,6 +33,14 @@ pub trait Handler<M: Machine> {
 
     /// Called once the time from [`Handler::poll_timeout`] has come.
     fn handle_timeout(&mut self, _machine: &mut M, _now: Timestamp) {}
+
+    /// Called once when the driver's shutdown signal arrives, to start the machine's graceful
+    /// close. The default is [`Machine::close`]; override it to choose how (a WebSocket close
+    /// with 1001 "going away" instead of 1000, a GOAWAY with a debug message). The driver then
+    /// keeps driving until the machine has closed or its grace period ends.
+    fn on_shutdown(&mut self, machine: &mut M, now: Timestamp) {
+        machine.close(now);
+    }
 }
 
 impl<M: Machine, F: FnMut(&mut M, M::Event)> Handler<M> for F {
