@@ -92,7 +92,7 @@ async def main(url):
         try:
             await asyncio.wait_for(ws.recv(), 10)
         except websockets.ConnectionClosedOK as e:
-            print("closed", e.rcvd.code, flush=True)
+            print("closed", e.rcvd.code, e.rcvd.reason, flush=True)
 
 asyncio.run(main(sys.argv[1]))
 "#;
@@ -130,6 +130,11 @@ fn sigint_closes_websockets_with_a_close_frame() {
         let _ = child.kill();
         let _ = child.wait();
     }
-    assert_eq!(closed.as_deref(), Ok("closed 1000"), "no clean close frame");
+    // RFC 6455 §7.4.1: 1001, the endpoint is going away (the handler's on_shutdown).
+    assert_eq!(
+        closed.as_deref(),
+        Ok("closed 1001 server shutting down"),
+        "no close frame with 1001"
+    );
     assert_eq!(status.and_then(|s| s.code()), Some(0), "{status:?}");
 }

@@ -24,8 +24,8 @@ const MAX_RESULT: usize = 16 * 1024;
 pub(crate) struct App {
     /// The routes.
     pub(crate) table: FrozenMethodRouter<Route>,
-    /// The address the server listens on, as printed.
-    pub(crate) addr: String,
+    /// `http://ADDR` or `https://ADDR`, as printed.
+    pub(crate) base_url: String,
     /// Set once the server shuts down: open event streams end at their next tick.
     pub(crate) stopping: AtomicBool,
 }
@@ -113,7 +113,14 @@ impl Http {
         let json = "application/json";
         match route {
             Route::Hello => {
-                routes::respond(conn, head, 200, json, &[], routes::hello(&self.app.addr));
+                routes::respond(
+                    conn,
+                    head,
+                    200,
+                    json,
+                    &[],
+                    routes::hello(&self.app.base_url),
+                );
             }
             Route::User => {
                 let body = routes::user(id.as_deref().unwrap_or_default());
@@ -177,7 +184,7 @@ fn echo_head(conn: &mut ServerConnection, content_type: &[u8]) -> bool {
     conn.send_response(200, &headers).is_ok()
 }
 
-impl Handler<ServerConnection> for &mut Http {
+impl Handler<ServerConnection> for Http {
     fn on_event(&mut self, conn: &mut ServerConnection, event: Event, now: Timestamp) {
         match event {
             Event::Request(req) => self.request(conn, &req, now),

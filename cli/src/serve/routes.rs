@@ -128,13 +128,13 @@ pub(crate) fn json(value: &serde_json::Value) -> Bytes {
 }
 
 /// `GET /`.
-pub(crate) fn hello(addr: &str) -> Bytes {
+pub(crate) fn hello(base_url: &str) -> Bytes {
     json(&serde_json::json!({
         "hello": "fasterapi",
         "version": env!("CARGO_PKG_VERSION"),
         "protocol": "HTTP/1.1",
         "routes": ROUTES.iter().map(|(_, path, _, _)| *path).collect::<Vec<_>>(),
-        "demo": format!("http://{addr}/demo.html"),
+        "demo": format!("{base_url}/demo.html"),
     }))
 }
 

@@ -1,25 +1,24 @@
-//! `GET /events`: an SSE ticker. Events are encoded by `fasterapi-sse`'s server stream (raw
-//! framing, no head: the HTTP/1.1 machine sends the head and the chunked framing), ticks and
-//! keep-alive comments are scheduled through the connection handler's timer.
+//! `GET /events`: an SSE ticker. Each event is encoded by `fasterapi-sse`'s codec straight
+//! into the `Bytes` the HTTP/1.1 machine sends as one chunk (no intermediate stream buffer:
+//! the machine writes that `Bytes` as its vectored payload); ticks come from the connection
+//! handler's timer.
 
 use core::time::Duration;
 
-use bytes::Bytes;
-use fasterapi_core::{Machine, StreamMachine, Timestamp};
+use bytes::{Bytes, BytesMut};
+use fasterapi_core::Timestamp;
 use fasterapi_http1::{Header, ServerConnection};
-use fasterapi_sse::{Framing, Message, Server, ServerConfig};
+use fasterapi_sse::{Message, encode_comment};
 
-/// Time between two ticks.
+/// Time between two ticks (frequent enough that no keep-alive comment is ever needed).
 pub(crate) const TICK: Duration = Duration::from_secs(1);
-/// Idle time after which a keep-alive comment is sent (only with ticks slower than this).
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// One open event stream.
 #[derive(Debug)]
 pub(crate) struct Ticker {
-    stream: Server,
     next_id: u64,
     next_tick: Timestamp,
+    start: Timestamp,
 }
 
 impl Ticker {
@@ -46,66 +45,61 @@ impl Ticker {
             let _ = conn.end_body();
             return None;
         }
-        let mut config = ServerConfig::default();
-        config.framing = Framing::Raw;
-        config.send_head = false;
-        config.keep_alive = Some(KEEP_ALIVE);
         let next_id = last_id
             .and_then(|v| core::str::from_utf8(v).ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map_or(1, |id| id.saturating_add(1));
         let mut ticker = Self {
-            stream: Server::new(now, config),
             next_id,
             next_tick: now,
+            start: now,
         };
-        let _ = ticker.stream.send_comment(now, "fasterapi ticker");
-        ticker.on_timeout(conn, now);
-        Some(ticker)
+        let comment = "fasterapi ticker";
+        let mut buf = BytesMut::zeroed(comment.len() + 3);
+        if let Ok(n) = encode_comment(comment, &mut buf) {
+            buf.truncate(n);
+            let _ = conn.send_data(buf.freeze());
+        }
+        ticker.on_timeout(conn, now).then_some(ticker)
     }
 
-    /// The next tick or keep-alive.
-    pub(crate) fn poll_timeout(&mut self) -> Option<Timestamp> {
-        let keep_alive = self.stream.poll_timeout();
-        Some(keep_alive.map_or(self.next_tick, |k| k.min(self.next_tick)))
+    /// The next tick.
+    pub(crate) fn poll_timeout(&self) -> Option<Timestamp> {
+        Some(self.next_tick)
     }
 
-    /// Sends the ticks and keep-alives that are due; returns false when the stream ended.
+    /// Sends the tick that is due; returns false when the stream ended.
     pub(crate) fn on_timeout(&mut self, conn: &mut ServerConnection, now: Timestamp) -> bool {
-        if now >= self.next_tick {
-            let id = self.next_id.to_string();
-            let data = serde_json::json!({ "tick": self.next_id, "elapsed_ms": now.as_nanos() / 1_000_000 })
-                .to_string();
-            let msg = Message::new(&data).with_id(&id);
-            if self.stream.send(now, &msg).is_err() {
-                return self.finish(conn);
-            }
-            self.next_id += 1;
-            self.next_tick = now.saturating_add(TICK);
+        if now < self.next_tick {
+            return true;
         }
-        if self.stream.poll_timeout().is_some_and(|t| t <= now) {
-            let _ = self.stream.handle_timeout(now);
+        let id = self.next_id.to_string();
+        let elapsed_ms = now.as_nanos().saturating_sub(self.start.as_nanos()) / 1_000_000;
+        let data =
+            serde_json::json!({ "tick": self.next_id, "elapsed_ms": elapsed_ms }).to_string();
+        let msg = Message::new(&data).with_id(&id);
+        let Some(event) = encode(&msg) else {
+            return self.finish(conn);
+        };
+        if conn.send_data(event).is_err() {
+            return false;
         }
-        self.pump(conn, now)
+        self.next_id += 1;
+        self.next_tick = now.saturating_add(TICK);
+        true
     }
 
-    /// Ends the stream (server shutting down).
+    /// Ends the stream (server shutting down): the last chunk.
     pub(crate) fn finish(&mut self, conn: &mut ServerConnection) -> bool {
-        self.stream.close(Timestamp::ZERO);
         let _ = conn.end_body();
         false
     }
+}
 
-    /// Moves the encoded bytes into the HTTP/1.1 body (one chunk per drain).
-    fn pump(&mut self, conn: &mut ServerConnection, now: Timestamp) -> bool {
-        let mut buf = vec![0u8; self.stream.buffered().max(1)];
-        let n = self.stream.poll_transmit(now, &mut buf);
-        if n > 0 {
-            buf.truncate(n);
-            if conn.send_data(Bytes::from(buf)).is_err() {
-                return false;
-            }
-        }
-        true
-    }
+/// One event, encoded into exactly the bytes it takes.
+fn encode(msg: &Message<'_>) -> Option<Bytes> {
+    let mut buf = BytesMut::zeroed(msg.encoded_len().ok()?);
+    let n = msg.encode(&mut buf).ok()?;
+    buf.truncate(n);
+    Some(buf.freeze())
 }

@@ -8,7 +8,7 @@ use fasterapi_core::Timestamp;
 use fasterapi_http1::{IncomingRequest, ServerConnection};
 use fasterapi_tokio::{DriverConfig, Handler, drive_stream};
 use fasterapi_websocket::handshake::{Accepted, DefaultCrypto, ServerOptions};
-use fasterapi_websocket::{Config, Connection, DeflateConfig, Event};
+use fasterapi_websocket::{CloseCode, Config, Connection, DeflateConfig, Event};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 /// Largest message the echo accepts (after inflation); larger ones are closed with 1009.
@@ -33,6 +33,12 @@ impl Handler<Connection> for Echo {
             Event::Ping(_) | Event::Pong(_) | Event::Close { .. } => Ok(()),
             _ => Ok(()),
         };
+    }
+
+    /// The server is stopping: RFC 6455 §7.4.1's 1001 "going away", not a normal 1000.
+    fn on_shutdown(&mut self, ws: &mut Connection, now: Timestamp) {
+        // Refused only when a close frame is already out; the close handshake is under way.
+        let _ = ws.close_with(now, CloseCode::GOING_AWAY, "server shutting down");
     }
 }
 
