@@ -6,16 +6,20 @@
 //!
 //! - [`http1`]: the HTTP/1.1 receive side (request/response heads with the strict
 //!   `fasterapi-http1` parsers, Content-Length, chunked and close-delimited bodies) that the
-//!   h11-compatible `fasterapi.http1.Connection` drives, and head encoders.
+//!   h11-compatible `fasterapi.http1.Connection` drives.
+//! - [`ws`]: the WebSocket message machine and the HTTP/1.1 handshakes, for the
+//!   wsproto-shaped `fasterapi.websocket`.
 //!
 //! A Rust panic becomes a Python `pyo3_runtime.PanicException` (the release profile unwinds).
 
 use pyo3::prelude::*;
 
 pub mod http1;
+pub mod ws;
 
 /// The extension module `fasterapi._fasterapi`.
 #[pymodule]
 fn _fasterapi(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    http1::register(m)
+    http1::register(m)?;
+    ws::register(m)
 }
