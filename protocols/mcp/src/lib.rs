@@ -1,0 +1,103 @@
+//! # fasterapi-mcp — the Model Context Protocol, sans-IO
+//!
+//! A Model Context Protocol server engine that does no I/O: bytes and time in, bytes and
+//! events out, on the `fasterapi-core` driving contract.
+//!
+//! * **codec**: [`jsonrpc`] (feature `alloc`) parses and encodes JSON-RPC 2.0 messages and
+//!   batches with the right error code for each kind of malformed input; [`ErrorCode`] names
+//!   the standard and MCP-allocated codes; [`framing`] splits stdio lines within a limit;
+//!   [`methods`] lists every method of every dated revision; [`ProtocolVersion`] says what
+//!   each revision allows. These parts build with no features.
+//! * **typed messages** ([`types`]): tools, content, resources, prompts, initialize — unknown
+//!   members and `_meta` preserved.
+//! * **server**: [`Server`] declares tools (with JSON Schema inputs), resources, templates,
+//!   prompts and completions without macros; [`Engine`] is one connection's state machine,
+//!   serving the initialize-based revisions 2024-11-05 … 2025-11-25 and the stateless
+//!   2026-07-28 side by side; [`StdioServer`] is the newline-delimited transport as a
+//!   [`fasterapi_core::StreamMachine`].
+//!
+//! ```text
+//!             ┌──────────────────── StdioServer ─────────────────────┐
+//!  bytes ───▶ │ LineReader (limit) ─▶ Payload::parse ─▶ Engine       │──▶ poll_transmit: lines
+//!  time  ───▶ │ handle_timeout: request timeouts, wake_at timers     │──▶ poll_event: ToolCall,
+//!  actions ─▶ │ complete / fail / progress / log / notify_* / request│    Cancelled, Response, …
+//!             └───────────────────────────────────────────────────────┘
+//! ```
+//!
+//! # The driving loop
+//!
+//! ```
+//! use std::sync::Arc;
+//! use fasterapi_core::{Machine, StreamMachine, Timestamp};
+//! use fasterapi_mcp::{CallToolResult, Engine, EngineConfig, Server, StdioServer, ToolReply, schema};
+//!
+//! let server = Server::new("demo", "1.0").tool(
+//!     "echo",
+//!     "Echoes its text",
+//!     schema::object().required("text", schema::string("what to echo")),
+//!     |call| ToolReply::Done(CallToolResult::text(call.arguments["text"].as_str().unwrap_or(""))),
+//! );
+//! let engine = Engine::new(Arc::new(server), EngineConfig::default());
+//! let mut stdio = StdioServer::new(engine, fasterapi_mcp::stdio::DEFAULT_MAX_LINE);
+//! let now = Timestamp::ZERO;
+//! // A stateless 2026-07-28 request: the version rides in `_meta`.
+//! stdio.handle_input(now, br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hi"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}
+//! "#)?;
+//! let mut out = [0u8; 4096];
+//! let n = stdio.poll_transmit(now, &mut out);
+//! let reply: serde_json::Value = serde_json::from_slice(&out[..n])?;
+//! assert_eq!(reply["result"]["content"][0]["text"], "hi");
+//! assert_eq!(reply["result"]["resultType"], "complete");
+//! assert!(stdio.poll_event().is_none());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Features
+//! * `std` (default): implies `alloc`.
+//! * `alloc`: the JSON-RPC codec, typed messages, the server engine and the stdio machine
+//!   (serde, serde_json).
+//!
+//! With no features: [`ErrorCode`], [`ProtocolVersion`], [`methods`] and the line trimming of
+//! [`framing`], `#![no_std]`.
+//!
+//! # Limits (defaults)
+//! Message 4 MiB (checked on the stdio line before it is buffered), batch 64 messages,
+//! deferred requests in flight 128, server requests in flight 16, request timeout 60 s,
+//! JSON nesting 128 (serde_json). See `docs/mcp.md`.
+#![no_std]
+#![deny(unsafe_code)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod codes;
+#[cfg(feature = "alloc")]
+pub mod engine;
+mod error;
+pub mod framing;
+#[cfg(feature = "alloc")]
+pub mod jsonrpc;
+pub mod methods;
+#[cfg(feature = "alloc")]
+pub mod server;
+#[cfg(feature = "alloc")]
+pub mod stdio;
+#[cfg(feature = "alloc")]
+pub mod types;
+mod version;
+
+pub use codes::ErrorCode;
+#[cfg(feature = "alloc")]
+pub use engine::{Engine, EngineConfig, Event, OutPayload, Output};
+pub use error::Error;
+#[cfg(feature = "alloc")]
+pub use jsonrpc::{ErrorObject, Id, Message};
+#[cfg(feature = "alloc")]
+pub use server::{Server, ToolCall, ToolReply, schema};
+#[cfg(feature = "alloc")]
+pub use stdio::StdioServer;
+#[cfg(feature = "alloc")]
+pub use types::CallToolResult;
+pub use version::ProtocolVersion;
