@@ -9,17 +9,23 @@
 //!   h11-compatible `fasterapi.http1.Connection` drives.
 //! - [`ws`]: the WebSocket message machine and the HTTP/1.1 handshakes, for the
 //!   wsproto-shaped `fasterapi.websocket`.
+//! - [`sse`]: the event-stream parser and encoder.
+//! - [`router`]: the path router with method dispatch.
 //!
 //! A Rust panic becomes a Python `pyo3_runtime.PanicException` (the release profile unwinds).
 
 use pyo3::prelude::*;
 
 pub mod http1;
+pub mod router;
+pub mod sse;
 pub mod ws;
 
 /// The extension module `fasterapi._fasterapi`.
 #[pymodule]
 fn _fasterapi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     http1::register(m)?;
-    ws::register(m)
+    ws::register(m)?;
+    sse::register(m)?;
+    router::register(m)
 }
