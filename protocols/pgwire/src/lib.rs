@@ -7,3 +7,16 @@ extern crate alloc;
 
 pub mod auth;
 pub mod codec;
+#[cfg(feature = "alloc")]
+mod config;
+#[cfg(feature = "alloc")]
+mod conn;
+#[cfg(feature = "alloc")]
+mod error;
+
+#[cfg(feature = "alloc")]
+pub use config::{ChannelBindingMode, Config, SslMode, SslNegotiation};
+#[cfg(feature = "alloc")]
+pub use conn::{CancelToken, ClientConnection, Column, Event, RequestId, Row, RowBatch};
+#[cfg(feature = "alloc")]
+pub use error::{DbError, Error, SqlState};

@@ -29,7 +29,7 @@ pub enum HashAlgorithm {
 
 impl HashAlgorithm {
     /// The digest length in bytes.
-    pub const fn len(self) -> usize {
+    pub const fn output_len(self) -> usize {
         match self {
             Self::Sha256 => 32,
             Self::Sha384 => 48,

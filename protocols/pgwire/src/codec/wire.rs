@@ -329,6 +329,13 @@ impl<'a, T: Item<'a>> List<'a, T> {
         }
     }
 
+    /// Items already validated by [`List::read`] (kept bytes and their count).
+    pub(crate) const fn from_validated(bytes: &'a [u8], count: usize) -> Self {
+        Self {
+            repr: Repr::Wire { bytes, count },
+        }
+    }
+
     /// Reads `count` items from `r`, validating each, and keeps their bytes.
     ///
     /// # Errors
