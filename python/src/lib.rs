@@ -11,6 +11,7 @@
 //!   wsproto-shaped `fasterapi.websocket`.
 //! - [`sse`]: the event-stream parser and encoder.
 //! - [`router`]: the path router with method dispatch.
+//! - [`server`]: the fused server fast path on the `ServerConnection` machine.
 //!
 //! A Rust panic becomes a Python `pyo3_runtime.PanicException` (the release profile unwinds).
 
@@ -18,6 +19,7 @@ use pyo3::prelude::*;
 
 pub mod http1;
 pub mod router;
+pub mod server;
 pub mod sse;
 pub mod ws;
 
@@ -27,5 +29,6 @@ fn _fasterapi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     http1::register(m)?;
     ws::register(m)?;
     sse::register(m)?;
-    router::register(m)
+    router::register(m)?;
+    server::register(m)
 }
