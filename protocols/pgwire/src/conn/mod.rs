@@ -389,9 +389,20 @@ impl ClientConnection {
             Backend::NegotiateProtocolVersion { newest_minor, .. }
                 if self.phase == Phase::Auth && !self.password_sent && self.scram.is_none() =>
             {
-                // §54.2.1: the server supports 3.newest_minor; it must be older than asked.
-                let minor = u16::try_from(newest_minor)
-                    .map_err(|_| Error::Protocol("negative protocol minor version"))?;
+                // §54.7 calls the field the newest minor version, but servers send the whole
+                // version word (PostgreSQL 15 sends 0x00030000, as libpq expects): accept
+                // both, and only a downgrade within major version 3.
+                let word = u32::try_from(newest_minor)
+                    .map_err(|_| Error::Protocol("negative protocol version"))?;
+                let minor = if word >> 16 == 0 {
+                    word as u16
+                } else if word >> 16 == 3 {
+                    ProtocolVersion(word).minor()
+                } else {
+                    return Err(Error::Protocol(
+                        "NegotiateProtocolVersion for another major version",
+                    ));
+                };
                 if minor >= self.protocol.minor() {
                     return Err(Error::Protocol(
                         "NegotiateProtocolVersion without a downgrade",

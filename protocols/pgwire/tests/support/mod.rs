@@ -1,0 +1,364 @@
+//! A real PostgreSQL 15 for the tests: one server per test binary, started on first use in a
+//! temporary directory on a free 127.0.0.1 port, with users for every authentication method
+//! and TLS with a generated certificate; stopped at exit even when the process dies.
+//!
+//! PostgreSQL refuses to run as root, so `initdb`, `pg_ctl` and `psql` run as the `postgres`
+//! user (`runuser -u postgres --`) and the directory is owned by it.
+
+#![allow(dead_code, reason = "each test binary uses part of the harness")]
+
+pub(crate) mod tls;
+
+use core::time::Duration;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use fasterapi_core::{BlockingDriver, DriveError};
+use fasterapi_pgwire::{ClientConnection, Config, Error, Event, RequestId, SslMode};
+
+/// Users and their passwords; pg_hba.conf gives each one method.
+pub(crate) const TRUST: &str = "u_trust";
+pub(crate) const CLEAR: (&str, &str) = ("u_clear", "pw-clear");
+pub(crate) const MD5: (&str, &str) = ("u_md5", "pw-md5");
+pub(crate) const SCRAM: (&str, &str) = ("u_scram", "pw-scram");
+
+/// The running server.
+#[derive(Debug)]
+pub(crate) struct PgServer {
+    pub(crate) port: u16,
+    pub(crate) dir: PathBuf,
+    /// The server certificate (DER), pinned by the TLS client.
+    pub(crate) cert_der: Vec<u8>,
+}
+
+static SERVER: OnceLock<PgServer> = OnceLock::new();
+
+/// The shared server, started on first use.
+pub(crate) fn server() -> &'static PgServer {
+    SERVER.get_or_init(|| PgServer::start().expect("start PostgreSQL 15"))
+}
+
+fn run(cmd: &mut Command) -> Result<String, String> {
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("{cmd:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{cmd:?} failed: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn as_postgres(args: &[&str]) -> Command {
+    let mut c = Command::new("runuser");
+    c.args(["-u", "postgres", "--"]).args(args);
+    c
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("bind 127.0.0.1:0")
+}
+
+impl PgServer {
+    fn start() -> Result<Self, String> {
+        let dir = std::env::temp_dir().join(format!(
+            "fasterapi-pgwire-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos())
+        ));
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        run(Command::new("chown").args(["postgres:postgres", &s(&dir)]))?;
+        let data = dir.join("data");
+        run(&mut as_postgres(&[
+            "initdb",
+            "-D",
+            &s(&data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ]))?;
+        // TLS: an ECDSA P-256 certificate signed with SHA-256 (RFC 5929 → SHA-256 binding).
+        let crt = data.join("server.crt");
+        let key = data.join("server.key");
+        run(&mut as_postgres(&[
+            "openssl",
+            "req",
+            "-new",
+            "-x509",
+            "-days",
+            "2",
+            "-nodes",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-keyout",
+            &s(&key),
+            "-out",
+            &s(&crt),
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+        ]))?;
+        run(&mut as_postgres(&["chmod", "600", &s(&key)]))?;
+        let der = run(Command::new("openssl").args([
+            "x509",
+            "-in",
+            &s(&crt),
+            "-outform",
+            "DER",
+            "-out",
+            &s(&dir.join("cert.der")),
+        ]));
+        der?;
+        let cert_der = std::fs::read(dir.join("cert.der")).map_err(|e| e.to_string())?;
+        let port = free_port();
+        let conf = format!(
+            "listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{}'\n\
+             ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n\
+             fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 40\n\
+             shared_buffers = 32MB\nlog_min_messages = warning\n",
+            s(&dir)
+        );
+        append(&data.join("postgresql.conf"), &conf)?;
+        std::fs::write(
+            data.join("pg_hba.conf"),
+            format!(
+                "local all all trust\n\
+                 host all postgres 127.0.0.1/32 trust\n\
+                 host all {TRUST} 127.0.0.1/32 trust\n\
+                 host all {} 127.0.0.1/32 password\n\
+                 host all {} 127.0.0.1/32 md5\n\
+                 host all {} 127.0.0.1/32 scram-sha-256\n",
+                CLEAR.0, MD5.0, SCRAM.0
+            ),
+        )
+        .map_err(|e| e.to_string())?;
+        run(Command::new("chown").args(["-R", "postgres:postgres", &s(&dir)]))?;
+        run(&mut as_postgres(&[
+            "pg_ctl",
+            "-D",
+            &s(&data),
+            "-l",
+            &s(&dir.join("log")),
+            "-w",
+            "-t",
+            "30",
+            "start",
+        ]))?;
+        let server = Self {
+            port,
+            dir,
+            cert_der,
+        };
+        server.watch_for_exit();
+        let sql = format!(
+            "CREATE ROLE {TRUST} LOGIN SUPERUSER;\n\
+             SET password_encryption = 'scram-sha-256';\n\
+             CREATE ROLE {} LOGIN PASSWORD '{}';\n\
+             CREATE ROLE {} LOGIN SUPERUSER PASSWORD '{}';\n\
+             SET password_encryption = 'md5';\n\
+             CREATE ROLE {} LOGIN PASSWORD '{}';\n",
+            CLEAR.0, CLEAR.1, SCRAM.0, SCRAM.1, MD5.0, MD5.1
+        );
+        server.psql(&sql)?;
+        Ok(server)
+    }
+
+    /// Stops the server when this process exits, however it exits (a panic, an abort, a
+    /// signal): a detached watcher polls our pid. Statics are never dropped, so a Drop guard
+    /// alone would leak the server.
+    fn watch_for_exit(&self) {
+        let script = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 0.2; done; \
+             runuser -u postgres -- pg_ctl -D '{data}' -m immediate -w stop; rm -rf '{dir}'",
+            pid = std::process::id(),
+            data = s(&self.dir.join("data")),
+            dir = s(&self.dir),
+        );
+        let _ = Command::new("setsid")
+            .args(["sh", "-c", &script])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn the server watcher");
+    }
+
+    /// Runs SQL as the superuser over the Unix socket (psql, not the code under test).
+    pub(crate) fn psql(&self, sql: &str) -> Result<String, String> {
+        run(&mut as_postgres(&[
+            "psql",
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            &s(&self.dir),
+            "-p",
+            &self.port.to_string(),
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-At",
+            "-c",
+            sql,
+        ]))
+    }
+
+    pub(crate) fn tcp(&self) -> TcpStream {
+        let t = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to PostgreSQL");
+        t.set_nodelay(true).expect("nodelay");
+        t
+    }
+}
+
+fn s(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn append(path: &Path, text: &str) -> Result<(), String> {
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .map_err(|e| e.to_string())?;
+    f.write_all(text.as_bytes()).map_err(|e| e.to_string())
+}
+
+pub(crate) type Driver = BlockingDriver<ClientConnection, tls::Transport>;
+
+/// A plain-TCP config for `user`.
+pub(crate) fn config(user: &str, password: Option<&str>) -> Config {
+    let mut c = Config::new(user)
+        .database("postgres")
+        .ssl_mode(SslMode::Disable);
+    if let Some(p) = password {
+        c = c.password(p);
+    }
+    c
+}
+
+/// Connects and runs the startup until the session is ready; TLS starts on `StartTls`.
+pub(crate) fn connect(config: Config) -> Result<(Driver, Vec<Event>), DriveError<Error>> {
+    let srv = server();
+    let machine = ClientConnection::with_ring(config);
+    let mut driver = BlockingDriver::new(machine, tls::Transport::Plain(srv.tcp()));
+    let mut seen = Vec::new();
+    loop {
+        match driver.next_event()? {
+            Some(Event::StartTls) => {
+                let (mut machine, io) = driver.into_parts();
+                let tls::Transport::Plain(tcp) = io else {
+                    panic!("TLS twice")
+                };
+                let tls = tls::handshake(tcp, &srv.cert_der);
+                let cert = tls.conn.peer_certificates().expect("server certificate")[0].to_vec();
+                machine
+                    .tls_established(Some(&cert))
+                    .map_err(DriveError::Protocol)?;
+                driver = BlockingDriver::new(machine, tls::Transport::Tls(Box::new(tls)));
+            }
+            Some(e @ Event::Ready { .. }) => {
+                seen.push(e);
+                return Ok((driver, seen));
+            }
+            Some(e) => seen.push(e),
+            None => return Err(DriveError::Io(std::io::ErrorKind::UnexpectedEof.into())),
+        }
+    }
+}
+
+/// Connects as the trust superuser over plain TCP.
+pub(crate) fn connect_trust() -> Driver {
+    connect(config(TRUST, None)).expect("trust connection").0
+}
+
+/// Drives until `id` ends, collecting every event on the way (of any request).
+pub(crate) fn until_done(driver: &mut Driver, id: RequestId) -> Vec<Event> {
+    let mut out = Vec::new();
+    loop {
+        let e = driver
+            .next_event()
+            .expect("drive")
+            .expect("connection open");
+        let end = matches!(&e,
+            Event::Done { id: i, .. } | Event::Failed { id: i, .. } | Event::Aborted { id: i } | Event::Suspended { id: i }
+            if *i == id);
+        out.push(e);
+        if end {
+            return out;
+        }
+    }
+}
+
+/// Drives until the simple query `id` is done (after ReadyForQuery, even when it failed).
+pub(crate) fn simple(driver: &mut Driver, sql: &str) -> Vec<Event> {
+    let id = driver.machine_mut().query(sql).expect("query");
+    let mut out = Vec::new();
+    loop {
+        let e = driver
+            .next_event()
+            .expect("drive")
+            .expect("connection open");
+        // A failed simple query still ends with its ReadyForQuery: wait for the machine to
+        // have nothing pending.
+        let done = matches!(&e, Event::Done { id: i, .. } if *i == id);
+        let failed = matches!(&e, Event::Failed { id: i, .. } if *i == id);
+        out.push(e);
+        if done || (failed && wait_idle(driver, &mut out)) {
+            return out;
+        }
+    }
+}
+
+fn wait_idle(driver: &mut Driver, out: &mut Vec<Event>) -> bool {
+    while driver.machine().pending_requests() > 0 {
+        out.push(driver.next_event().expect("drive").expect("open"));
+    }
+    true
+}
+
+/// The text values of every row in `events`.
+pub(crate) fn text_rows(events: &[Event]) -> Vec<Vec<Option<String>>> {
+    let mut rows = Vec::new();
+    for e in events {
+        if let Event::Rows { rows: batch, .. } = e {
+            for r in batch.iter() {
+                rows.push(
+                    r.iter()
+                        .map(|v| v.map(|b| String::from_utf8_lossy(b).into_owned()))
+                        .collect(),
+                );
+            }
+        }
+    }
+    rows
+}
+
+/// Sends a CancelRequest for `token` on a new connection.
+pub(crate) fn send_cancel(bytes: &[u8]) {
+    let mut t = server().tcp();
+    t.write_all(bytes).expect("send CancelRequest");
+    t.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let mut sink = [0u8; 16];
+    // The server closes the connection without answering (§54.2.8).
+    let _ = t.read(&mut sink);
+}
