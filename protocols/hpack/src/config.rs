@@ -1,5 +1,6 @@
 //! Limits and options, with safe defaults.
 
+use crate::index::index_storage_len;
 use crate::table::table_storage_len;
 
 /// The HTTP/2 initial value of SETTINGS_HEADER_TABLE_SIZE (RFC 9113 §6.5.2).
@@ -127,8 +128,10 @@ impl EncoderConfig {
         self
     }
 
-    /// Octets of storage [`crate::Encoder::with_storage`] needs ([`table_storage_len`]).
+    /// Octets of storage [`crate::Encoder::with_storage`] needs: the dynamic table
+    /// ([`table_storage_len`]) plus the encoder's hash index over it (4 KiB for a 4,096-octet
+    /// table).
     pub const fn storage_len(&self) -> usize {
-        table_storage_len(self.max_table_size)
+        table_storage_len(self.max_table_size) + index_storage_len(self.max_table_size)
     }
 }

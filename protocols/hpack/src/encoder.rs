@@ -1,6 +1,7 @@
 //! The HPACK encoder (RFC 7541 §6, §7).
 
 use crate::config::{DEFAULT_TABLE_SIZE, EncoderConfig};
+use crate::index::{Index, Key, index_storage_len};
 use crate::static_table::{STATIC, name_range};
 use crate::table::{ENTRY_OVERHEAD, Table, TableView, field_hashes, table_storage_len};
 use crate::{Error, Field, huffman, integer};
@@ -20,64 +21,109 @@ use crate::{Error, Field, huffman, integer};
 pub struct Encoder<S> {
     storage: S,
     table: Table,
+    index: Index,
     config: EncoderConfig,
     /// Size updates owed at the start of the next block: (smallest size since the last block,
     /// final size).
     pending: Option<(u32, u32)>,
 }
 
-/// One representation about to be written.
-struct Plan<'f> {
+/// Writes a string literal (RFC 7541 §5.2) into `out`, which holds at least [`raw_len`]`(s)`
+/// octets: Huffman-coded when that is not longer (ties go to Huffman, as in the RFC 7541
+/// Appendix C examples), raw otherwise. One pass: the code is written straight behind room for
+/// the raw length prefix and kept if it fits in the raw length.
+#[inline]
+fn write_str(s: &[u8], huffman: bool, out: &mut [u8]) -> usize {
+    let p = integer::encoded_len(s.len(), 7);
+    if huffman {
+        if let Some(h) = huffman::encode_within(s, &mut out[p..p + s.len()]) {
+            let q = integer::encoded_len(h, 7);
+            if q < p {
+                // A shorter prefix for the shorter payload (only for strings of 127+ octets).
+                out.copy_within(p..p + h, q);
+            }
+            integer::encode(h, 7, 0x80, out);
+            return q + h;
+        }
+    }
+    integer::encode(s.len(), 7, 0, out);
+    out[p..p + s.len()].copy_from_slice(s);
+    p + s.len()
+}
+
+/// Room [`write_str`] needs: the raw encoding's length, which the Huffman one never exceeds.
+#[inline]
+fn raw_len(s: &[u8]) -> usize {
+    integer::encoded_len(s.len(), 7) + s.len()
+}
+
+/// The exact length [`write_str`] writes (the Huffman length computed separately).
+fn str_len(s: &[u8], huffman: bool) -> usize {
+    let h = huffman::encoded_len(s);
+    if huffman && h <= s.len() {
+        integer::encoded_len(h, 7) + h
+    } else {
+        raw_len(s)
+    }
+}
+
+/// An indexed field (RFC 7541 §6.1).
+#[inline]
+fn write_index(index: usize, out: &mut [u8]) -> Result<usize, Error> {
+    let needed = integer::encoded_len(index, 7);
+    if out.len() < needed {
+        return Err(Error::BufferTooSmall { needed });
+    }
+    Ok(integer::encode(index, 7, 0x80, out))
+}
+
+/// A literal field (RFC 7541 §6.2) with first octet `first`, a `prefix`-bit name index (0: the
+/// name follows as a string literal) and the value, all or nothing.
+#[inline]
+fn write_literal(
     first: u8,
     prefix: u32,
-    index: usize,
-    name: Option<&'f [u8]>,
-    value: Option<&'f [u8]>,
-    insert: bool,
-}
-
-/// A string literal's encoding, decided once: `payload` octets (Huffman-coded or raw).
-#[derive(Clone, Copy)]
-struct StrPlan {
+    name_index: usize,
+    name: Option<&[u8]>,
+    value: &[u8],
     huffman: bool,
-    payload: usize,
+    out: &mut [u8],
+) -> Result<usize, Error> {
+    let head = integer::encoded_len(name_index, prefix);
+    let bound = head + name.map_or(0, raw_len) + raw_len(value);
+    if out.len() < bound {
+        // Maybe the Huffman code fits: the exact length decides.
+        let needed = head + name.map_or(0, |n| str_len(n, huffman)) + str_len(value, huffman);
+        if out.len() < needed {
+            return Err(Error::BufferTooSmall { needed });
+        }
+        // Write into a scratch-free exact layout: each string at its exact length.
+        let mut n = integer::encode(name_index, prefix, first, out);
+        if let Some(name) = name {
+            n += write_str_exact(name, huffman, &mut out[n..]);
+        }
+        n += write_str_exact(value, huffman, &mut out[n..]);
+        return Ok(n);
+    }
+    let mut n = integer::encode(name_index, prefix, first, out);
+    if let Some(name) = name {
+        n += write_str(name, huffman, &mut out[n..]);
+    }
+    n += write_str(value, huffman, &mut out[n..]);
+    Ok(n)
 }
 
-impl StrPlan {
-    #[inline]
-    fn new(s: &[u8], huffman: bool) -> Self {
-        if huffman {
-            let h = huffman::encoded_len(s);
-            // Ties go to Huffman, as in the RFC 7541 Appendix C examples.
-            if h <= s.len() {
-                return Self {
-                    huffman: true,
-                    payload: h,
-                };
-            }
-        }
-        Self {
-            huffman: false,
-            payload: s.len(),
-        }
-    }
-
-    #[inline]
-    fn len(&self) -> usize {
-        integer::encoded_len(self.payload, 7) + self.payload
-    }
-
-    #[inline]
-    fn write(&self, s: &[u8], out: &mut [u8]) -> usize {
-        if self.huffman {
-            let n = integer::encode(self.payload, 7, 0x80, out);
-            let m = huffman::encode(s, &mut out[n..n + self.payload]).expect("sized by StrPlan");
-            n + m
-        } else {
-            let n = integer::encode(s.len(), 7, 0, out);
-            out[n..n + s.len()].copy_from_slice(s);
-            n + s.len()
-        }
+/// [`write_str`] for an `out` that only holds the exact length ([`str_len`]).
+fn write_str_exact(s: &[u8], huffman: bool, out: &mut [u8]) -> usize {
+    let h = huffman::encoded_len(s);
+    if huffman && h <= s.len() {
+        let p = integer::encode(h, 7, 0x80, out);
+        huffman::encode_within(s, &mut out[p..p + h]).expect("sized by encoded_len");
+        p + h
+    } else {
+        let p = integer::encode(s.len(), 7, 0, out);
+        out[p..p + s.len()].copy_from_slice(s);
+        p + s.len()
     }
 }
 
@@ -91,9 +137,14 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> Encoder<S> {
         }
         let cap = config.max_table_size;
         let initial = cap.min(DEFAULT_TABLE_SIZE);
+        let index = Index::new(
+            cap,
+            &mut storage.as_mut()[table_storage_len(cap)..config.storage_len()],
+        );
         Ok(Self {
             storage,
             table: Table::new(cap, initial),
+            index,
             config,
             // The peer's decoder starts at 4,096: a smaller table must be announced.
             pending: (cap < DEFAULT_TABLE_SIZE).then_some((cap, cap)),
@@ -126,117 +177,128 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> Encoder<S> {
             return Err(Error::BufferTooSmall { needed });
         }
         let mut n = 0;
-        let region = &self.storage.as_ref()[..table_storage_len(self.table.capacity())];
         if min < fin {
             n += integer::encode(min as usize, 5, 0x20, &mut out[n..]);
-            self.table.set_max_size(region, min)?;
+            self.resize_table(min)?;
         }
         n += integer::encode(fin as usize, 5, 0x20, &mut out[n..]);
-        self.table.set_max_size(region, fin)?;
+        self.resize_table(fin)?;
         self.pending = None;
         Ok(n)
+    }
+
+    fn resize_table(&mut self, size: u32) -> Result<(), Error> {
+        let cap = self.table.capacity();
+        let (t, rest) = self.storage.as_mut().split_at_mut(table_storage_len(cap));
+        let ix = &mut rest[..index_storage_len(cap)];
+        let index = &self.index;
+        self.table
+            .set_max_size_with(t, size, &mut |ev| index.evicted(ix, ev))
     }
 
     /// Encodes one field into `out`, returning the octets written. All or nothing: on
     /// [`Error::BufferTooSmall`] nothing was written and the table did not change, so the caller
     /// can send what it has (the block may continue in a CONTINUATION frame) and retry.
     pub fn encode_field(&mut self, field: Field<'_>, out: &mut [u8]) -> Result<usize, Error> {
-        let region_len = table_storage_len(self.table.capacity());
-        let hashes = field_hashes(field.name, field.value);
-        let plan = self.plan(field, &self.storage.as_ref()[..region_len], hashes);
-        let huff = self.config.huffman;
-        let name_plan = plan.name.map(|n| StrPlan::new(n, huff));
-        let value_plan = plan.value.map(|v| StrPlan::new(v, huff));
-        let needed = integer::encoded_len(plan.index, plan.prefix)
-            + name_plan.map_or(0, |p| p.len())
-            + value_plan.map_or(0, |p| p.len());
-        if out.len() < needed {
-            return Err(Error::BufferTooSmall { needed });
-        }
-        let mut n = integer::encode(plan.index, plan.prefix, plan.first, out);
-        if let (Some(name), Some(p)) = (plan.name, name_plan) {
-            n += p.write(name, &mut out[n..]);
-        }
-        if let (Some(value), Some(p)) = (plan.value, value_plan) {
-            n += p.write(value, &mut out[n..]);
-        }
-        if plan.insert {
-            let region = &mut self.storage.as_mut()[..region_len];
-            self.table.insert(region, field.name, field.value, hashes);
-        }
-        Ok(n)
-    }
-
-    fn plan<'f>(&self, field: Field<'f>, region: &[u8], hashes: (u32, u32)) -> Plan<'f> {
         let (name, value) = (field.name, field.value);
         let sensitive = field.never_indexed || (self.config.never_index)(name, value);
+        // The static table first: a full match there needs no hashing.
         let mut name_index = 0;
         if let Some((first, last)) = name_range(name) {
             name_index = first as usize;
             if !sensitive {
                 for i in first..=last {
                     if STATIC[i as usize - 1].1 == value {
-                        return Plan {
-                            first: 0x80,
-                            prefix: 7,
-                            index: i as usize,
-                            name: None,
-                            value: None,
-                            insert: false,
-                        };
+                        return write_index(i as usize, out);
                     }
                 }
             }
         }
-        let (full, by_name) = self.table.find(region, name, value, hashes);
+        if sensitive && name_index != 0 {
+            // Never-indexed, static name: no table lookup (RFC 7541 §6.2.3).
+            return write_literal(0x10, 4, name_index, None, value, self.config.huffman, out);
+        }
+        let hashes = field_hashes(name, value);
+        let (table, index) = (&self.table, &self.index);
+        let cap = table.capacity();
+        let (t, rest) = self.storage.as_mut().split_at_mut(table_storage_len(cap));
+        let ix = &mut rest[..index_storage_len(cap)];
         if !sensitive {
-            if let Some(d) = full {
-                return Plan {
-                    first: 0x80,
-                    prefix: 7,
-                    index: d + STATIC.len() + 1,
-                    name: None,
-                    value: None,
-                    insert: false,
-                };
+            let full = index.find(ix, Key::Full, hashes.1, |s| {
+                table.slot_entry(t, s) == (name, value)
+            });
+            if let Some(s) = full {
+                return write_index(table.slot_index(s) + STATIC.len() + 1, out);
             }
         }
         if name_index == 0 {
-            if let Some(d) = by_name {
-                name_index = d + STATIC.len() + 1;
+            let by_name = index.find(ix, Key::Name, hashes.0, |s| {
+                table.slot_entry(t, s).0 == name
+            });
+            if let Some(s) = by_name {
+                name_index = table.slot_index(s) + STATIC.len() + 1;
             }
         }
         let lit_name = if name_index == 0 { Some(name) } else { None };
+        let huffman = self.config.huffman;
         if sensitive {
-            return Plan {
-                first: 0x10,
-                prefix: 4,
-                index: name_index,
-                name: lit_name,
-                value: Some(value),
-                insert: false,
-            };
+            return write_literal(0x10, 4, name_index, lit_name, value, huffman, out);
         }
         let entry = name.len() + value.len() + ENTRY_OVERHEAD;
-        if entry <= self.table.max_size() as usize * 3 / 4 {
-            Plan {
-                first: 0x40,
-                prefix: 6,
-                index: name_index,
-                name: lit_name,
-                value: Some(value),
-                insert: true,
-            }
-        } else {
-            Plan {
-                first: 0x00,
-                prefix: 4,
-                index: name_index,
-                name: lit_name,
-                value: Some(value),
-                insert: false,
+        if entry > self.table.max_size() as usize * 3 / 4 {
+            // It would only flush the table: a literal without indexing (RFC 7541 §6.2.2).
+            return write_literal(0x00, 4, name_index, lit_name, value, huffman, out);
+        }
+        let n = write_literal(0x40, 6, name_index, lit_name, value, huffman, out)?;
+        // A literal with incremental indexing (§6.2.1): the decoder inserts it, so do we.
+        let (table, index) = (&mut self.table, &self.index);
+        let inserted = table.insert_with(t, name, value, hashes, &mut |ev| index.evicted(ix, ev));
+        if let Some(slot) = inserted {
+            index.insert(ix, Key::Full, hashes.1, slot, |_| false);
+            index.insert(ix, Key::Name, hashes.0, slot, |old| {
+                table.slot_entry(t, old).0 == name
+            });
+        }
+        Ok(n)
+    }
+
+    /// Checks the hash index against the table (tests): every entry is under its hash in the
+    /// full table exactly once; every name's slot points at the newest entry with that name;
+    /// nothing else is indexed.
+    #[cfg(test)]
+    pub(crate) fn check_index(&self) {
+        use crate::index::Key;
+        let cap = self.table.capacity();
+        let (t, rest) = self.storage.as_ref().split_at(table_storage_len(cap));
+        let ix = &rest[..index_storage_len(cap)];
+        let len = self.table.len();
+        let mut full: alloc::vec::Vec<(u32, usize)> = self.index.entries(ix, Key::Full).collect();
+        let mut want: alloc::vec::Vec<(u32, usize)> = (0..len)
+            .map(|i| {
+                let s = self.table.slot(i);
+                assert_eq!(self.table.slot_index(s), i);
+                assert_eq!(Some(self.table.slot_entry(t, s)), self.table.get(t, i));
+                let (n, v) = self.table.slot_entry(t, s);
+                let h = field_hashes(n, v);
+                assert_eq!(self.table.hashes(t, s), h);
+                (h.1, s)
+            })
+            .collect();
+        full.sort();
+        want.sort();
+        assert_eq!(full, want, "full index");
+        let mut names: alloc::vec::Vec<(u32, usize)> = self.index.entries(ix, Key::Name).collect();
+        let mut want: alloc::vec::Vec<(u32, usize)> = alloc::vec::Vec::new();
+        for i in 0..len {
+            let (n, _) = self.table.get(t, i).expect("live");
+            // Newest first: the first entry with a name is the one its slot points at.
+            if (0..i).all(|j| self.table.get(t, j).expect("live").0 != n) {
+                want.push((field_hashes(n, b"").0, self.table.slot(i)));
             }
         }
+        names.sort();
+        want.sort();
+        assert_eq!(names, want, "name index");
     }
 
     /// The dynamic table, for inspection.
@@ -266,22 +328,24 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> Encoder<S> {
         fields: I,
         out: &mut alloc::vec::Vec<u8>,
     ) {
-        let start = out.len();
-        out.resize(start + 16, 0);
-        let n = self
-            .start_block(&mut out[start..])
-            .expect("two size updates fit in 16 octets");
-        out.truncate(start + n);
+        // `out` grows in steps with zeroed slack behind `at`, trimmed at the end: each octet is
+        // zeroed once, not once per field.
+        let mut at = out.len();
+        out.resize(at + 256, 0);
+        at += self
+            .start_block(&mut out[at..])
+            .expect("two size updates fit in 256 octets");
         for f in fields {
             // Raw strings are never chosen when Huffman is longer: this bound always suffices.
             let bound = f.name.len() + f.value.len() + 16;
-            let at = out.len();
-            out.resize(at + bound, 0);
-            let n = self
+            if out.len() - at < bound {
+                out.resize(at + bound.max(out.len() - at + 256), 0);
+            }
+            at += self
                 .encode_field(f, &mut out[at..])
                 .expect("sized by the bound above");
-            out.truncate(at + n);
         }
+        out.truncate(at);
     }
 }
 

@@ -86,6 +86,7 @@ mod encoder;
 mod error;
 mod field;
 pub mod huffman;
+mod index;
 mod integer;
 mod static_table;
 mod table;

@@ -82,7 +82,7 @@ impl Table {
     }
 
     #[inline]
-    fn slot(&self, i: usize) -> usize {
+    pub(crate) fn slot(&self, i: usize) -> usize {
         // i = 0 is the newest entry.
         let s = self.oldest + self.len - 1 - i;
         if s >= self.meta_cap {
@@ -112,8 +112,13 @@ impl Table {
         Some((&region[p..p + nl], &region[p + nl..p + nl + vl]))
     }
 
-    fn evict_oldest(&mut self, region: &[u8]) {
+    /// Evicts the oldest entry, telling `on_evict` its meta slot and hashes.
+    fn evict_oldest(&mut self, region: &[u8], on_evict: &mut impl FnMut(Evicted)) {
         let (_, nl, vl) = self.meta(region, self.oldest);
+        on_evict(Evicted {
+            slot: self.oldest,
+            hashes: self.hashes(region, self.oldest),
+        });
         self.size -= nl + vl + ENTRY_OVERHEAD;
         self.len -= 1;
         self.oldest += 1;
@@ -130,6 +135,16 @@ impl Table {
 
     /// Sets the maximum size (a dynamic table size update, RFC 7541 §4.3), evicting as needed.
     pub(crate) fn set_max_size(&mut self, region: &[u8], max_size: u32) -> Result<(), Error> {
+        self.set_max_size_with(region, max_size, &mut |_| {})
+    }
+
+    /// [`Table::set_max_size`], telling `on_evict` about each evicted entry.
+    pub(crate) fn set_max_size_with(
+        &mut self,
+        region: &[u8],
+        max_size: u32,
+        on_evict: &mut impl FnMut(Evicted),
+    ) -> Result<(), Error> {
         if max_size > self.capacity {
             return Err(Error::TableSizeAboveCapacity {
                 requested: max_size,
@@ -138,7 +153,7 @@ impl Table {
         }
         self.max_size = max_size;
         while self.size > max_size as usize {
-            self.evict_oldest(region);
+            self.evict_oldest(region, on_evict);
         }
         Ok(())
     }
@@ -152,16 +167,30 @@ impl Table {
         value: &[u8],
         hashes: (u32, u32),
     ) -> bool {
+        self.insert_with(region, name, value, hashes, &mut |_| {})
+            .is_some()
+    }
+
+    /// [`Table::insert`], telling `on_evict` about each evicted entry; returns the new entry's
+    /// meta slot.
+    pub(crate) fn insert_with(
+        &mut self,
+        region: &mut [u8],
+        name: &[u8],
+        value: &[u8],
+        hashes: (u32, u32),
+        on_evict: &mut impl FnMut(Evicted),
+    ) -> Option<usize> {
         let bytes = name.len() + value.len();
         let entry = bytes + ENTRY_OVERHEAD;
         if entry > self.max_size as usize {
             while self.len > 0 {
-                self.evict_oldest(region);
+                self.evict_oldest(region, on_evict);
             }
-            return false;
+            return None;
         }
         while self.size + entry > self.max_size as usize {
-            self.evict_oldest(region);
+            self.evict_oldest(region, on_evict);
         }
         if self.data_end + bytes > self.data_cap {
             // Live bytes + this entry <= max_size <= capacity = data_cap / 2: fits after the move.
@@ -186,81 +215,69 @@ impl Table {
         region[m + 16..m + 20].copy_from_slice(&hashes.1.to_le_bytes());
         self.len += 1;
         self.size += entry;
-        true
+        Some(slot)
     }
 
-    /// The newest entry equal to `(name, value)` and the newest with that name, as 0-based
-    /// dynamic indexes. `hashes` are [`field_hashes`] of the field; every entry must have been
-    /// inserted with its hashes. The scan reads one hash per entry, newest first, and compares
-    /// octets only when a hash matches.
-    pub(crate) fn find(
-        &self,
-        region: &[u8],
-        name: &[u8],
-        value: &[u8],
-        hashes: (u32, u32),
-    ) -> (Option<usize>, Option<usize>) {
-        if self.len == 0 {
-            return (None, None);
-        }
+    /// The `(name hash, name + value hash)` stored with the entry in meta slot `slot`.
+    #[inline]
+    pub(crate) fn hashes(&self, region: &[u8], slot: usize) -> (u32, u32) {
+        let m = self.data_cap + slot * META;
+        let rec: &[u8; META] = region[m..m + META].try_into().expect("META octets");
+        let r = |k: usize| u32::from_le_bytes([rec[k], rec[k + 1], rec[k + 2], rec[k + 3]]);
+        (r(12), r(16))
+    }
+
+    /// The entry in meta slot `slot` (which must be live) as `(name, value)`.
+    #[inline]
+    pub(crate) fn slot_entry<'r>(&self, region: &'r [u8], slot: usize) -> (&'r [u8], &'r [u8]) {
+        let (off, nl, vl) = self.meta(region, slot);
+        let p = off.wrapping_sub(self.base) as usize;
+        (&region[p..p + nl], &region[p + nl..p + nl + vl])
+    }
+
+    /// The 0-based dynamic index (0 = newest) of the live entry in meta slot `slot`.
+    #[inline]
+    pub(crate) fn slot_index(&self, slot: usize) -> usize {
         let newest = self.slot(0);
-        // Live slots in physical order: [oldest, end) then [0, newest] when the ring wraps.
-        let first_end = (self.oldest + self.len).min(self.meta_cap);
-        let wrapped = if self.oldest + self.len > self.meta_cap {
-            newest + 1
+        if slot <= newest {
+            newest - slot
         } else {
-            0
-        };
-        let meta = &region[self.data_cap..self.data_cap + self.meta_cap * META];
-        let index = |slot: usize| {
-            if slot <= newest {
-                newest - slot
-            } else {
-                newest + self.meta_cap - slot
-            }
-        };
-        let mut name_match: Option<usize> = None;
-        let ranges = [(0, wrapped), (self.oldest, first_end)];
-        for (start, end) in ranges {
-            for slot in (start..end).rev() {
-                let m = slot * META;
-                let rec: &[u8; META] = meta[m..m + META].try_into().expect("META octets");
-                let nh = u32::from_le_bytes([rec[12], rec[13], rec[14], rec[15]]);
-                if nh != hashes.0 {
-                    continue;
-                }
-                let fh = u32::from_le_bytes([rec[16], rec[17], rec[18], rec[19]]);
-                let i = index(slot);
-                let (n, v) = self.get(region, i).expect("live slot");
-                if n != name {
-                    continue;
-                }
-                if fh == hashes.1 && v == value {
-                    return (Some(i), Some(name_match.map_or(i, |m| m.min(i))));
-                }
-                if name_match.is_none_or(|m| i < m) {
-                    name_match = Some(i);
-                }
-            }
+            newest + self.meta_cap - slot
         }
-        (None, name_match)
     }
 }
 
-/// A 32-bit hash of `bytes` continuing from `seed` (8 octets per step, multiply-rotate).
+/// An entry leaving the table: its meta slot and its `(name hash, name + value hash)`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Evicted {
+    pub(crate) slot: usize,
+    pub(crate) hashes: (u32, u32),
+}
+
+/// A 32-bit hash of `bytes` continuing from `seed` (8 octets per step, multiply-rotate; the
+/// last partial word is read with overlapping loads instead of octet by octet).
 #[inline]
 fn hash(bytes: &[u8], seed: u32) -> u32 {
     const K: u64 = 0x517c_c1b7_2722_0a95;
-    let mut h = seed as u64 ^ bytes.len() as u64;
+    let le8 = |b: &[u8]| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+    let le4 = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64;
+    let len = bytes.len();
+    let mut h = seed as u64 ^ len as u64;
     let mut chunks = bytes.chunks_exact(8);
     for c in &mut chunks {
-        let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+        h = (h.rotate_left(5) ^ le8(c)).wrapping_mul(K);
     }
-    let mut tail = 0u64;
-    for (j, &b) in chunks.remainder().iter().enumerate() {
-        tail |= (b as u64) << (8 * j);
-    }
+    let rest = chunks.remainder().len();
+    let tail = if rest == 0 {
+        0
+    } else if len >= 8 {
+        // The last 8 octets, overlapping the last whole word (the length is in `h`).
+        le8(&bytes[len - 8..])
+    } else if len >= 4 {
+        le4(bytes) | (le4(&bytes[len - 4..]) << 32)
+    } else {
+        bytes[0] as u64 | ((bytes[len / 2] as u64) << 8) | ((bytes[len - 1] as u64) << 16)
+    };
     h = (h.rotate_left(5) ^ tail).wrapping_mul(K);
     (h >> 32) as u32 ^ h as u32
 }
@@ -333,14 +350,11 @@ mod tests {
                 field_hashes(&name, &value[..value_len])
             ));
             assert_eq!(t.get(&region, 0), Some((&name[..], &value[..value_len])));
-            let h = field_hashes(&name, &value[..value_len]);
-            assert_eq!(t.find(&region, &name, &value[..value_len], h).0, Some(0));
-            if t.len() > 1 {
-                // The oldest entry is found too, across the ring's wrap.
-                let (n, v) = t.get(&region, t.len() - 1).unwrap();
-                let (n, v) = (n.to_vec(), v.to_vec());
-                let found = t.find(&region, &n, &v, field_hashes(&n, &v)).0.unwrap();
-                assert_eq!(t.get(&region, found), Some((&n[..], &v[..])));
+            // Meta slots map back to indexes, across the ring's wrap.
+            for i in 0..t.len() {
+                let s = t.slot(i);
+                assert_eq!(t.slot_index(s), i);
+                assert_eq!(Some(t.slot_entry(&region, s)), t.get(&region, i));
             }
             assert!(t.size() <= cap as usize);
             let sum: usize = (0..t.len())
@@ -362,18 +376,7 @@ mod tests {
         t.set_max_size(&region, 36).unwrap();
         assert_eq!(t.len(), 1);
         assert_eq!(t.get(&region, 0), Some((&b"two"[..], &b"2"[..])));
-        assert_eq!(
-            t.find(&region, b"two", b"2", field_hashes(b"two", b"2")),
-            (Some(0), Some(0))
-        );
-        assert_eq!(
-            t.find(&region, b"two", b"3", field_hashes(b"two", b"3")),
-            (None, Some(0))
-        );
-        assert_eq!(
-            t.find(&region, b"one", b"1", field_hashes(b"one", b"1")),
-            (None, None)
-        );
+        assert_eq!(t.hashes(&region, t.slot(0)), field_hashes(b"two", b"2"));
         assert!(t.set_max_size(&region, 257).is_err());
     }
 }

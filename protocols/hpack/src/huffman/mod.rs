@@ -167,34 +167,56 @@ pub fn encoded_len(src: &[u8]) -> usize {
 /// Returns the number of octets written ([`encoded_len`]), or [`HuffmanError::OutputFull`]
 /// (nothing meaningful written) when `dst` is shorter.
 pub fn encode(src: &[u8], dst: &mut [u8]) -> Result<usize, HuffmanError> {
-    // A symbol is at most 30 bits: below this bound the output always fits.
-    if dst.len() < (src.len() * 30).div_ceil(8) && dst.len() < encoded_len(src) {
-        return Err(HuffmanError::OutputFull);
-    }
+    encode_within(src, dst).ok_or(HuffmanError::OutputFull)
+}
+
+/// [`encode`] in one pass: `None` as soon as the output is known not to fit in `dst`. The
+/// encoder uses it with `dst` as long as the raw string to learn "Huffman is not longer" and
+/// write the code at once, without a separate [`encoded_len`] pass.
+#[inline]
+pub(crate) fn encode_within(src: &[u8], dst: &mut [u8]) -> Option<usize> {
+    // A 64-bit accumulator: after a flush fewer than 32 bits are pending, so one more code (at
+    // most 30 bits) always fits.
     let mut acc: u64 = 0;
     let mut n: u32 = 0;
     let mut o = 0;
     for &b in src {
-        let (code, len) = CODES[b as usize];
-        acc = (acc << len) | code as u64;
-        n += len as u32;
+        let e = ENCODE[b as usize];
+        let len = e as u32 & 0xff;
+        acc = (acc << len) | (e >> 8);
+        n += len;
         if n >= 32 {
             n -= 32;
-            dst[o..o + 4].copy_from_slice(&((acc >> n) as u32).to_be_bytes());
+            // 32 more output bits: the output is at least o + 4 octets long.
+            dst.get_mut(o..o + 4)?
+                .copy_from_slice(&((acc >> n) as u32).to_be_bytes());
             o += 4;
         }
     }
+    let tail = dst.get_mut(o..o + n.div_ceil(8) as usize)?;
+    let mut k = 0;
     while n >= 8 {
         n -= 8;
-        dst[o] = (acc >> n) as u8;
-        o += 1;
+        tail[k] = (acc >> n) as u8;
+        k += 1;
     }
     if n > 0 {
-        dst[o] = ((acc << (8 - n)) as u8) | (0xff >> n);
-        o += 1;
+        tail[k] = ((acc << (8 - n)) as u8) | (0xff >> n);
+        k += 1;
     }
-    Ok(o)
+    Some(o + k)
 }
+
+/// Per octet: `code << 8 | bit length`.
+static ENCODE: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = ((CODES[i].0 as u64) << 8) | CODES[i].1 as u64;
+        i += 1;
+    }
+    t
+};
 
 /// Decodes the Huffman-coded `src` into `dst`; returns the number of octets written.
 ///
