@@ -13,6 +13,8 @@ mod conn;
 #[cfg(feature = "alloc")]
 mod error;
 mod priority;
+#[cfg(feature = "http1")]
+pub mod upgrade;
 
 // Public interface.
 pub use codec::{

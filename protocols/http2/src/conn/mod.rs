@@ -20,7 +20,10 @@ use bytes::{Bytes, BytesMut};
 use fasterapi_core::{Machine, StreamMachine, Timestamp, Transmit};
 use fasterapi_hpack::{Decoder, DecoderConfig, Encoder, EncoderConfig};
 
+#[cfg(feature = "http1")]
 pub(crate) use fields::{BlockKind, Collector};
+#[cfg(not(feature = "http1"))]
+use fields::{BlockKind, Collector};
 pub use fields::{Headers, RequestHead, ResponseHead};
 
 use crate::codec::{
@@ -453,31 +456,7 @@ impl Connection {
         if role == Role::Client {
             c.out.extend_from_slice(PREFACE);
         }
-        let mut list = [Setting::new(SettingId::HEADER_TABLE_SIZE, 0); 8];
-        let mut n = 0;
-        let mut add = |id, v| {
-            list[n] = Setting::new(id, v);
-            n += 1;
-        };
-        add(SettingId::ENABLE_PUSH, 0);
-        if config.header_table_size != 4096 {
-            add(SettingId::HEADER_TABLE_SIZE, config.header_table_size);
-        }
-        add(
-            SettingId::MAX_CONCURRENT_STREAMS,
-            config.max_concurrent_streams,
-        );
-        add(SettingId::INITIAL_WINDOW_SIZE, config.initial_window_size);
-        if config.max_frame_size != DEFAULT_MAX_FRAME_SIZE {
-            add(SettingId::MAX_FRAME_SIZE, config.max_frame_size);
-        }
-        add(SettingId::MAX_HEADER_LIST_SIZE, config.max_header_list_size);
-        if role == Role::Server && config.enable_connect_protocol {
-            add(SettingId::ENABLE_CONNECT_PROTOCOL, 1);
-        }
-        if config.no_rfc7540_priorities {
-            add(SettingId::NO_RFC7540_PRIORITIES, 1);
-        }
+        let (list, n) = our_settings(role, &config);
         c.queue_frame(&Frame::Settings {
             ack: false,
             settings: Settings::List(&list[..n]),
@@ -490,6 +469,50 @@ impl Connection {
             });
             c.conn_recv_window += i64::from(extra);
         }
+        c
+    }
+
+    /// Server side of an h2c upgrade (RFC 7540 §3.2): the HTTP/1.1 request becomes stream 1,
+    /// half-closed (remote), and the peer's HTTP2-Settings payload applies as its first
+    /// SETTINGS (the 101 acknowledges it). The client preface is still expected.
+    pub(crate) fn upgraded_server(
+        config: Config,
+        peer_settings: &[u8],
+        head: RequestHead,
+    ) -> Result<Self, Error> {
+        let mut c = Self::new(Role::Server, config);
+        let settings = Settings::from_payload(peer_settings)?;
+        c.apply_settings(settings)?;
+        let id = StreamId::new(1);
+        let mut s = Stream::new(
+            StreamState::HalfClosedRemote,
+            c.peer.initial_window_size,
+            c.config.initial_window_size,
+        );
+        s.head_received = true;
+        c.streams.insert(id, s);
+        c.last_peer_id = id;
+        c.events.push_back(Event::Request {
+            stream_id: id,
+            head,
+            end_stream: true,
+        });
+        Ok(c)
+    }
+
+    /// Client side of an h2c upgrade: stream 1 carried the HTTP/1.1 request and is
+    /// half-closed (local); its response arrives as HTTP/2.
+    pub(crate) fn upgraded_client(config: Config, head_request: bool) -> Self {
+        let mut c = Self::new(Role::Client, config);
+        let mut s = Stream::new(
+            StreamState::HalfClosedLocal,
+            c.peer.initial_window_size,
+            c.config.initial_window_size,
+        );
+        s.head_sent = true;
+        s.head_request = head_request;
+        c.streams.insert(StreamId::new(1), s);
+        c.next_local_id = 3;
         c
     }
 
@@ -571,6 +594,36 @@ impl Connection {
                 && self.streams.is_empty()
                 && self.block.is_none())
     }
+}
+
+/// The SETTINGS we announce for `role` (also the HTTP2-Settings of an h2c upgrade).
+pub(crate) fn our_settings(role: Role, config: &Config) -> ([Setting; 8], usize) {
+    let mut list = [Setting::new(SettingId::HEADER_TABLE_SIZE, 0); 8];
+    let mut n = 0;
+    let mut add = |id, v| {
+        list[n] = Setting::new(id, v);
+        n += 1;
+    };
+    add(SettingId::ENABLE_PUSH, 0);
+    if config.header_table_size != 4096 {
+        add(SettingId::HEADER_TABLE_SIZE, config.header_table_size);
+    }
+    add(
+        SettingId::MAX_CONCURRENT_STREAMS,
+        config.max_concurrent_streams,
+    );
+    add(SettingId::INITIAL_WINDOW_SIZE, config.initial_window_size);
+    if config.max_frame_size != DEFAULT_MAX_FRAME_SIZE {
+        add(SettingId::MAX_FRAME_SIZE, config.max_frame_size);
+    }
+    add(SettingId::MAX_HEADER_LIST_SIZE, config.max_header_list_size);
+    if role == Role::Server && config.enable_connect_protocol {
+        add(SettingId::ENABLE_CONNECT_PROTOCOL, 1);
+    }
+    if config.no_rfc7540_priorities {
+        add(SettingId::NO_RFC7540_PRIORITIES, 1);
+    }
+    (list, n)
 }
 
 impl Machine for Connection {

@@ -521,7 +521,7 @@ impl Connection {
         Ok(())
     }
 
-    fn apply_settings(&mut self, settings: Settings<'_>) -> Result<(), Error> {
+    pub(super) fn apply_settings(&mut self, settings: Settings<'_>) -> Result<(), Error> {
         for Setting { id, value } in settings.iter() {
             match id {
                 SettingId::HEADER_TABLE_SIZE => {
