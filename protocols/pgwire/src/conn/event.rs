@@ -237,7 +237,8 @@ pub enum Event {
         status: Option<TransactionStatus>,
     },
     /// `id` failed with this server error. In a pipeline, the server skips what follows up to
-    /// the next Sync: those requests get [`Event::Aborted`].
+    /// the next Sync: those requests get [`Event::Aborted`]. A simple query's failure comes
+    /// with its ReadyForQuery (after the results of the statements before the failing one).
     Failed {
         /// The request.
         id: RequestId,

@@ -22,9 +22,10 @@ pub(crate) struct Expect {
 
 #[derive(Debug)]
 enum Kind {
-    /// A simple Query: any number of results, then ReadyForQuery.
+    /// A simple Query: any number of results, then ReadyForQuery. An error is held until
+    /// then, so the request's last event comes with its ReadyForQuery.
     Query {
-        failed: bool,
+        error: Option<DbError>,
     },
     Parse {
         cached: Option<String>,
@@ -103,7 +104,7 @@ impl ClientConnection {
         self.close_dropped();
         let id = self.id();
         Frontend::Query(sql).emit(&mut self.out);
-        self.expect(Some(id), Kind::Query { failed: false }, true);
+        self.expect(Some(id), Kind::Query { error: None }, true);
         Ok(id)
     }
 
@@ -542,13 +543,15 @@ impl ClientConnection {
                     self.push_event(Event::EmptyQuery { id });
                 }
             }
-            (Backend::ReadyForQuery(s), Kind::Query { failed }) => {
-                let failed = *failed;
+            (Backend::ReadyForQuery(s), Kind::Query { error }) => {
+                let error = error.take();
                 self.status = s;
                 self.copy = Copy::None;
                 self.expects.pop_front();
-                if !failed {
-                    self.done(id, Some(s));
+                match (error, id) {
+                    (Some(error), Some(id)) => self.push_event(Event::Failed { id, error }),
+                    (None, _) => self.done(id, Some(s)),
+                    (Some(_), None) => {}
                 }
             }
             (Backend::CopyInResponse(c), Kind::Query { .. } | Kind::Execute { .. }) => {
@@ -745,12 +748,10 @@ impl ClientConnection {
             return;
         };
         let failed_id = front.id;
-        if let Kind::Query { failed } = &mut front.kind {
-            // The rest of the query string is skipped; ReadyForQuery still follows.
-            *failed = true;
-            if let Some(id) = failed_id {
-                self.push_event(Event::Failed { id, error });
-            }
+        if let Kind::Query { error: held } = &mut front.kind {
+            // The rest of the query string is skipped; ReadyForQuery still follows and ends
+            // the request.
+            held.get_or_insert(error);
             return;
         }
         let stale = is_stale_statement(&error);

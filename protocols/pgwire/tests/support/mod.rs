@@ -193,6 +193,10 @@ impl PgServer {
             data = s(&self.dir.join("data")),
             dir = s(&self.dir),
         );
+        #[allow(
+            clippy::zombie_processes,
+            reason = "the watcher must outlive this process"
+        )]
         let _ = Command::new("setsid")
             .args(["sh", "-c", &script])
             .stdin(Stdio::null())
@@ -309,31 +313,10 @@ pub(crate) fn until_done(driver: &mut Driver, id: RequestId) -> Vec<Event> {
     }
 }
 
-/// Drives until the simple query `id` is done (after ReadyForQuery, even when it failed).
+/// Runs a simple query and drives until it ends (Done or Failed, both at its ReadyForQuery).
 pub(crate) fn simple(driver: &mut Driver, sql: &str) -> Vec<Event> {
     let id = driver.machine_mut().query(sql).expect("query");
-    let mut out = Vec::new();
-    loop {
-        let e = driver
-            .next_event()
-            .expect("drive")
-            .expect("connection open");
-        // A failed simple query still ends with its ReadyForQuery: wait for the machine to
-        // have nothing pending.
-        let done = matches!(&e, Event::Done { id: i, .. } if *i == id);
-        let failed = matches!(&e, Event::Failed { id: i, .. } if *i == id);
-        out.push(e);
-        if done || (failed && wait_idle(driver, &mut out)) {
-            return out;
-        }
-    }
-}
-
-fn wait_idle(driver: &mut Driver, out: &mut Vec<Event>) -> bool {
-    while driver.machine().pending_requests() > 0 {
-        out.push(driver.next_event().expect("drive").expect("open"));
-    }
-    true
+    until_done(driver, id)
 }
 
 /// The text values of every row in `events`.
