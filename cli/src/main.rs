@@ -13,6 +13,7 @@
 
 mod decode;
 mod input;
+mod mcp;
 mod serve;
 
 use std::io::Write;
@@ -53,6 +54,8 @@ enum Command {
     Decode(DecodeArgs),
     /// Run the demo server: JSON, a path parameter, a streaming echo, SSE, WebSocket, a page.
     Serve(serve::ServeArgs),
+    /// Run the demo MCP server on stdin/stdout (newline-delimited JSON-RPC).
+    McpStdio,
 }
 
 #[derive(Debug, clap::Args)]
@@ -93,6 +96,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Decode(args) => run_decode(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::McpStdio => mcp::run_stdio(),
     }
 }
 

@@ -179,23 +179,27 @@ pub enum Message {
 pub struct Rejected {
     /// The id of the offending request, if it could be read.
     pub id: Option<Id>,
-    /// The error to answer with.
-    pub error: ErrorObject,
+    /// The code to answer with.
+    pub code: ErrorCode,
+    /// What was wrong.
+    pub message: &'static str,
 }
 
 impl Rejected {
-    fn new(id: Option<Id>, code: ErrorCode, message: &str) -> Self {
-        Self {
-            id,
-            error: ErrorObject::new(code, message),
-        }
+    fn new(id: Option<Id>, code: ErrorCode, message: &'static str) -> Self {
+        Self { id, code, message }
+    }
+
+    /// The error object to answer with.
+    pub fn error(&self) -> ErrorObject {
+        ErrorObject::new(self.code, self.message)
     }
 
     /// The error response to send back.
     pub fn response(&self) -> Message {
         Message::Error {
             id: self.id.clone(),
-            error: self.error.clone(),
+            error: self.error(),
         }
     }
 }

@@ -44,7 +44,7 @@ fn kinds_are_classified() {
 #[test]
 fn invalid_json_is_a_parse_error_with_null_id() {
     let e = parse("{\"jsonrpc\":").unwrap_err();
-    assert_eq!((e.id, e.error.code), (None, ErrorCode::PARSE_ERROR));
+    assert_eq!((e.id, e.code), (None, ErrorCode::PARSE_ERROR));
 }
 
 #[test]
@@ -75,7 +75,7 @@ fn invalid_requests_keep_the_id_they_could_read() {
         ("3", None),
     ] {
         let e = parse(input).unwrap_err();
-        assert_eq!(e.error.code, ErrorCode::INVALID_REQUEST, "{input}");
+        assert_eq!(e.code, ErrorCode::INVALID_REQUEST, "{input}");
         assert_eq!(e.id, id, "{input}");
     }
 }
@@ -98,13 +98,13 @@ fn limits_are_checked_before_parsing() {
         max_batch_len: 2,
     };
     let e = Payload::parse(br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, &limits).unwrap_err();
-    assert_eq!(e.error.code, ErrorCode::INVALID_REQUEST);
+    assert_eq!(e.code, ErrorCode::INVALID_REQUEST);
     let limits = CodecLimits {
         max_message_len: 1000,
         max_batch_len: 2,
     };
     let e = Payload::parse(b"[1,2,3]", &limits).unwrap_err();
-    assert!(e.error.message.contains("batch"));
+    assert!(e.message.contains("batch"));
     // Deep nesting is refused by serde_json's recursion limit, not a stack overflow.
     let deep = "[".repeat(100_000);
     assert_eq!(
@@ -116,7 +116,6 @@ fn limits_are_checked_before_parsing() {
             }
         )
         .unwrap_err()
-        .error
         .code,
         ErrorCode::PARSE_ERROR
     );

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# fasterapi-mcp interop: the official MCP Python SDK, both generations, as clients of
+# `fasterapi mcp-stdio`.
+#   scripts/stages/mcp.sh quick|full   (the same checks in both modes; about a minute)
+# mcp 2.x speaks the stateless 2026-07-28 revision (and is also forced to the legacy handshake);
+# mcp 1.x (`mcp<2`) speaks 2025-11-25. The two cannot share a venv, so each gets its own under
+# the target dir, created here (CI starts clean). Run from the repository root.
+set -euo pipefail
+
+mode="${1:-quick}"
+case "$mode" in
+  quick | full) ;;
+  *)
+    echo "usage: $0 quick|full" >&2
+    exit 2
+    ;;
+esac
+
+root_target="${CARGO_TARGET_DIR:-$PWD/target}"
+step() { echo "-- mcp: $*"; }
+
+step "build the fasterapi binary"
+cargo build -q -p fasterapi-cli
+bin="$root_target/debug/fasterapi"
+
+venv() { # venv DIR SPEC
+  local dir="$1" spec="$2"
+  if ! "$dir/bin/python" -c 'import mcp' 2>/dev/null; then
+    python3 -m venv "$dir"
+    "$dir/bin/pip" install -q --disable-pip-version-check "$spec"
+  fi
+}
+
+status=0
+for gen in "2:mcp>=2,<3" "1:mcp<2"; do
+  name="${gen%%:*}"
+  spec="${gen#*:}"
+  dir="$root_target/mcp-sdk$name-venv"
+  step "venv for $spec"
+  venv "$dir" "$spec"
+  step "official SDK ($spec) against fasterapi mcp-stdio"
+  timeout 300 "$dir/bin/python" protocols/mcp/tests/interop/sdk_client.py "$bin" || status=1
+done
+[ "$status" = 0 ] && step "ok"
+exit "$status"
