@@ -129,7 +129,8 @@ struct Slot {
 pub struct Reactor {
     poll: Poll,
     events: Events,
-    ready: Vec<(usize, bool)>,
+    /// This wake-up's connections: (key, readable, peer's end or error reported).
+    ready: Vec<(usize, bool, bool)>,
     again: Vec<usize>,
     waker: Arc<Waker>,
     flag: Arc<AtomicBool>,
@@ -294,17 +295,18 @@ impl Reactor {
                 WAKER => {}
                 LISTENER => accept = true,
                 // A read reports a closed or failed socket too.
-                Token(key) => self.ready.push((
-                    key,
-                    event.is_readable() || event.is_read_closed() || event.is_error(),
-                )),
+                Token(key) => {
+                    let closed = event.is_read_closed() || event.is_error();
+                    self.ready
+                        .push((key, event.is_readable() || closed, closed));
+                }
             }
         }
         for i in 0..self.ready.len() {
-            let (key, readable) = self.ready[i];
+            let (key, readable, closed) = self.ready[i];
             if let Some(slot) = self.conns.get_mut(key) {
                 if readable {
-                    slot.session.0.set_readable();
+                    slot.session.0.set_readable(closed);
                 }
             }
             self.run_conn(key);

@@ -11,6 +11,24 @@ use mio::net::TcpStream;
 
 use crate::{DriveError, DriverConfig};
 
+/// Whether a read shorter than the buffer means the socket is drained, so the next read can
+/// wait for the next readiness event instead of returning `WouldBlock`.
+///
+/// True for edge-triggered epoll and kqueue (`EV_CLEAR`): new bytes after a read raise a new
+/// event, and the peer's end, which can arrive with the last bytes in one event, is reported
+/// on that event (`EPOLLRDHUP`, `EV_EOF`) and keeps the connection reading. Not on Windows,
+/// where mio re-arms a socket only after an operation returned `WouldBlock`.
+const SHORT_READ_DRAINS: bool = cfg!(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "dragonfly"
+));
+
 /// How a connection ended well.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -134,8 +152,9 @@ pub(crate) enum Ending {
 
 /// A connection with its machine type erased.
 pub(crate) trait Drive {
-    /// The socket reported readable (or closed, or an error, which a read reports).
-    fn set_readable(&mut self);
+    /// The socket reported readable; `closed` when it also reported the peer's end or an
+    /// error (which a read reports).
+    fn set_readable(&mut self, closed: bool);
     /// One turn: due timers, then the drain rule until the connection waits or ends.
     fn turn(&mut self, io: &mut TcpStream, ctx: &mut Ctx<'_>) -> Status;
     /// Starts the graceful close: the handler's `on_shutdown` (by default the machine's
@@ -158,6 +177,8 @@ struct Conn<M: StreamMachine, H, F> {
     payload_off: usize,
     /// The socket may have bytes to read (edge-triggered: until a read would block).
     readable: bool,
+    /// The poller reported the peer's end or an error: read until a read says so.
+    closed_seen: bool,
     eof: bool,
     /// A protocol error whose reaction is being written out.
     failed: Option<M::Error>,
@@ -183,6 +204,7 @@ where
             payload: None,
             payload_off: 0,
             readable: false,
+            closed_seen: false,
             eof: false,
             failed: None,
             result: None,
@@ -328,8 +350,9 @@ where
     H: Handler<M>,
     F: FnOnce(Finished<M, H>) -> Continue,
 {
-    fn set_readable(&mut self) {
+    fn set_readable(&mut self, closed: bool) {
         self.readable = true;
+        self.closed_seen |= closed;
     }
 
     fn turn(&mut self, io: &mut TcpStream, ctx: &mut Ctx<'_>) -> Status {
@@ -392,12 +415,17 @@ where
                 return self.wait(now, ctx.config, false);
             }
             reads += 1;
+            let buf_len = buf.len();
             let result = match io.read(buf) {
                 Ok(0) => {
                     self.eof = true;
                     self.machine.handle_eof(now)
                 }
                 Ok(n) => {
+                    if SHORT_READ_DRAINS && n < buf_len && !self.closed_seen {
+                        // The socket had no more: skip the read that would say WouldBlock.
+                        self.readable = false;
+                    }
                     self.idle_since = Some(now);
                     self.machine.commit_input(now, n)
                 }

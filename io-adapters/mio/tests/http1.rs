@@ -178,3 +178,20 @@ fn reuseport_threads_share_the_port() {
         "{threads:?}"
     );
 }
+
+#[test]
+fn request_then_half_close_is_answered_then_closed() {
+    let server = start(config());
+    let mut sock = connect(server.addr);
+    // The request and the end of the stream arrive together: the reactor must see both.
+    sock.write_all(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        .expect("write");
+    sock.shutdown(std::net::Shutdown::Write)
+        .expect("half close");
+    let (head, body) = read_response(&mut sock);
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    assert_eq!(body, b"hello from fasterapi-mio\n");
+    assert!(read_to_close(&mut sock).is_empty());
+    let stats = server.stop();
+    assert_eq!((stats.accepted, stats.closed_cleanly), (1, 1), "{stats:?}");
+}

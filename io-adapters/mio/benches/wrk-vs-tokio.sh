@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# fasterapi-http1 on fasterapi-mio versus on fasterapi-tokio: the same machine and handler (a
+# JSON hello, examples/hello_server.rs), the same machine, interleaved runs.
+#   * req/s: wrk, HTTP/1.1 keep-alive, 64 connections, SECONDS each run, ROUNDS rounds of
+#     mio then tokio (the median of each is reported);
+#   * memory per idle connection: the server's RSS before and after 1,000 keep-alive
+#     connections that each made one request and then sit idle, divided by 1,000.
+#
+#   io-adapters/mio/benches/wrk-vs-tokio.sh [ROUNDS] [SECONDS] [WORKERS]   (defaults 3 5 2)
+#
+# Run from the repository root. Needs wrk and python3.
+set -euo pipefail
+
+rounds="${1:-3}"
+secs="${2:-5}"
+workers="${3:-2}"
+target="${CARGO_TARGET_DIR:-$PWD/target}"
+work="$(mktemp -d)"
+pid=""
+client=""
+
+cleanup() {
+  [ -n "$client" ] && kill "$client" 2>/dev/null || true
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+ulimit -n 8192
+
+cargo build --release --quiet -p fasterapi-mio --example hello_server
+bin="$target/release/examples/hello_server"
+
+start_server() { # start_server RUNTIME: sets pid and addr
+  : >"$work/out"
+  "$bin" "$1" 127.0.0.1:0 "$workers" >"$work/out" &
+  pid=$!
+  for _ in $(seq 100); do
+    addr="$(sed -n 's/^listening on //p' "$work/out")"
+    [ -n "$addr" ] && return 0
+    sleep 0.1
+  done
+  echo "the $1 server did not start" >&2
+  return 1
+}
+
+stop_server() {
+  kill "$pid"
+  wait "$pid" 2>/dev/null || true
+  pid=""
+}
+
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status"; }
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+echo "machine: $(nproc) CPUs, $(uname -sr); workers per server: $workers; wrk -t2 -c64 -d${secs}s"
+for round in $(seq "$rounds"); do
+  for rt in mio tokio; do
+    start_server "$rt"
+    curl --silent --max-time 5 "http://$addr/" >/dev/null # warm up
+    rps="$(wrk -t2 -c64 -d"${secs}s" "http://$addr/" | sed -n 's/^Requests\/sec: *//p')"
+    stop_server
+    echo "round $round  $rt  $rps req/s"
+    echo "$rps" >>"$work/$rt.rps"
+  done
+done
+mio_rps="$(median <"$work/mio.rps")"
+tokio_rps="$(median <"$work/tokio.rps")"
+echo "median req/s: mio $mio_rps, tokio $tokio_rps, mio/tokio $(awk -v a="$mio_rps" -v b="$tokio_rps" 'BEGIN { printf "%.2f", a / b }')x"
+
+# Opens N keep-alive connections, one request each, then idles until killed.
+cat >"$work/idle.py" <<'PY'
+import socket, sys, time
+host, port = sys.argv[1].rsplit(":", 1)
+socks = []
+for _ in range(int(sys.argv[2])):
+    s = socket.create_connection((host, int(port)), timeout=10)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: b\r\n\r\n")
+    socks.append(s)
+for s in socks:
+    got = b""
+    while not got.endswith(b'"hello, world"}'):
+        chunk = s.recv(4096)
+        if not chunk:
+            sys.exit("closed early")
+        got += chunk
+open(sys.argv[3], "w").write("ready")
+time.sleep(60)
+PY
+
+for rt in mio tokio; do
+  start_server "$rt"
+  curl --silent --max-time 5 "http://$addr/" >/dev/null
+  before="$(rss_kib)"
+  python3 "$work/idle.py" "$addr" 1000 "$work/ready" &
+  client=$!
+  for _ in $(seq 300); do
+    [ -f "$work/ready" ] && break
+    sleep 0.1
+  done
+  [ -f "$work/ready" ] || { echo "idle client did not connect" >&2; exit 1; }
+  sleep 0.5
+  after="$(rss_kib)"
+  kill "$client"
+  wait "$client" 2>/dev/null || true
+  client=""
+  rm -f "$work/ready"
+  stop_server
+  echo "idle memory  $rt  RSS $before -> $after KiB over 1000 connections: $(((after - before) * 1024 / 1000)) bytes per connection"
+done
