@@ -14,8 +14,8 @@ use std::io::Cursor;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use fasterapi_core::{Machine, StreamMachine, Timestamp};
 use fasterapi_websocket::{
-    Config, Connection, DeflateParams, Event, FrameHeader, OpCode, ParseRules, Role, apply_mask,
-    parse_frame,
+    Config, Connection, DeflateParams, Event, FrameHeader, Message, OpCode, ParseRules, Role,
+    apply_mask, parse_frame,
 };
 
 const MASK: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
@@ -72,8 +72,27 @@ fn ours_codec(work: &mut [u8]) -> usize {
     total
 }
 
-/// The whole message machine: parse, unmask, validate, reassemble, owned events.
+/// The whole message machine: parse, unmask, validate, reassemble; events as shared `Bytes`
+/// slices of the receive buffer (`poll_message`), as tungstenite hands out `Bytes` too.
 fn ours_machine(work: &[u8]) -> usize {
+    let mut c = Connection::server(Config::default());
+    let mut total = 0;
+    let mut at = 0;
+    while at < work.len() {
+        at += c.handle_input(Timestamp::ZERO, &work[at..]).unwrap();
+        while let Some(m) = c.poll_message() {
+            total += match m {
+                Message::Text(t) => black_box(t).len(),
+                Message::Binary(b) => black_box(b).len(),
+                _ => 0,
+            };
+        }
+    }
+    total
+}
+
+/// The same with owned events (`poll_event`: a `String`/`Vec` per message).
+fn ours_machine_owned(work: &[u8]) -> usize {
     let mut c = Connection::server(Config::default());
     let mut total = 0;
     let mut at = 0;
@@ -81,8 +100,8 @@ fn ours_machine(work: &[u8]) -> usize {
         at += c.handle_input(Timestamp::ZERO, &work[at..]).unwrap();
         while let Some(e) = c.poll_event() {
             total += match e {
-                Event::Text(t) => t.len(),
-                Event::Binary(b) => b.len(),
+                Event::Text(t) => black_box(t).len(),
+                Event::Binary(b) => black_box(b).len(),
                 _ => 0,
             };
         }
@@ -98,7 +117,7 @@ fn tungstenite(work: &mut [u8], messages: usize) -> usize {
     let mut ws = WebSocket::from_raw_socket(Cursor::new(work), TRole::Server, Some(config));
     let mut total = 0;
     for _ in 0..messages {
-        total += ws.read().unwrap().len();
+        total += black_box(ws.read().unwrap()).len();
     }
     total
 }
@@ -177,6 +196,12 @@ fn parse_unmask_validate(c: &mut Criterion) {
             b.iter(|| {
                 work.copy_from_slice(&input);
                 assert_eq!(ours_machine(black_box(&work)), payload);
+            });
+        });
+        g.bench_function("fasterapi_machine_owned", |b| {
+            b.iter(|| {
+                work.copy_from_slice(&input);
+                assert_eq!(ours_machine_owned(black_box(&work)), payload);
             });
         });
         g.bench_function("tungstenite", |b| {

@@ -681,11 +681,11 @@ impl Connection {
     /// Splits the finished message off the arena. A large message keeps its buffer to itself
     /// (freed when the application drops it; converted to a `Vec` without a copy).
     fn take_arena(&mut self) -> Bytes {
-        let data = self.arena.split().freeze();
-        if data.len() > ARENA / 2 {
-            self.arena = BytesMut::new();
+        if self.arena.len() > ARENA / 2 {
+            core::mem::take(&mut self.arena).freeze()
+        } else {
+            self.arena.split().freeze()
         }
-        data
     }
 
     /// The next event, without copying its payload: what [`Machine::poll_event`] hands out,
