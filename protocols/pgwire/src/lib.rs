@@ -20,3 +20,5 @@ pub use config::{ChannelBindingMode, Config, SslMode, SslNegotiation};
 pub use conn::{CancelToken, ClientConnection, Column, Event, RequestId, Row, RowBatch};
 #[cfg(feature = "alloc")]
 pub use error::{DbError, Error, SqlState};
+#[cfg(feature = "alloc")]
+pub mod types;
