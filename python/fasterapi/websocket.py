@@ -243,12 +243,24 @@ class Pong(Event):
         return {"payload": b""}
 
 
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _message(cls: type, data: object) -> Event:
+    ev = _new(cls)
+    _set(ev, "data", data)
+    _set(ev, "frame_finished", True)
+    _set(ev, "message_finished", True)
+    return ev  # type: ignore[no-any-return]
+
+
 def _from_tuple(t: tuple) -> Event:
     kind = t[0]
     if kind == 0:
-        return TextMessage(data=t[1])
+        return _message(TextMessage, t[1])
     if kind == 1:
-        return BytesMessage(data=t[1])
+        return _message(BytesMessage, t[1])
     if kind == 2:
         return Ping(payload=t[1])
     if kind == 3:
@@ -292,19 +304,31 @@ class Connection:
             self._events.append(CloseConnection(code=code or 1002, reason=message))
             self._state = ConnectionState.REMOTE_CLOSING
             return
+        events = self._events
         for t in got:
-            ev = _from_tuple(t)
-            if type(ev) is CloseConnection:
-                if self._state is ConnectionState.LOCAL_CLOSING:
-                    self._state = ConnectionState.CLOSED
-                else:
-                    self._state = ConnectionState.REMOTE_CLOSING
-            self._events.append(ev)
+            kind = t[0]
+            if kind == 0:
+                events.append(_message(TextMessage, t[1]))
+            elif kind == 1:
+                events.append(_message(BytesMessage, t[1]))
+            else:
+                ev = _from_tuple(t)
+                if kind == 4:
+                    if self._state is ConnectionState.LOCAL_CLOSING:
+                        self._state = ConnectionState.CLOSED
+                    else:
+                        self._state = ConnectionState.REMOTE_CLOSING
+                events.append(ev)
 
     def events(self) -> Generator[Event, None, None]:
         """The events the received bytes completed."""
-        while self._events:
-            yield self._events.pop(0)
+        events = self._events
+        self._events = []
+        yield from events
+        while self._events:  # events received while the caller iterated
+            more = self._events
+            self._events = []
+            yield from more
 
     def send(self, event: Event) -> bytes:
         """The bytes for ``event``."""

@@ -4,7 +4,7 @@
 //! the error answer with its status).
 
 use fasterapi_core::{Machine, StreamMachine, Timestamp};
-use fasterapi_http1::{BodyKind, ConnState, Event, Header, ServerConnection, Version};
+use fasterapi_http1::{BodyKind, ConnState, Event, Field, Header, ServerConnection, Version};
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -24,7 +24,7 @@ fn err(e: fasterapi_http1::ConnectionError) -> PyErr {
 
 /// A server connection: `receive(bytes) -> [events]`, `respond(status, headers, body) -> bytes`.
 ///
-/// Events are tuples: `(0, method: str, target: str, http11: bool, headers: [(bytes, bytes)],
+/// Events are tuples: `(0, method: str, target: str, http11: bool, headers: RawHeaders,
 /// has_body: bool)` for a request head, `(1, bytes)` body data, `(2,)` end of the request,
 /// `(3, leftover: bytes)` protocol switched (after a 101), `(4,)` the client closed.
 #[pyclass(module = "fasterapi._fasterapi")]
@@ -41,10 +41,6 @@ impl Http1Server {
         while let Some(ev) = self.conn.poll_event() {
             let item = match ev {
                 Event::Request(r) => {
-                    let headers = PyList::empty(py);
-                    for f in &r.headers {
-                        headers.append((PyBytes::new(py, &f.name), PyBytes::new(py, &f.value)))?;
-                    }
                     let has_body = !matches!(r.body, BodyKind::None | BodyKind::ContentLength(0));
                     PyTuple::new(
                         py,
@@ -55,7 +51,7 @@ impl Http1Server {
                             pyo3::types::PyBool::new(py, r.version == Version::Http11)
                                 .to_owned()
                                 .into_any(),
-                            headers.into_any(),
+                            Bound::new(py, RawHeaders { fields: r.headers })?.into_any(),
                             pyo3::types::PyBool::new(py, has_body).to_owned().into_any(),
                         ],
                     )?
@@ -89,22 +85,93 @@ impl Http1Server {
         }
     }
 
-    fn drain(&mut self) -> Vec<u8> {
-        let mut all = Vec::new();
+    /// Everything queued for the peer, as one bytes object (one copy for small outputs).
+    fn drain<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        if self.out.is_empty() {
+            self.out = vec![0; 16 * 1024];
+        }
+        let mut len = 0;
+        loop {
+            let n = self
+                .conn
+                .poll_transmit(Timestamp::ZERO, &mut self.out[len..]);
+            len += n;
+            if n == 0 || len == self.out.len() {
+                break;
+            }
+        }
+        if len < self.out.len() {
+            return PyBytes::new(py, &self.out[..len]);
+        }
+        let mut all = self.out.clone();
         loop {
             let n = self.conn.poll_transmit(Timestamp::ZERO, &mut self.out);
             if n == 0 {
-                return all;
+                return PyBytes::new(py, &all);
             }
             all.extend_from_slice(&self.out[..n]);
         }
     }
 }
 
-fn to_headers(headers: &[(Vec<u8>, Vec<u8>)]) -> Vec<Header<'_>> {
+/// The header fields of a request, kept as slices of the receive buffer (no copy) until asked
+/// for: `get(name)`, `items()`, `len()`, iteration over `(name, value)` bytes pairs.
+#[pyclass(module = "fasterapi._fasterapi", frozen, sequence)]
+#[derive(Debug)]
+pub struct RawHeaders {
+    fields: Vec<Field>,
+}
+
+#[pymethods]
+impl RawHeaders {
+    fn __len__(&self) -> usize {
+        self.fields.len()
+    }
+
+    fn __getitem__<'py>(&self, py: Python<'py>, i: isize) -> PyResult<Bound<'py, PyTuple>> {
+        let n = self.fields.len() as isize;
+        let i = if i < 0 { i + n } else { i };
+        let f = usize::try_from(i)
+            .ok()
+            .and_then(|i| self.fields.get(i))
+            .ok_or_else(|| pyo3::exceptions::PyIndexError::new_err("header index out of range"))?;
+        (PyBytes::new(py, &f.name), PyBytes::new(py, &f.value)).into_pyobject(py)
+    }
+
+    /// The value of the first field named `name` (ASCII case-insensitive), or `default`.
+    #[pyo3(signature = (name, default = None))]
+    fn get<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+        default: Option<Bound<'py, PyAny>>,
+    ) -> Option<Bound<'py, PyAny>> {
+        match self.fields.iter().find(|f| f.is(name)) {
+            Some(f) => Some(PyBytes::new(py, &f.value).into_any()),
+            None => default,
+        }
+    }
+
+    /// All fields as `[(name, value)]` bytes pairs, in order.
+    fn items<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for f in &self.fields {
+            list.append((PyBytes::new(py, &f.name), PyBytes::new(py, &f.value)))?;
+        }
+        Ok(list)
+    }
+}
+
+/// Response fields as `(bytes, bytes)` pairs, borrowed from the Python objects (no copy).
+type PyFields<'py> = Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)>;
+
+fn to_headers<'a>(headers: &'a PyFields<'_>) -> Vec<Header<'a>> {
     headers
         .iter()
-        .map(|(n, v)| Header { name: n, value: v })
+        .map(|(n, v)| Header {
+            name: n.as_bytes(),
+            value: v.as_bytes(),
+        })
         .collect()
 }
 
@@ -122,7 +189,8 @@ impl Http1Server {
         config.idle_timeout = None;
         Self {
             conn: ServerConnection::new(config),
-            out: vec![0; 16 * 1024],
+            // Sized at the first response: a connection that only parses never pays for it.
+            out: Vec::new(),
             pending: Vec::new(),
         }
     }
@@ -169,7 +237,7 @@ impl Http1Server {
         &mut self,
         py: Python<'py>,
         status: u16,
-        headers: Vec<(Vec<u8>, Vec<u8>)>,
+        headers: PyFields<'py>,
         body: Option<&[u8]>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         self.conn
@@ -183,7 +251,7 @@ impl Http1Server {
             }
         }
         self.conn.end_body().map_err(err)?;
-        Ok(PyBytes::new(py, &self.drain()))
+        Ok(self.drain(py))
     }
 
     /// Starts a streamed response (no Content-Length: chunked for HTTP/1.1).
@@ -191,12 +259,12 @@ impl Http1Server {
         &mut self,
         py: Python<'py>,
         status: u16,
-        headers: Vec<(Vec<u8>, Vec<u8>)>,
+        headers: PyFields<'py>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         self.conn
             .send_response(status, &to_headers(&headers))
             .map_err(err)?;
-        Ok(PyBytes::new(py, &self.drain()))
+        Ok(self.drain(py))
     }
 
     /// A piece of a streamed response body.
@@ -204,18 +272,18 @@ impl Http1Server {
         self.conn
             .send_data(bytes::Bytes::copy_from_slice(data))
             .map_err(err)?;
-        Ok(PyBytes::new(py, &self.drain()))
+        Ok(self.drain(py))
     }
 
     /// Ends a streamed response.
     fn end<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         self.conn.end_body().map_err(err)?;
-        Ok(PyBytes::new(py, &self.drain()))
+        Ok(self.drain(py))
     }
 
     /// Queued bytes (the error response after `Http1Error`).
     fn take_output<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.drain())
+        self.drain(py)
     }
 
     /// Whether the connection stays open after the current exchange.
@@ -242,6 +310,7 @@ impl Http1Server {
 /// Registers the server class.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Http1Server>()?;
+    m.add_class::<RawHeaders>()?;
     m.add("Http1Error", m.py().get_type::<Http1Error>())?;
     Ok(())
 }
