@@ -59,6 +59,7 @@ use Kind::{Notification as N, Request as R};
 use Sender::{Both, Client as C, Server as S};
 
 /// The method table, from the shared schemas of 2024-11-05 … 2026-07-28.
+#[rustfmt::skip]
 pub const METHODS: &[MethodInfo] = &[
     m("initialize", R, C, V::V2024_11_05, V::V2025_11_25),
     m(
@@ -85,13 +86,9 @@ pub const METHODS: &[MethodInfo] = &[
         V::V2024_11_05,
         V::V2026_07_28,
     ),
-    m(
-        "notifications/progress",
-        N,
-        Both,
-        V::V2024_11_05,
-        V::V2026_07_28,
-    ),
+    m("notifications/progress", N, Both, V::V2024_11_05, V::V2025_11_25),
+    // 2026-07-28: only servers report progress (the client has no server requests to run).
+    m("notifications/progress", N, S, V::V2026_07_28, V::V2026_07_28),
     m("logging/setLevel", R, C, V::V2024_11_05, V::V2025_11_25),
     m(
         "notifications/message",
