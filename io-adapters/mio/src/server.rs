@@ -30,8 +30,10 @@ pub struct Server {
 /// a `(machine, handler)` pair, or a [`Session`] with a finish callback (to continue after a
 /// protocol switch).
 ///
-/// On Linux and the BSDs every thread binds its own listener with `SO_REUSEPORT` and the kernel
-/// spreads the connections over them; elsewhere (Windows) the threads share one listener.
+/// On Linux every thread binds its own listener with `SO_REUSEPORT` and the kernel spreads the
+/// connections over them. Elsewhere the threads share clones of one listener, each in its own
+/// poller, and whichever wakes first accepts: macOS and the BSDs accept `SO_REUSEPORT` but do
+/// not balance it (the last socket bound gets the connections), Windows has none.
 /// Port 0 picks a free port, the same for every thread: see [`Server::local_addr`].
 ///
 /// ```no_run
@@ -157,16 +159,16 @@ impl Server {
     }
 }
 
-/// A listening socket on `addr`, with `SO_REUSEPORT` where the OS spreads connections over
-/// the sockets that share a port.
+/// Whether the OS spreads the connections of one port over the sockets that share it with
+/// `SO_REUSEPORT`.
+const BALANCED_REUSEPORT: bool = cfg!(any(target_os = "linux", target_os = "android"));
+
+/// A listening socket on `addr`, with `SO_REUSEPORT` where it balances.
 fn bind(addr: SocketAddr) -> io::Result<StdTcpListener> {
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     #[cfg(unix)]
     socket.set_reuse_address(true)?;
-    #[cfg(all(
-        unix,
-        not(any(target_os = "solaris", target_os = "illumos", target_os = "cygwin"))
-    ))]
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     socket.set_reuse_port(true)?;
     socket.bind(&addr.into())?;
     socket.listen(BACKLOG)?;
@@ -174,16 +176,9 @@ fn bind(addr: SocketAddr) -> io::Result<StdTcpListener> {
 }
 
 /// One more listener for another thread: its own socket on the same port where
-/// `SO_REUSEPORT` exists, a clone of the first elsewhere.
+/// `SO_REUSEPORT` balances, a clone of the first elsewhere.
 fn another_listener(first: &StdTcpListener, addr: SocketAddr) -> io::Result<StdTcpListener> {
-    if cfg!(all(
-        unix,
-        not(any(
-            target_os = "solaris",
-            target_os = "illumos",
-            target_os = "cygwin"
-        ))
-    )) {
+    if BALANCED_REUSEPORT {
         bind(addr)
     } else {
         first.try_clone()
