@@ -4,10 +4,9 @@
 mod serve_support;
 
 use core::time::Duration;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use serve_support::{Server, wait_child};
+use serve_support::{Server, python, wait_child};
 
 const CLIENT: &str = r#"
 import asyncio, sys
@@ -29,17 +28,6 @@ async def main(url):
 
 asyncio.run(main(sys.argv[1]))
 "#;
-
-fn python() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let python = root.join("target/venv/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run scripts/test (it creates the venv from scripts/requirements.txt)",
-        python.display()
-    );
-    python
-}
 
 #[test]
 fn websocket_echo_with_permessage_deflate() {

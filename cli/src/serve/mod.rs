@@ -24,11 +24,11 @@ use std::sync::Arc;
 use fasterapi_http1::{ConnectionConfig, ServerConnection};
 use fasterapi_tokio::tls::{self, ALPN_HTTP1, TlsAcceptor};
 use fasterapi_tokio::{
-    ConnectionInfo, DriverConfig, Finished, ServeOptions, ServeStats, Service, Shutdown, Transport,
-    serve_tcp,
+    ConnectionInfo, DriverConfig, Finished, ServeOptions, Service, Shutdown, Transport, serve_tcp,
 };
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
+use tokio::sync::watch;
 
 use app::{App, Http};
 
@@ -104,18 +104,7 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
         || std::thread::available_parallelism().map_or(1, usize::from),
         usize::from,
     );
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the tokio runtime: {e}");
-            return ExitCode::from(exit::OS);
-        }
-    };
-    rt.block_on(serve(args.addr, tls, workers))
+    serve(args.addr, tls, workers)
 }
 
 /// The TLS acceptor: the given certificate and key, or a development certificate.
@@ -127,28 +116,59 @@ fn acceptor(args: &ServeArgs) -> Result<TlsAcceptor, tls::TlsError> {
     Ok(TlsAcceptor::from(tls::server_config(identity, ALPN)?))
 }
 
-async fn serve(addr: SocketAddr, tls: Option<TlsAcceptor>, workers: usize) -> ExitCode {
-    let listener = match TcpListener::bind(addr).await {
-        Ok(l) => l,
-        Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
-            eprintln!(
-                "error: cannot listen on {addr}: the address is already in use (is another server running? pick another port with --addr)"
-            );
-            return ExitCode::from(exit::ADDR_IN_USE);
+/// A failure before serving: the message and the exit code.
+type Fatal = (String, u8);
+
+/// One current-thread tokio runtime per worker, each accepting on its own `SO_REUSEPORT`
+/// listener of the same port (the kernel spreads connections over them), and the signals
+/// handled on this thread. Measured faster than one multi-threaded runtime sharing a listener
+/// (docs/BENCHMARKS.md): no work stealing, no cross-thread wake-ups, each connection stays on
+/// the thread that accepted it.
+fn serve(addr: SocketAddr, tls: Option<TlsAcceptor>, workers: usize) -> ExitCode {
+    match start(addr, tls, workers) {
+        Ok(code) => code,
+        Err((message, code)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(code)
         }
-        Err(e) => {
-            eprintln!("error: cannot listen on {addr}: {e}");
-            return ExitCode::from(exit::OS);
-        }
-    };
-    let local = listener.local_addr().unwrap_or(addr);
-    let signal = match shutdown_signal() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: cannot install the signal handlers: {e}");
-            return ExitCode::from(exit::OS);
-        }
-    };
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Fatal> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| (format!("cannot start the tokio runtime: {e}"), exit::OS))
+}
+
+fn start(addr: SocketAddr, tls: Option<TlsAcceptor>, workers: usize) -> Result<ExitCode, Fatal> {
+    let main = runtime()?;
+    let signal = main
+        .block_on(async { shutdown_signal() })
+        .map_err(|e| (format!("cannot install the signal handlers: {e}"), exit::OS))?;
+    // The first listener resolves port 0; the others bind the port it got.
+    let mut local = addr;
+    let mut listeners = Vec::with_capacity(workers);
+    for _ in 0..workers {
+        let rt = runtime()?;
+        let listener = rt.block_on(async { listen(local) }).map_err(|e| {
+            let message = if e.kind() == io::ErrorKind::AddrInUse {
+                format!(
+                    "cannot listen on {addr}: the address is already in use (is another server running? pick another port with --addr)"
+                )
+            } else {
+                format!("cannot listen on {addr}: {e}")
+            };
+            let code = if e.kind() == io::ErrorKind::AddrInUse {
+                exit::ADDR_IN_USE
+            } else {
+                exit::OS
+            };
+            (message, code)
+        })?;
+        local = listener.local_addr().unwrap_or(local);
+        listeners.push((rt, listener));
+    }
     let (scheme, security) = if tls.is_some() {
         ("https", "TLS, ALPN http/1.1")
     } else {
@@ -169,23 +189,56 @@ async fn serve(addr: SocketAddr, tls: Option<TlsAcceptor>, workers: usize) -> Ex
     let options = ServeOptions::default()
         .driver(DriverConfig::default().shutdown_grace(SHUTDOWN_GRACE))
         .tls(tls)
-        .max_connections(MAX_CONNECTIONS);
-    let stopping = Arc::clone(&app);
-    let shutdown = async move {
-        signal.await;
-        // Open event streams end at their next tick.
-        stopping.stopping.store(true, Ordering::Relaxed);
-    };
-    match serve_tcp(listener, options, Demo { app }, shutdown).await {
-        Ok(ServeStats { .. }) => {
-            println!("fasterapi serve: stopped");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: accepting connections: {e}");
-            ExitCode::from(exit::OS)
+        .max_connections(MAX_CONNECTIONS.div_ceil(workers));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut threads = Vec::with_capacity(workers);
+    for (i, (rt, listener)) in listeners.into_iter().enumerate() {
+        let service = Demo {
+            app: Arc::clone(&app),
+        };
+        let options = options.clone();
+        let mut stop = stop_rx.clone();
+        let shutdown = async move {
+            let _ = stop.wait_for(|stopped| *stopped).await;
+        };
+        let thread = std::thread::Builder::new()
+            .name(format!("serve-{i}"))
+            .spawn(move || rt.block_on(serve_tcp(listener, options, service, shutdown)))
+            .map_err(|e| (format!("cannot start a worker thread: {e}"), exit::OS))?;
+        threads.push(thread);
+    }
+    main.block_on(signal);
+    // Open event streams end at their next tick; then every worker stops.
+    app.stopping.store(true, Ordering::Relaxed);
+    let _ = stop_tx.send(true);
+    let mut failed = None;
+    for thread in threads {
+        match thread.join() {
+            Ok(Ok(_stats)) => {}
+            Ok(Err(e)) => failed = Some(format!("accepting connections: {e}")),
+            Err(_) => failed = Some("a worker thread panicked".to_owned()),
         }
     }
+    match failed {
+        None => {
+            println!("fasterapi serve: stopped");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(message) => Err((message, exit::OS)),
+    }
+}
+
+/// A listener with `SO_REUSEPORT`, so every worker can bind the same port.
+fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.set_reuseport(true)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
 }
 
 /// Resolves at the first SIGINT or SIGTERM.

@@ -5,6 +5,7 @@
 
 use core::time::Duration;
 use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::thread;
@@ -15,6 +16,8 @@ pub(crate) struct Server {
     child: Child,
     /// `127.0.0.1:PORT`.
     pub(crate) addr: String,
+    /// `http` or `https` (with `--tls`).
+    pub(crate) scheme: &'static str,
     /// The server's stdout lines after the first.
     pub(crate) lines: Receiver<String>,
 }
@@ -22,8 +25,14 @@ pub(crate) struct Server {
 impl Server {
     /// Starts the binary with `--addr 127.0.0.1:0` and reads the port from its first line.
     pub(crate) fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// As [`Server::start`], with more arguments (`--tls`, `--workers N`).
+    pub(crate) fn start_with(extra: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_fasterapi"))
             .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -41,6 +50,7 @@ impl Server {
         let mut server = Self {
             child,
             addr: String::new(),
+            scheme: "http",
             lines,
         };
         let first = server
@@ -48,9 +58,11 @@ impl Server {
             .expect("the server prints its URL");
         let url = first
             .split_whitespace()
-            .find(|w| w.starts_with("http://"))
+            .find(|w| w.starts_with("http://") || w.starts_with("https://"))
             .expect("the first line names the URL");
-        server.addr = url.trim_start_matches("http://").to_owned();
+        let (scheme, addr) = url.split_once("://").expect("a URL");
+        server.scheme = if scheme == "https" { "https" } else { "http" };
+        server.addr = addr.to_owned();
         assert!(server.addr.starts_with("127.0.0.1:"), "{first}");
         assert!(
             !server.addr.ends_with(":0"),
@@ -59,9 +71,9 @@ impl Server {
         server
     }
 
-    /// `http://ADDR` + `path`.
+    /// `http://ADDR` (or `https://`) + `path`.
     pub(crate) fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        format!("{}://{}{path}", self.scheme, self.addr)
     }
 
     /// The next stdout line, waiting at most `timeout`.
@@ -127,4 +139,103 @@ pub(crate) fn curl(args: &[&str]) -> Output {
 /// curl's stdout as text.
 pub(crate) fn text(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The Python of the venv at `target/venv` (made by scripts/test from scripts/requirements.txt).
+pub(crate) fn python() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let python = root.join("target/venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/test (it creates the venv from scripts/requirements.txt)",
+        python.display()
+    );
+    python
+}
+
+/// Runs a Python script with arguments, at most `timeout`; the status (`None`: killed) and
+/// the output.
+pub(crate) fn run_python(
+    script: &str,
+    args: &[&str],
+    timeout: Duration,
+) -> (Option<ExitStatus>, Output) {
+    let mut child = Command::new(python())
+        .args(["-c", script])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python starts");
+    let status = wait_child(&mut child, timeout);
+    if status.is_none() {
+        let _ = child.kill();
+    }
+    let out = child.wait_with_output().expect("python output");
+    (status, out)
+}
+
+/// Loads `/demo.html` in headless Chromium (Debian `chromium`) with `flags` added, and
+/// returns what the page posted to `/demo-result` (printed by the server), within 45 s.
+pub(crate) fn demo_page(server: &Server, flags: &[&str]) -> serde_json::Value {
+    let profile = std::env::temp_dir().join(format!(
+        "fasterapi-serve-chromium-{}-{}",
+        std::process::id(),
+        server.pid()
+    ));
+    let mut browser = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ])
+        .args(flags)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(server.url("/demo.html"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromium is installed (scripts/debian-packages.txt) and starts");
+    let end = Instant::now() + Duration::from_secs(45);
+    let mut result = None;
+    while Instant::now() < end && result.is_none() {
+        if let Some(line) = server.line(Duration::from_millis(500)) {
+            result = line.strip_prefix("demo-result: ").map(str::to_owned);
+        }
+        if let Some(status) = browser.try_wait().expect("try_wait") {
+            panic!("chromium exited early: {status}");
+        }
+    }
+    // SIGTERM first, so the browser ends its own helper processes; then kill if need be.
+    let _ = Command::new("kill")
+        .args(["-s", "TERM", &browser.id().to_string()])
+        .status();
+    if wait_child(&mut browser, Duration::from_secs(10)).is_none() {
+        let _ = browser.kill();
+        let _ = browser.wait();
+    }
+    let _ = std::fs::remove_dir_all(&profile);
+    let result = result.expect("the page posted its result within 45 s");
+    serde_json::from_str(&result).expect("JSON result")
+}
+
+/// Checks what the demo page saw: its WebSocket echo with permessage-deflate, and two SSE
+/// events with ids 1 and 2.
+pub(crate) fn assert_demo_result(seen: &serde_json::Value) {
+    assert_eq!(seen["ws_echo"], "hello from the browser", "{seen}");
+    assert!(
+        seen["ws_extensions"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("permessage-deflate")),
+        "{seen}"
+    );
+    let events = seen["sse_events"].as_array().expect("events");
+    assert!(events.len() >= 2, "{seen}");
+    assert_eq!(events[0]["id"], "1", "{seen}");
+    assert_eq!(events[1]["id"], "2", "{seen}");
 }
