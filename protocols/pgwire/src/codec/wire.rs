@@ -330,6 +330,7 @@ impl<'a, T: Item<'a>> List<'a, T> {
     }
 
     /// Items already validated by [`List::read`] (kept bytes and their count).
+    #[cfg(feature = "alloc")]
     pub(crate) const fn from_validated(bytes: &'a [u8], count: usize) -> Self {
         Self {
             repr: Repr::Wire { bytes, count },
