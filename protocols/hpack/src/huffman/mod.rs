@@ -1,12 +1,14 @@
 //! The HPACK Huffman code (RFC 7541 §5.2, Appendix B), public so QPACK (RFC 9204 §4.1.2) reuses it.
 //!
 //! - [`encode`] / [`encoded_len`]: a 64-bit bit accumulator flushed 32 bits at a time.
-//! - [`decode`]: table-driven, 12 bits at a time. A 4096-entry table built at compile time by a
-//!   `const fn` from the code list maps the next 12 input bits to up to two whole symbols (the
-//!   common 5–7-bit codes of header text decode two per lookup); the rare codes longer than 12 bits
-//!   fall back to a canonical-code search by length. Padding is checked exactly: at most 7 bits,
-//!   all ones (the most significant bits of EOS), and an EOS symbol in the data is an error
-//!   (RFC 7541 §5.2).
+//! - [`decode`]: table-driven, 13 bits at a time. An 8,192-entry table (32 KiB) built at compile
+//!   time by a `const fn` from the code list maps the next 13 input bits to up to two whole
+//!   symbols (header text's common 5–8-bit codes decode two per lookup). The input is read 64 bits
+//!   at a time (one unaligned big-endian load per refill, the tail with overlapping loads), and
+//!   with at least 56 bits buffered four lookups run without any check, their symbols gathered in
+//!   one 8-octet store. The rare codes longer than 13 bits fall back to a canonical-code search by
+//!   length. Padding is checked exactly: at most 7 bits, all ones (the most significant bits of
+//!   EOS), and an EOS symbol in the data is an error (RFC 7541 §5.2).
 
 mod codes;
 #[cfg(test)]
@@ -44,7 +46,7 @@ impl fmt::Display for HuffmanError {
 impl core::error::Error for HuffmanError {}
 
 /// Bits looked up at once by the decoder.
-const PEEK: u32 = 12;
+const PEEK: u32 = 13;
 
 /// Bit lengths of the 256 octet codes.
 const LENS: [u8; 256] = {
@@ -57,9 +59,9 @@ const LENS: [u8; 256] = {
     l
 };
 
-/// Decode table entry layout: bits 0..5 total bits consumed, 5..7 number of symbols (0 = the
+/// Decode table entry layout: bits 0..6 total bits consumed, 6..8 number of symbols (0 = the
 /// first code is longer than [`PEEK`] bits), 8..13 length of the first code, 16..24 first symbol,
-/// 24..32 second symbol.
+/// 24..32 second symbol (0 when there is one).
 static DECODE: [u32; 1 << PEEK] = build_decode_table();
 
 const fn build_decode_table() -> [u32; 1 << PEEK] {
@@ -68,12 +70,14 @@ const fn build_decode_table() -> [u32; 1 << PEEK] {
     while s < 256 {
         let (code, len) = CODES[s];
         let len = len as u32;
+        // `decode` takes up to 7 trailing ones for padding without a lookup: no such code exists.
+        assert!(len > 7 || code != (1 << len) - 1);
         if len <= PEEK {
             let shift = PEEK - len;
             let mut i = (code << shift) as usize;
             let end = ((code + 1) << shift) as usize;
             while i < end {
-                t[i] = len | (1 << 5) | (len << 8) | ((s as u32) << 16);
+                t[i] = len | (1 << 6) | (len << 8) | ((s as u32) << 16);
                 i += 1;
             }
         }
@@ -84,13 +88,13 @@ const fn build_decode_table() -> [u32; 1 << PEEK] {
     while i < (1 << PEEK) {
         let e = first[i];
         if e != 0 {
-            let len0 = e & 31;
+            let len0 = e & 63;
             let j = (i << len0) & ((1 << PEEK) - 1);
             let e2 = first[j];
-            if e2 != 0 && (e2 & 31) <= PEEK - len0 {
-                let len1 = e2 & 31;
+            if e2 != 0 && (e2 & 63) <= PEEK - len0 {
+                let len1 = e2 & 63;
                 t[i] =
-                    (len0 + len1) | (2 << 5) | (len0 << 8) | (e & 0x00ff_0000) | ((e2 >> 16) << 24);
+                    (len0 + len1) | (2 << 6) | (len0 << 8) | (e & 0x00ff_0000) | ((e2 >> 16) << 24);
             }
         }
         i += 1;
@@ -224,75 +228,122 @@ static ENCODE: [u64; 256] = {
 /// [`HuffmanError::InvalidPadding`] (RFC 7541 §5.2), and [`HuffmanError::OutputFull`] when the
 /// decoded string does not fit in `dst` (so `dst` doubles as an output limit).
 pub fn decode(src: &[u8], dst: &mut [u8]) -> Result<usize, HuffmanError> {
-    let mut acc: u64 = 0;
+    // The next input bits, most significant first: the top `nbits` are unread input. The bits
+    // below them may already hold the following input octets (a refill reads whole words and
+    // counts only the octets that fit); later refills OR the same octets onto the same places.
+    let mut bits: u64 = 0;
     let mut nbits: u32 = 0;
     let mut i = 0;
     let mut o = 0;
-    // Fast path: 32 input bits per refill, two table lookups (up to four symbols) per round.
-    while i + 4 <= src.len() && o + 4 <= dst.len() {
-        if nbits < 32 {
-            let word = u32::from_be_bytes([src[i], src[i + 1], src[i + 2], src[i + 3]]);
-            acc = (acc << 32) | word as u64;
-            nbits += 32;
-            i += 4;
-        }
-        let e = DECODE[((acc >> (nbits - PEEK)) & ((1 << PEEK) - 1)) as usize];
-        if e & (3 << 5) == 0 {
-            break;
-        }
-        dst[o] = (e >> 16) as u8;
-        dst[o + 1] = (e >> 24) as u8;
-        o += ((e >> 5) & 3) as usize;
-        nbits -= e & 31;
-        let e = DECODE[((acc >> (nbits - PEEK)) & ((1 << PEEK) - 1)) as usize];
-        if e & (3 << 5) == 0 {
-            break;
-        }
-        dst[o] = (e >> 16) as u8;
-        dst[o + 1] = (e >> 24) as u8;
-        o += ((e >> 5) & 3) as usize;
-        nbits -= e & 31;
-    }
-    // General path: one symbol at a time, long codes, the end of input and the padding rules.
     loop {
-        while nbits <= 56 && i < src.len() {
-            acc = (acc << 8) | src[i] as u64;
-            nbits += 8;
-            i += 1;
+        // Refill to at least 56 bits, or to the end of the input.
+        if i + 8 <= src.len() {
+            let w = u64::from_be_bytes(src[i..i + 8].try_into().expect("8 octets"));
+            bits |= w >> nbits;
+            let k = (63 - nbits) >> 3;
+            i += k as usize;
+            nbits += k << 3;
+        } else if i < src.len() {
+            let rest = src.len() - i;
+            let w = if src.len() >= 8 {
+                // The last 8 octets, shifted so that the unread ones come first.
+                u64::from_be_bytes(src[src.len() - 8..].try_into().expect("8 octets"))
+                    << ((8 - rest) << 3)
+            } else {
+                // The whole input is 1..=7 octets (so `i` is 0): overlapping loads, no copy.
+                let be4 = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as u64;
+                if rest >= 4 {
+                    (be4(src) << 32) | (be4(&src[rest - 4..]) << (64 - 8 * rest))
+                } else {
+                    ((src[0] as u64) << 56)
+                        | ((src[rest / 2] as u64) << (56 - 8 * (rest / 2)))
+                        | ((src[rest - 1] as u64) << (56 - 8 * (rest - 1)))
+                }
+            };
+            bits |= w >> nbits;
+            let k = (((63 - nbits) >> 3) as usize).min(rest);
+            i += k;
+            nbits += (k as u32) << 3;
         }
-        if nbits >= PEEK && o + 2 <= dst.len() {
-            let e = DECODE[((acc >> (nbits - PEEK)) & ((1 << PEEK) - 1)) as usize];
-            if e & (3 << 5) != 0 {
-                dst[o] = (e >> 16) as u8;
-                dst[o + 1] = (e >> 24) as u8;
-                o += ((e >> 5) & 3) as usize;
-                nbits -= e & 31;
-                continue;
+        // Fast: with at least 56 input bits, four lookups of up to two symbols each need no
+        // checks: a long code's entry is 0 and makes no progress (caught after the four). The
+        // symbols gather in a word written at once (a one-symbol entry's second octet is 0;
+        // before the fourth lookup at most six symbols are in, so every pair fits the word).
+        if nbits >= 56 {
+            if let Some(out) = dst.get_mut(o..o + 8) {
+                let mut word = 0u64;
+                let mut j = 0u32;
+                for _ in 0..4 {
+                    let e = DECODE[(bits >> (64 - PEEK)) as usize];
+                    word |= ((e >> 16) as u64) << (j << 3);
+                    j += (e >> 6) & 3;
+                    bits <<= e & 63;
+                    nbits -= e & 63;
+                }
+                out.copy_from_slice(&word.to_le_bytes());
+                o += j as usize;
+                if DECODE[(bits >> (64 - PEEK)) as usize] & (3 << 6) != 0 {
+                    continue;
+                }
             }
+        }
+        // Checked lookups: the end of the input (an entry must not reach past `nbits`; when the
+        // first of its two symbols does, that one is taken) or the last octets of `dst`.
+        loop {
+            let e = DECODE[(bits >> (64 - PEEK)) as usize];
+            if e & (3 << 6) == 0 {
+                break;
+            }
+            let c = if e & 63 <= nbits {
+                e & 63
+            } else if (e >> 8) & 31 <= nbits {
+                // Only the first symbol: write it alone so `OutputFull` stays exact.
+                let Some(out) = dst.get_mut(o) else {
+                    break;
+                };
+                *out = (e >> 16) as u8;
+                o += 1;
+                bits <<= (e >> 8) & 31;
+                nbits -= (e >> 8) & 31;
+                continue;
+            } else {
+                break;
+            };
+            let Some(out) = dst.get_mut(o..o + 2) else {
+                break;
+            };
+            out.copy_from_slice(&((e >> 16) as u16).to_le_bytes());
+            o += ((e >> 6) & 3) as usize;
+            bits <<= c;
+            nbits -= c;
+        }
+        // Slow: one symbol (a code longer than PEEK bits, the last bits of the input, or the
+        // last octets of `dst`), with the padding rules at the end.
+        if nbits < 30 && i < src.len() {
+            // A long code after some lookups: refill first.
+            continue;
         }
         if nbits == 0 {
             return Ok(o);
         }
-        // One symbol: a long code, the last bits, or the last octets of `dst`.
-        // The next 30 bits, padded with ones past the end of the input.
-        let w30 = if nbits >= 30 {
-            (acc >> (nbits - 30)) as u32 & 0x3fff_ffff
-        } else {
-            ((acc << (30 - nbits)) as u32 | ((1u32 << (30 - nbits)) - 1)) & 0x3fff_ffff
-        };
-        let e = DECODE[(w30 >> (30 - PEEK)) as usize];
-        let (sym, len) = if e & (3 << 5) != 0 {
+        // The next bits with ones past the end of the input (EOS's prefix).
+        let win = bits | (u64::MAX >> nbits);
+        if nbits <= 7 && win == u64::MAX {
+            // Only padding is left: up to 7 ones (no code of 7 bits or fewer is all ones).
+            return Ok(o);
+        }
+        let e = DECODE[(win >> (64 - PEEK)) as usize];
+        let (sym, len) = if e & (3 << 6) != 0 {
             ((e >> 16) as u16 & 0xff, (e >> 8) & 31)
         } else {
-            decode_long(w30)
+            decode_long((win >> 34) as u32)
         };
         if len > nbits {
-            // Only fewer than 30 bits remain, so the input is exhausted: what is left is padding.
+            // Fewer than 30 bits remain, so the input is exhausted: what is left is padding.
             if nbits > 7 {
                 return Err(HuffmanError::PaddingTooLong);
             }
-            let mask = (1u64 << nbits) - 1;
-            if acc & mask != mask {
+            if win != u64::MAX {
                 return Err(HuffmanError::InvalidPadding);
             }
             return Ok(o);
@@ -300,11 +351,12 @@ pub fn decode(src: &[u8], dst: &mut [u8]) -> Result<usize, HuffmanError> {
         if sym == 256 {
             return Err(HuffmanError::Eos);
         }
-        if o >= dst.len() {
+        let Some(slot) = dst.get_mut(o) else {
             return Err(HuffmanError::OutputFull);
-        }
-        dst[o] = sym as u8;
+        };
+        *slot = sym as u8;
         o += 1;
+        bits <<= len;
         nbits -= len;
     }
 }
