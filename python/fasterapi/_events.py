@@ -42,10 +42,11 @@ def _validate(regex: "re.Pattern[bytes]", data: bytes, msg: str) -> None:
 class Headers(Sequence[Tuple[bytes, bytes]]):
     """A list of ``(lowercased_name, value)`` pairs; :meth:`raw_items` keeps the received case."""
 
-    __slots__ = ("_full_items",)
+    __slots__ = ("_full_items", "_comma")
 
     def __init__(self, full_items: List[Tuple[bytes, bytes, bytes]]) -> None:
         self._full_items = full_items
+        self._comma: Any = None  # the framing fields' elements, computed once (get_comma_header)
 
     def __bool__(self) -> bool:
         return bool(self._full_items)
@@ -134,8 +135,10 @@ def normalize_and_validate(headers: Any, _parsed: bool = False) -> Headers:
     return Headers(new_headers)
 
 
-def get_comma_header(headers: Headers, name: bytes) -> List[bytes]:
-    """All comma-separated elements of the fields named ``name``, lowercased."""
+_COMMA_FIELDS = frozenset((b"connection", b"upgrade", b"expect", b"transfer-encoding", b"content-length"))
+
+
+def _comma_elements(headers: Headers, name: bytes) -> List[bytes]:
     out: List[bytes] = []
     for _, found_name, found_raw_value in headers._full_items:
         if found_name == name:
@@ -144,6 +147,22 @@ def get_comma_header(headers: Headers, name: bytes) -> List[bytes]:
                 if v:
                     out.append(v)
     return out
+
+
+def get_comma_header(headers: Headers, name: bytes) -> List[bytes]:
+    """All comma-separated elements of the fields named ``name``, lowercased. The fields the
+    state machine asks about on every message are split once per header list."""
+    if name not in _COMMA_FIELDS:
+        return _comma_elements(headers, name)
+    cache = headers._comma
+    if cache is None:
+        cache = {}
+        for _, found_name, _ in headers._full_items:
+            if found_name in _COMMA_FIELDS and found_name not in cache:
+                cache[found_name] = _comma_elements(headers, found_name)
+        headers._comma = cache
+    found = cache.get(name)
+    return list(found) if found else []
 
 
 def set_comma_header(headers: Headers, name: bytes, new_values: List[bytes]) -> Headers:

@@ -374,13 +374,13 @@ class Connection:
     def start_next_cycle(self) -> None:
         """Resets both sides from ``DONE`` to ``IDLE`` for the next request/response cycle
         (keep-alive); raises :class:`LocalProtocolError` in any other state."""
-        old = dict(self._cstate.states)
+        old = self._snapshot()
         self._cstate.start_next_cycle()
         self._request_method = None
         self._respond_to_state_changes(old)
 
     def _process_error(self, role: Any) -> None:
-        old = dict(self._cstate.states)
+        old = self._snapshot()
         self._cstate.process_error(role)
         self._respond_to_state_changes(old)
 
@@ -394,7 +394,7 @@ class Connection:
 
     def _process_event(self, role: Any, event: Event) -> None:
         cstate = self._cstate
-        old = dict(cstate.states)
+        old = self._snapshot()
         etype = type(event)
         if role is CLIENT and etype is Request:
             if event.method == b"CONNECT":  # type: ignore[attr-defined]
@@ -420,15 +420,19 @@ class Connection:
             self.client_is_waiting_for_100_continue = False
         self._respond_to_state_changes(old, event)
 
-    def _respond_to_state_changes(self, old: Dict[Any, Any], event: Optional[Event] = None) -> None:
+    def _snapshot(self) -> Tuple[Any, Any]:
         states = self._cstate.states
-        if states[self.our_role] is not old[self.our_role]:
+        return (states[self.our_role], states[self.their_role])
+
+    def _respond_to_state_changes(self, old: Tuple[Any, Any], event: Optional[Event] = None) -> None:
+        states = self._cstate.states
+        if states[self.our_role] is not old[0]:
             if states[self.our_role] is SEND_BODY:
                 kind, length = _body_framing(self._request_method, event)
                 self._writer = _BodyWriter(kind, length)
             else:
                 self._writer = None
-        if states[self.their_role] is not old[self.their_role] and states[self.their_role] is SEND_BODY:
+        if states[self.their_role] is not old[1] and states[self.their_role] is SEND_BODY:
             kind, length = _body_framing(self._request_method, event)
             self._reader.start_body(kind, length)
 
