@@ -55,12 +55,18 @@
 //!
 //! See `docs/adapters.md` for how a driver drives any machine and how to write a new adapter.
 
+#[cfg(feature = "http1")]
+mod client;
 mod datagram;
 mod server;
 mod stream;
 pub mod tls;
 mod transport;
 
+#[cfg(feature = "http1")]
+pub use client::{ClientError, HttpClient};
+#[cfg(feature = "websocket")]
+pub use client::WebSocketClient;
 pub use datagram::drive_datagram;
 pub use fasterapi_core::Handler;
 pub use server::{

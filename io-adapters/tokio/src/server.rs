@@ -284,7 +284,7 @@ async fn connection<S: Service>(
                 tokio::time::timeout(options.handshake_timeout, acceptor.accept(stream));
             tokio::select! {
                 done = handshake => match done {
-                    Ok(Ok(tls)) => Transport::Tls(Box::new(tls)),
+                    Ok(Ok(tls)) => Transport::Tls(Box::new(tls.into())),
                     // A failed or too slow handshake: rustls already sent its alert.
                     Ok(Err(_)) | Err(_) => return false,
                 },

@@ -327,7 +327,7 @@ where
 }
 
 /// Writes `head` then `body` with as few vectored writes as the transport allows.
-async fn write_all_vectored<IO: AsyncWrite + Unpin>(
+pub(crate) async fn write_all_vectored<IO: AsyncWrite + Unpin>(
     io: &mut IO,
     mut head: &[u8],
     mut body: &[u8],

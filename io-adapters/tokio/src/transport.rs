@@ -1,4 +1,4 @@
-//! [`Transport`]: an accepted connection, cleartext TCP or TLS over TCP, as one
+//! [`Transport`]: a connection, cleartext TCP or TLS over TCP (server or client side), as one
 //! `AsyncRead + AsyncWrite` type so one driver instantiation serves both.
 
 use core::pin::Pin;
@@ -7,9 +7,9 @@ use std::io::{self, IoSlice};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio_rustls::server::TlsStream;
+use tokio_rustls::TlsStream;
 
-/// An accepted connection: plain TCP, or TLS (boxed: a TLS session is a few KiB, and an idle
+/// A connection: plain TCP, or TLS (boxed: a TLS session is a few KiB, and an idle
 /// cleartext connection should not pay for it).
 #[derive(Debug)]
 #[non_exhaustive]
