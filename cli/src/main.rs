@@ -70,6 +70,12 @@ struct DecodeArgs {
     /// The input is hex text (whitespace ignored, `#` starts a comment to the end of the line).
     #[arg(long)]
     hex: bool,
+    /// `ws` only: permessage-deflate was negotiated with these parameters (the server's
+    /// `Sec-WebSocket-Extensions` value, e.g. `server_no_context_takeover;
+    /// client_max_window_bits=10`; without a value: 15-bit windows, context takeover), so
+    /// compressed messages are shown inflated.
+    #[arg(long, value_name = "PARAMS", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    permessage_deflate: Option<String>,
     /// Read from this file instead of stdin.
     file: Option<PathBuf>,
 }
@@ -116,6 +122,20 @@ fn run_decode(args: &DecodeArgs) -> ExitCode {
         );
         return ExitCode::from(exit::USAGE);
     }
+    let decoder = match (&args.permessage_deflate, codec.name) {
+        (None, _) => (codec.make)(args.role),
+        (Some(params), "ws") => match decode::ws::deflate_params(params) {
+            Ok(p) => decode::ws::make_with(args.role, Some(p)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(exit::USAGE);
+            }
+        },
+        (Some(_), name) => {
+            eprintln!("error: --permessage-deflate applies to 'ws' only, not '{name}'");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
     let source = match input::open(args.file.as_deref()) {
         Ok(source) => source,
         Err(e) => {
@@ -128,7 +148,7 @@ fn run_decode(args: &DecodeArgs) -> ExitCode {
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let outcome = decode::run(codec, args.role, source, args.hex, &mut out);
+    let outcome = decode::run(codec, decoder, source, args.hex, &mut out);
     let flushed = out.flush();
     match outcome {
         decode::Outcome::Done if flushed.is_ok() => ExitCode::SUCCESS,

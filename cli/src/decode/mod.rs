@@ -14,7 +14,7 @@ use crate::input::{HexDecoder, HexError};
 mod hpack;
 mod http1;
 mod sse;
-mod ws;
+pub(crate) mod ws;
 
 /// A protocol error found in the input, printed as `{"error": {"codec", "kind", "message", "offset"}}`.
 #[derive(Debug, Clone, PartialEq)]
@@ -134,15 +134,14 @@ pub(crate) enum Outcome {
 /// Size of each read from the input: input is streamed, never read whole.
 const CHUNK: usize = 64 * 1024;
 
-/// Runs `codec` over `source`, writing JSON Lines to `out`.
+/// Runs `decoder` (made for `codec`) over `source`, writing JSON Lines to `out`.
 pub(crate) fn run(
     codec: &Codec,
-    role: Role,
+    mut decoder: Box<dyn Decoder>,
     mut source: Box<dyn Read>,
     hex: bool,
     out: &mut dyn Write,
 ) -> Outcome {
-    let mut decoder = (codec.make)(role);
     let mut raw = vec![0u8; CHUNK];
     let mut bytes = Vec::with_capacity(CHUNK / 2);
     let mut hex_decoder = HexDecoder::default();

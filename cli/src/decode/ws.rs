@@ -2,9 +2,12 @@
 //! docs/cli.md, "ws"). `--role server` decodes what a server receives (masked frames from a
 //! client), `--role client` what a client receives. One `frame` object per frame header, then
 //! the message-level events of the `fasterapi-websocket` machine as each frame completes. No
-//! extension is assumed (no handshake is seen), so RSV1 frames are errors.
+//! extension is assumed (no handshake is seen), so RSV1 frames are errors, unless
+//! `--permessage-deflate[=PARAMS]` says which parameters were negotiated: then compressed
+//! messages are inflated (RFC 7692) and shown as sent.
 
 use fasterapi_core::{Machine, StreamMachine, Timestamp};
+use fasterapi_websocket::extension::{DeflateConfig, DeflateParams, accept_response};
 use fasterapi_websocket::frame::MAX_HEADER_LEN;
 use fasterapi_websocket::{
     Config, Connection, Error, Event, FrameHeader, OpCode, ParseRules, Role as WsRole,
@@ -29,7 +32,37 @@ pub(crate) struct WsCli {
 }
 
 pub(crate) fn make(role: Role) -> Box<dyn Decoder> {
-    let config = Config::default().auto_pong(false);
+    make_with(role, None)
+}
+
+/// Parses `--permessage-deflate` parameters: the negotiated extension as the server's
+/// `Sec-WebSocket-Extensions` response states it (`permessage-deflate; …`, the leading name
+/// optional), checked by the same rules a client applies to a response (RFC 7692 §7.1).
+pub(crate) fn deflate_params(value: &str) -> Result<DeflateParams, String> {
+    let value = value.trim();
+    let full = if value
+        .get(..18)
+        .is_some_and(|p| p.eq_ignore_ascii_case("permessage-deflate"))
+    {
+        value.to_owned()
+    } else if value.is_empty() {
+        "permessage-deflate".to_owned()
+    } else {
+        format!("permessage-deflate; {value}")
+    };
+    // The widest offer: whatever the response says is what the connection uses.
+    match accept_response([full.as_str()], Some(&DeflateConfig::new())) {
+        Ok(Some(params)) => Ok(params),
+        Ok(None) => Err(format!("no permessage-deflate in '{value}'")),
+        Err(e) => Err(format!(
+            "invalid permessage-deflate parameters '{value}': {e}"
+        )),
+    }
+}
+
+/// A decoder for `role`, with permessage-deflate in effect when `deflate` is given.
+pub(crate) fn make_with(role: Role, deflate: Option<DeflateParams>) -> Box<dyn Decoder> {
+    let config = Config::default().auto_pong(false).deflate(deflate);
     let (conn, role) = match role {
         Role::Server => (Connection::server(config), WsRole::Server),
         // The inspector never sends, so its masks never matter.
@@ -40,7 +73,9 @@ pub(crate) fn make(role: Role) -> Box<dyn Decoder> {
     };
     Box::new(WsCli {
         conn,
-        rules: ParseRules::new(role).max_payload(Config::default().max_frame_size),
+        rules: ParseRules::new(role)
+            .allow_rsv1(deflate.is_some())
+            .max_payload(Config::default().max_frame_size),
         head: Vec::with_capacity(MAX_HEADER_LEN),
         remaining: 0,
         in_message: false,
