@@ -475,6 +475,7 @@ impl Connection {
     /// Server side of an h2c upgrade (RFC 7540 §3.2): the HTTP/1.1 request becomes stream 1,
     /// half-closed (remote), and the peer's HTTP2-Settings payload applies as its first
     /// SETTINGS (the 101 acknowledges it). The client preface is still expected.
+    #[cfg(feature = "http1")]
     pub(crate) fn upgraded_server(
         config: Config,
         peer_settings: &[u8],
@@ -502,6 +503,7 @@ impl Connection {
 
     /// Client side of an h2c upgrade: stream 1 carried the HTTP/1.1 request and is
     /// half-closed (local); its response arrives as HTTP/2.
+    #[cfg(feature = "http1")]
     pub(crate) fn upgraded_client(config: Config, head_request: bool) -> Self {
         let mut c = Self::new(Role::Client, config);
         let mut s = Stream::new(
