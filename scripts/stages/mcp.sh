@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fasterapi-mcp interop: the official MCP Python SDK, both generations, as clients of
-# `fasterapi mcp-stdio`.
+# `fasterapi mcp-stdio` and of the Streamable HTTP example server (fasterapi-http1 connections).
 #   scripts/stages/mcp.sh quick|full   (the same checks in both modes; about a minute)
 # mcp 2.x speaks the stateless 2026-07-28 revision (and is also forced to the legacy handshake);
 # mcp 1.x (`mcp<2`) speaks 2025-11-25. The two cannot share a venv, so each gets its own under
@@ -19,9 +19,23 @@ esac
 root_target="${CARGO_TARGET_DIR:-$PWD/target}"
 step() { echo "-- mcp: $*"; }
 
-step "build the fasterapi binary"
+step "build the fasterapi binary and the HTTP example server"
 cargo build -q -p fasterapi-cli
+cargo build -q -p fasterapi-mcp --example http_server
 bin="$root_target/debug/fasterapi"
+
+log="$(mktemp)"
+"$root_target/debug/examples/http_server" >"$log" 2>&1 &
+http_pid=$!
+trap 'kill "$http_pid" 2>/dev/null; rm -f "$log"' EXIT
+addr=""
+for _ in $(seq 100); do
+  addr="$(sed -n 's/^listening on //p' "$log")"
+  [ -n "$addr" ] && break
+  sleep 0.1
+done
+[ -n "$addr" ] || { echo "http_server did not start" >&2; cat "$log" >&2; exit 1; }
+url="http://$addr/mcp"
 
 venv() { # venv DIR SPEC
   local dir="$1" spec="$2"
@@ -38,8 +52,8 @@ for gen in "2:mcp>=2,<3" "1:mcp<2"; do
   dir="$root_target/mcp-sdk$name-venv"
   step "venv for $spec"
   venv "$dir" "$spec"
-  step "official SDK ($spec) against fasterapi mcp-stdio"
-  timeout 300 "$dir/bin/python" protocols/mcp/tests/interop/sdk_client.py "$bin" || status=1
+  step "official SDK ($spec) against fasterapi mcp-stdio and $url"
+  timeout 300 "$dir/bin/python" protocols/mcp/tests/interop/sdk_client.py "$bin" "$url" || status=1
 done
 [ "$status" = 0 ] && step "ok"
 exit "$status"

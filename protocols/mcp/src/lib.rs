@@ -77,6 +77,8 @@ mod codes;
 pub mod engine;
 mod error;
 pub mod framing;
+#[cfg(feature = "http")]
+pub mod http;
 #[cfg(feature = "alloc")]
 pub mod jsonrpc;
 pub mod methods;
@@ -92,6 +94,8 @@ pub use codes::ErrorCode;
 #[cfg(feature = "alloc")]
 pub use engine::{Engine, EngineConfig, Event, OutPayload, Output};
 pub use error::Error;
+#[cfg(feature = "http")]
+pub use http::{HttpBody, HttpConfig, HttpResponse, HttpServer, StreamPoll};
 #[cfg(feature = "alloc")]
 pub use jsonrpc::{ErrorObject, Id, Message};
 #[cfg(feature = "alloc")]

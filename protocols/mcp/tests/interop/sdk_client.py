@@ -5,7 +5,9 @@ Run with either SDK generation installed (the stage script makes one venv for ea
               and once more forced to the legacy initialize handshake (mode="legacy");
   mcp 1.x  -> the initialize-based 2025-11-25 revision.
 
-Usage: python sdk_client.py PATH/TO/fasterapi
+Usage: python sdk_client.py PATH/TO/fasterapi [http://127.0.0.1:PORT/mcp]
+With a URL, the same SDK also runs against the Streamable HTTP example server
+(`cargo run -p fasterapi-mcp --example http_server`).
 Prints one line per check and a closing 'N passed, N failed'; exits 1 on any failure.
 """
 
@@ -17,6 +19,7 @@ from importlib.metadata import version
 import anyio
 
 BIN = sys.argv[1]
+URL = sys.argv[2] if len(sys.argv) > 2 else None
 SDK_MAJOR = int(version("mcp").split(".")[0])
 results: list[tuple[str, bool, str]] = []
 
@@ -174,6 +177,57 @@ async def run_v1() -> None:
             await after_cancel(call_tool)
 
 
+async def exercise_http(session, call_tool) -> None:
+    tools = await session.list_tools()
+    names = sorted(t.name for t in tools.tools)
+    check("http tools/list", names == ["add", "countdown", "echo", "in_flight"], names)
+    r = await call_tool("echo", {"text": "über http"})
+    check("http tools/call echo", text_of(r) == "über http", r)
+    r = await call_tool("add", {"a": 20, "b": 22})
+    check("http structured output", a(r, "structuredContent") == {"sum": 42}, r)
+    seen = []
+
+    async def on_progress(progress, total, message):
+        seen.append(progress)
+
+    r = await call_tool("countdown", {"steps": 3}, progress_callback=on_progress)
+    check("http progress over SSE", seen == [1.0, 2.0, 3.0] and text_of(r) == "counted 3", (seen, r))
+    rd = await session.read_resource("demo://readme")
+    check("http resources/read", rd.contents[0].text == "over HTTP", rd)
+
+
+async def run_http() -> None:
+    global label
+    if SDK_MAJOR >= 2:
+        from mcp import Client
+
+        for mode in ("auto", "legacy"):
+            label = f"mcp {version('mcp')} http {mode}"
+            async with Client(URL, mode=mode) as client:
+                want = "2026-07-28" if mode == "auto" else "2025-11-25"
+                check("http negotiated", client.protocol_version == want, client.protocol_version)
+
+                async def call_tool(name, args, **kw):
+                    return await client.call_tool(name, args, **kw)
+
+                await exercise_http(client, call_tool)
+    else:
+        from mcp import ClientSession
+        from mcp.client.streamable_http import streamablehttp_client
+
+        label = f"mcp {version('mcp')} http"
+        async with streamablehttp_client(URL) as (read, write, get_id):
+            async with ClientSession(read, write) as session:
+                init = await session.initialize()
+                check("http initialize", a(init, "protocolVersion") == "2025-11-25", init)
+                check("http session id", bool(get_id()), get_id())
+
+                async def call_tool(name, args, **kw):
+                    return await session.call_tool(name, args, **kw)
+
+                await exercise_http(session, call_tool)
+
+
 async def main() -> None:
     global label
     if SDK_MAJOR >= 2:
@@ -185,6 +239,9 @@ async def main() -> None:
         label = f"mcp {version('mcp')}"
         with anyio.fail_after(60):
             await run_v1()
+    if URL:
+        with anyio.fail_after(60):
+            await run_http()
 
 
 label = ""
