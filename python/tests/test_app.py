@@ -106,6 +106,8 @@ def test_http_routes_with_httpx(server):
         r = c.post("/echo", content=b'{"a": [1, 2]}', headers={"content-type": "application/json"})
         assert r.json() == {"len": 13, "json": {"a": [1, 2]}, "ct": "application/json"}
         assert c.get("/text").text == "plain"
+        r = c.head("/")  # HEAD on a GET route: the head only, with the GET's Content-Length
+        assert r.status_code == 200 and r.headers["content-length"] == "27" and r.content == b""
         assert c.get("/missing").status_code == 404
         r = c.delete("/")
         assert r.status_code == 405 and "GET" in r.headers["allow"]
