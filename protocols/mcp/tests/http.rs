@@ -179,7 +179,7 @@ fn stateless_requests_and_header_validation() {
     assert_eq!(r.status, 200);
     for (headers, what) in [
         (format!("{MODERN_HEADERS}Mcp-Name: other\r\n"), "Mcp-Name"),
-        (format!("{MODERN_HEADERS}"), "Mcp-Name"),
+        (MODERN_HEADERS.to_string(), "Mcp-Name"),
         (
             "MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/list\r\nMcp-Name: echo\r\n"
                 .into(),
