@@ -3,6 +3,9 @@
 # JSON hello, examples/hello_server.rs), the same machine, interleaved runs.
 #   * req/s: wrk, HTTP/1.1 keep-alive, 64 connections, SECONDS each run, ROUNDS rounds of
 #     mio then tokio (the median of each is reported);
+#   * CPU per request: the server's user + system CPU time during the run (/proc/PID/stat)
+#     divided by the requests wrk completed; steadier than req/s on a machine shared with
+#     other work, since it does not count the time the server waited for a CPU;
 #   * memory per idle connection: the server's RSS before and after 1,000 keep-alive
 #     connections that each made one request and then sit idle, divided by 1,000.
 #
@@ -50,6 +53,8 @@ stop_server() {
   pid=""
 }
 
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status"; }
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
@@ -59,15 +64,24 @@ for round in $(seq "$rounds"); do
   for rt in mio tokio; do
     start_server "$rt"
     curl --silent --max-time 5 "http://$addr/" >/dev/null # warm up
-    rps="$(wrk -t2 -c64 -d"${secs}s" "http://$addr/" | sed -n 's/^Requests\/sec: *//p')"
+    cpu0="$(cpu_ticks)"
+    report="$(wrk -t2 -c64 -d"${secs}s" "http://$addr/")"
+    cpu1="$(cpu_ticks)"
     stop_server
-    echo "round $round  $rt  $rps req/s"
+    rps="$(sed -n 's/^Requests\/sec: *//p' <<<"$report")"
+    requests="$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' <<<"$report")"
+    us="$(awk -v t=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.2f", t / hz * 1e6 / n }')"
+    echo "round $round  $rt  $rps req/s  $us us CPU/request"
     echo "$rps" >>"$work/$rt.rps"
+    echo "$us" >>"$work/$rt.cpu"
   done
 done
 mio_rps="$(median <"$work/mio.rps")"
 tokio_rps="$(median <"$work/tokio.rps")"
 echo "median req/s: mio $mio_rps, tokio $tokio_rps, mio/tokio $(awk -v a="$mio_rps" -v b="$tokio_rps" 'BEGIN { printf "%.2f", a / b }')x"
+mio_cpu="$(median <"$work/mio.cpu")"
+tokio_cpu="$(median <"$work/tokio.cpu")"
+echo "median CPU/request: mio $mio_cpu us, tokio $tokio_cpu us, tokio/mio $(awk -v a="$mio_cpu" -v b="$tokio_cpu" 'BEGIN { printf "%.2f", b / a }')x"
 
 # Opens N keep-alive connections, one request each, then idles until killed.
 cat >"$work/idle.py" <<'PY'
