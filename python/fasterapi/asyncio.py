@@ -215,9 +215,10 @@ def _finish_headers(resp: Response) -> Headers:
 class HttpServerProtocol(asyncio.Protocol):
     """One HTTP/1.1 connection on the Rust ``ServerConnection`` machine (fused fast path)."""
 
-    __slots__ = ("handler", "conn", "transport", "_req", "_body", "_busy", "_backlog", "_ws", "_loop")
+    __slots__ = ("handler", "conn", "transport", "_req", "_body", "_busy", "_backlog", "_ws", "_loop",
+                 "_last", "_timer", "idle_timeout")
 
-    def __init__(self, handler: Handler) -> None:
+    def __init__(self, handler: Handler, idle_timeout: float = 60.0) -> None:
         self.handler = handler
         self.conn = _fasterapi.Http1Server()
         self.transport: Optional[asyncio.Transport] = None
@@ -226,12 +227,29 @@ class HttpServerProtocol(asyncio.Protocol):
         self._busy = False
         self._backlog: Deque[tuple] = collections.deque()
         self._ws: Optional[WebSocket] = None
-        self._loop = asyncio.get_event_loop()
+        self._loop = asyncio.get_running_loop()
+        # A connection that sends nothing for idle_timeout seconds (between requests, or in the
+        # middle of a head: slowloris) is closed; checked by one timer, not reset per read.
+        self.idle_timeout = idle_timeout
+        self._last = self._loop.time()
+        self._timer: Optional[asyncio.TimerHandle] = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        self._timer = self._loop.call_later(self.idle_timeout, self._check_idle)
+
+    def _check_idle(self) -> None:
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        idle = self._loop.time() - self._last
+        if idle >= self.idle_timeout and not self._busy and self._ws is None:
+            transport.close()
+            return
+        self._timer = self._loop.call_later(max(self.idle_timeout - idle, 0.05), self._check_idle)
 
     def data_received(self, data: bytes) -> None:
+        self._last = self._loop.time()
         if self._ws is not None:
             self._ws._feed(data)
             return
@@ -253,6 +271,8 @@ class HttpServerProtocol(asyncio.Protocol):
         return None
 
     def connection_lost(self, exc: Optional[Exception]) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
         if self._ws is not None and self._ws.closed is None:
             self._ws.closed = (1006, "")
             self._ws._queue.put_nowait(_ws.CloseConnection(code=1006, reason=None))
@@ -400,13 +420,17 @@ def _error_response(exc: BaseException) -> Response:
 
 async def serve(handler: Handler, host: str = "127.0.0.1", port: int = 8000, *,
                 sock: Optional[socket.socket] = None, reuse_port: bool = False,
-                backlog: int = 1024) -> asyncio.AbstractServer:
-    """Starts an HTTP/1.1 server; returns the ``asyncio.Server`` (``port=0`` picks a free one)."""
+                backlog: int = 1024, idle_timeout: float = 60.0) -> asyncio.AbstractServer:
+    """Starts an HTTP/1.1 server; returns the ``asyncio.Server`` (``port=0`` picks a free one).
+    Connections silent for ``idle_timeout`` seconds are closed."""
     loop = asyncio.get_running_loop()
+
+    def factory() -> HttpServerProtocol:
+        return HttpServerProtocol(handler, idle_timeout)
+
     if sock is not None:
-        return await loop.create_server(lambda: HttpServerProtocol(handler), sock=sock, backlog=backlog)
-    return await loop.create_server(lambda: HttpServerProtocol(handler), host, port,
-                                    reuse_port=reuse_port or None, backlog=backlog)
+        return await loop.create_server(factory, sock=sock, backlog=backlog)
+    return await loop.create_server(factory, host, port, reuse_port=reuse_port or None, backlog=backlog)
 
 
 class _ClientProtocol(asyncio.Protocol):

@@ -238,3 +238,22 @@ def test_workers_with_reuseport(tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def test_idle_connection_is_closed():
+    """A client that opens a connection and sends half a head is cut off after idle_timeout."""
+    from fasterapi.asyncio import serve
+
+    async def main():
+        srv = await serve(make_app(), "127.0.0.1", 0, idle_timeout=0.3)
+        port = srv.sockets[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET / HTTP/1.1\r\nHo")
+        started = asyncio.get_running_loop().time()
+        assert await asyncio.wait_for(reader.read(), 10) == b""  # closed by the server
+        waited = asyncio.get_running_loop().time() - started
+        writer.close()
+        srv.close()
+        return waited
+
+    assert asyncio.run(main()) < 10
