@@ -2,10 +2,12 @@
 
 use core::net::SocketAddr;
 use core::ops::AddAssign;
+use core::panic::AssertUnwindSafe;
 use core::sync::atomic::{AtomicBool, Ordering};
 use core::time::Duration;
 use std::io;
 use std::net::{TcpListener as StdTcpListener, TcpStream as StdTcpStream};
+use std::panic::catch_unwind;
 use std::sync::Arc;
 
 use fasterapi_core::{Epoch, Timestamp};
@@ -37,8 +39,9 @@ pub struct ServeStats {
     pub handed_off: u64,
     /// Connections dropped by [`DriverConfig::idle_timeout`].
     pub timed_out: u64,
-    /// Connections that ended with a protocol error, a socket error, a stall, or past the
-    /// shutdown grace period.
+    /// Connections that ended with a protocol error, a socket error, a stall, past the
+    /// shutdown grace period, or with a panic in the application's code (the panic ends that
+    /// connection only; the reactor goes on).
     pub failed: u64,
 }
 
@@ -365,7 +368,11 @@ impl Reactor {
                     if self.config.nodelay {
                         let _ = stream.set_nodelay(true);
                     }
-                    let session = (listener.factory)(peer);
+                    let factory = &mut listener.factory;
+                    let Ok(session) = catch_unwind(AssertUnwindSafe(|| factory(peer))) else {
+                        self.stats.failed += 1;
+                        continue;
+                    };
                     if self.insert(stream, session).is_err() {
                         self.stats.failed += 1;
                     }
@@ -407,10 +414,7 @@ impl Reactor {
         });
         if self.shutting_down {
             let now = self.epoch.now();
-            self.conns[key]
-                .session
-                .0
-                .close(now, self.config.shutdown_grace);
+            self.close_conn(key, now);
         }
         self.run_conn(key);
         Ok(())
@@ -425,11 +429,19 @@ impl Reactor {
         let now = self.epoch.now();
         let keys: Vec<usize> = self.conns.iter().map(|(key, _)| key).collect();
         for key in keys {
-            self.conns[key]
-                .session
-                .0
-                .close(now, self.config.shutdown_grace);
+            self.close_conn(key, now);
             self.run_conn(key);
+        }
+    }
+
+    /// Starts the graceful close of connection `key` (the handler's `on_shutdown`).
+    fn close_conn(&mut self, key: usize, now: Timestamp) {
+        let grace = self.config.shutdown_grace;
+        let Some(slot) = self.conns.get_mut(key) else {
+            return;
+        };
+        if catch_unwind(AssertUnwindSafe(|| slot.session.0.close(now, grace))).is_err() {
+            self.drop_conn(key);
         }
     }
 
@@ -443,7 +455,14 @@ impl Reactor {
             epoch: &self.epoch,
             config: &self.config,
         };
-        let status = slot.session.0.turn(&mut slot.stream, &mut ctx);
+        // A panicking handler loses its own connection, not the reactor's other ones.
+        let turn = catch_unwind(AssertUnwindSafe(|| {
+            slot.session.0.turn(&mut slot.stream, &mut ctx)
+        }));
+        let Ok(status) = turn else {
+            self.drop_conn(key);
+            return;
+        };
         match status {
             Status::Wait {
                 write_interest,
@@ -482,7 +501,8 @@ impl Reactor {
         }
     }
 
-    /// A connection whose registration failed: it cannot be driven any more.
+    /// A connection whose handler panicked or whose registration failed: it cannot be driven
+    /// any more, and its finish callback is not called.
     fn drop_conn(&mut self, key: usize) {
         let slot = self.conns.remove(key);
         let _ = self.poll.registry().deregister(&mut { slot.stream });
@@ -492,7 +512,12 @@ impl Reactor {
     fn finish(&mut self, key: usize) {
         let mut slot = self.conns.remove(key);
         let _ = self.poll.registry().deregister(&mut slot.stream);
-        let (ending, next) = slot.session.0.finish(slot.stream.into());
+        let stream = slot.stream.into();
+        let Ok((ending, next)) = catch_unwind(AssertUnwindSafe(|| slot.session.0.finish(stream)))
+        else {
+            self.stats.failed += 1;
+            return;
+        };
         match ending {
             Ending::Closed => self.stats.closed_cleanly += 1,
             Ending::HandedOff => self.stats.handed_off += 1,

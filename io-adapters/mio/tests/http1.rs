@@ -195,3 +195,102 @@ fn request_then_half_close_is_answered_then_closed() {
     let stats = server.stop();
     assert_eq!((stats.accepted, stats.closed_cleanly), (1, 1), "{stats:?}");
 }
+
+#[test]
+fn connections_past_the_limit_are_closed_at_once() {
+    let server = start(config().max_connections(2));
+    let mut kept: Vec<_> = (0..2).map(|_| connect(server.addr)).collect();
+    for sock in &mut kept {
+        let (_, body) = get(sock, "/");
+        assert_eq!(body, b"hello from fasterapi-mio\n");
+    }
+    let mut third = connect(server.addr);
+    // The request may or may not be written before the close; either way no answer comes.
+    let _ = third.write_all(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    let mut rest = Vec::new();
+    let read = std::io::Read::read_to_end(&mut third, &mut rest);
+    assert!(
+        read.is_err() || rest.is_empty(),
+        "the third connection got an answer: {rest:?}"
+    );
+    // The two within the limit are still served.
+    let (_, body) = get(&mut kept[0], "/");
+    assert_eq!(body, b"hello from fasterapi-mio\n");
+    let stats = server.stop();
+    assert_eq!((stats.accepted, stats.rejected), (2, 1), "{stats:?}");
+}
+
+#[test]
+fn shutdown_grace_ends_a_connection_that_does_not_finish() {
+    let server = start(DriverConfig::default().shutdown_grace(Duration::from_millis(200)));
+    let mut sock = connect(server.addr);
+    // Half a request body: the exchange cannot finish until the rest comes, which it never
+    // does.
+    sock.write_all(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nhalf")
+        .expect("write");
+    std::thread::sleep(Duration::from_millis(50));
+    let stats = server.stop();
+    let _ = read_to_close(&mut sock);
+    assert_eq!((stats.accepted, stats.failed), (1, 1), "{stats:?}");
+}
+
+#[test]
+fn a_panicking_handler_loses_only_its_connection() {
+    let server = start(config());
+    let mut other = connect(server.addr);
+    let (_, body) = get(&mut other, "/");
+    assert_eq!(body, b"hello from fasterapi-mio\n");
+    let mut sock = connect(server.addr);
+    sock.write_all(b"GET /panic HTTP/1.1\r\nHost: t\r\n\r\n")
+        .expect("write");
+    assert!(read_to_close(&mut sock).is_empty());
+    // The reactor goes on: the other connection and new ones are served.
+    let (_, body) = get(&mut other, "/");
+    assert_eq!(body, b"hello from fasterapi-mio\n");
+    let (_, body) = get(&mut connect(server.addr), "/");
+    assert_eq!(body, b"hello from fasterapi-mio\n");
+    let stats = server.stop();
+    assert_eq!((stats.accepted, stats.failed), (3, 1), "{stats:?}");
+}
+
+#[test]
+fn a_client_machine_on_a_reactor_of_its_own() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use fasterapi_http1::{ClientConnection, ConnectionConfig, Event, Header};
+    use fasterapi_mio::Reactor;
+
+    let server = start(config());
+    let mut client = ClientConnection::new(ConnectionConfig::default());
+    let headers = [
+        Header {
+            name: b"host",
+            value: b"t",
+        },
+        Header {
+            name: b"connection",
+            value: b"close",
+        },
+    ];
+    client
+        .send_request(b"GET", b"/", &headers)
+        .expect("request");
+    let body = Rc::new(RefCell::new(Vec::new()));
+    let seen = Rc::clone(&body);
+    let handler = move |_: &mut ClientConnection, event: Event| {
+        if let Event::Data(data) = event {
+            seen.borrow_mut().extend_from_slice(&data);
+        }
+    };
+    let mut reactor = Reactor::new(config()).expect("reactor");
+    let stream = std::net::TcpStream::connect(server.addr).expect("connect");
+    reactor
+        .register(stream, (client, handler))
+        .expect("register");
+    // No listener: run returns once the only connection has ended.
+    let stats = reactor.run().expect("run");
+    assert_eq!(&body.borrow()[..], b"hello from fasterapi-mio\n");
+    assert_eq!(stats.closed_cleanly, 1, "{stats:?}");
+    assert_eq!(server.stop().closed_cleanly, 1);
+}

@@ -24,7 +24,8 @@ pub const SLOW: Duration = Duration::from_millis(50);
 pub const BIG: usize = 8 << 20;
 
 /// Routes: `GET /` greets, `POST /echo` echoes the body, `GET /big` sends [`BIG`] bytes,
-/// `GET /slow` answers after [`SLOW`] from a handler timer, `GET /ws` upgrades to a WebSocket.
+/// `GET /slow` answers after [`SLOW`] from a handler timer, `GET /ws` upgrades to a WebSocket,
+/// `GET /panic` panics.
 #[derive(Default)]
 pub struct App {
     path: Vec<u8>,
@@ -76,6 +77,7 @@ impl Handler<ServerConnection> for App {
                 b"/echo" => Self::respond(conn, self.body.split().freeze()),
                 b"/big" => Self::respond(conn, Bytes::from(vec![b'x'; BIG])),
                 b"/slow" => self.slow_at = Some(now + SLOW),
+                b"/panic" => panic!("a handler bug (expected by the test)"),
                 _ => Self::respond(conn, Bytes::from_static(b"hello from fasterapi-mio\n")),
             },
             _ => {}
