@@ -255,7 +255,7 @@ fn a_panicking_handler_loses_only_its_connection() {
 
 #[test]
 fn a_client_machine_on_a_reactor_of_its_own() {
-    use std::cell::RefCell;
+    use core::cell::RefCell;
     use std::rc::Rc;
 
     use fasterapi_http1::{ClientConnection, ConnectionConfig, Event, Header};
