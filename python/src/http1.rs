@@ -116,6 +116,9 @@ impl Http1Reader {
         let mut config = Config::STRICT;
         config.max_head_size = max_head_size;
         config.max_target_len = max_head_size;
+        // h11 (and most clients) accept a status line without the SP before an empty reason
+        // (`HTTP/1.1 200`); RFC 9112 §4 asks for the SP, but clients may be lenient.
+        config.allow_missing_reason = !reads_requests;
         Self {
             buf: Vec::new(),
             pos: 0,

@@ -47,6 +47,7 @@ RESPONSES = {  # (request method, response bytes)
     "early_hints": (b"GET", b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"),
     "close": (b"GET", b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"),
     "empty_reason": (b"GET", b"HTTP/1.1 200 \r\nContent-Length: 0\r\n\r\n"),
+    "no_reason": (b"GET", b"HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n"),
 }
 
 BAD_REQUESTS = {
