@@ -222,3 +222,75 @@ def test_error_parity(name):
     # and the same, byte by byte
     got_trace, got_status = drive_server(fh, [data[i : i + 1] for i in range(len(data))])
     assert got_status == ref_status
+
+
+SEND_CASES = [  # (request bytes, response headers, body pieces)
+    (b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", [("Content-Length", "5")], [b"hello"]),
+    (b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", [("Content-Type", "text/plain")], [b"chunk", b"ed"]),  # -> chunked
+    (b"GET / HTTP/1.0\r\n\r\n", [("Content-Type", "text/plain")], [b"until close"]),  # -> Connection: close
+    (b"HEAD / HTTP/1.1\r\nHost: a\r\n\r\n", [("Content-Length", "100")], []),
+    (b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", [("Content-Length", "2"), ("Connection", "keep-alive")], [b"ok"]),
+    (b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", [("Transfer-Encoding", "chunked"), ("Content-Length", "3")], [b"abc"]),
+]
+
+
+@pytest.mark.parametrize("case", range(len(SEND_CASES)))
+def test_send_parity(case):
+    request, headers, pieces = SEND_CASES[case]
+
+    def run(mod):
+        conn = mod.Connection(mod.SERVER)
+        conn.receive_data(request)
+        while conn.next_event() is not mod.NEED_DATA and conn.their_state is not mod.DONE:
+            pass
+        out = [conn.send(mod.Response(status_code=200, headers=headers))]
+        for p in pieces:
+            out.append(conn.send(mod.Data(data=p)))
+        out.append(conn.send(mod.EndOfMessage()))
+        return out, states(mod, conn)
+
+    assert run(fh) == run(h11)
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        ["data_before_response"],
+        ["too_much_data"],
+        ["too_little_data"],
+        ["second_response"],
+        ["bad_header_name"],
+        ["informational_200"],
+    ],
+)
+def test_local_errors_parity(steps):
+    def run(mod):
+        conn = mod.Connection(mod.SERVER)
+        conn.receive_data(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        conn.next_event()
+        conn.next_event()
+        step = steps[0]
+        try:
+            if step == "data_before_response":
+                conn.send(mod.Data(data=b"x"))
+            elif step == "too_much_data":
+                conn.send(mod.Response(status_code=200, headers=[("Content-Length", "1")]))
+                conn.send(mod.Data(data=b"xy"))
+            elif step == "too_little_data":
+                conn.send(mod.Response(status_code=200, headers=[("Content-Length", "3")]))
+                conn.send(mod.Data(data=b"x"))
+                conn.send(mod.EndOfMessage())
+            elif step == "second_response":
+                conn.send(mod.Response(status_code=200, headers=[("Content-Length", "0")]))
+                conn.send(mod.Response(status_code=200, headers=[("Content-Length", "0")]))
+            elif step == "bad_header_name":
+                conn.send(mod.Response(status_code=200, headers=[("Bad Name", "x")]))
+            elif step == "informational_200":
+                conn.send(mod.InformationalResponse(status_code=200, headers=[]))
+        except mod.LocalProtocolError as e:
+            return ("LocalProtocolError", e.error_status_hint, states(mod, conn))
+        return ("no error", states(mod, conn))
+
+    got, ref = run(fh), run(h11)
+    assert got == ref
+    assert got[0] == "LocalProtocolError"
