@@ -141,7 +141,8 @@ class WebSocket:
     """A server-side WebSocket session on :class:`fasterapi.websocket.Connection`."""
 
     def __init__(self, conn: "_ws.Connection", transport: asyncio.Transport, request: Request,
-                 subprotocol: Optional[str]) -> None:
+                 subprotocol: Optional[str], can_write: Optional[asyncio.Event] = None) -> None:
+        self._can_write = can_write
         self._conn = conn
         self._transport = transport
         self.request = request
@@ -186,6 +187,8 @@ class WebSocket:
             self._write(self._conn.send(_ws.TextMessage(data=message)))
         else:
             self._write(self._conn.send(_ws.BytesMessage(data=message)))
+        if self._can_write is not None:
+            await self._can_write.wait()  # the peer reads slower than we send
 
     send_text = send
     send_bytes = send
@@ -216,7 +219,7 @@ class HttpServerProtocol(asyncio.Protocol):
     """One HTTP/1.1 connection on the Rust ``ServerConnection`` machine (fused fast path)."""
 
     __slots__ = ("handler", "conn", "transport", "_req", "_body", "_busy", "_backlog", "_ws", "_loop",
-                 "_last", "_timer", "idle_timeout")
+                 "_last", "_timer", "idle_timeout", "_can_write", "_reading_paused")
 
     def __init__(self, handler: Handler, idle_timeout: float = 60.0) -> None:
         self.handler = handler
@@ -233,6 +236,17 @@ class HttpServerProtocol(asyncio.Protocol):
         self.idle_timeout = idle_timeout
         self._last = self._loop.time()
         self._timer: Optional[asyncio.TimerHandle] = None
+        # Flow control: the transport's write buffer is over its high-water mark while this is
+        # clear (streams and WebSocket sends wait); reading pauses while bytes are held back.
+        self._can_write = asyncio.Event()
+        self._can_write.set()
+        self._reading_paused = False
+
+    def pause_writing(self) -> None:
+        self._can_write.clear()
+
+    def resume_writing(self) -> None:
+        self._can_write.set()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -258,6 +272,9 @@ class HttpServerProtocol(asyncio.Protocol):
         except _fasterapi.Http1Error:
             self._fail()
             return
+        if self.conn.has_pending and not self._reading_paused and self.transport is not None:
+            self.transport.pause_reading()  # resumed once the held-back bytes are taken
+            self._reading_paused = True
         self._process(events)
 
     def eof_received(self) -> Optional[bool]:
@@ -273,6 +290,7 @@ class HttpServerProtocol(asyncio.Protocol):
     def connection_lost(self, exc: Optional[Exception]) -> None:
         if self._timer is not None:
             self._timer.cancel()
+        self._can_write.set()  # wake writers; their transport is closing
         if self._ws is not None and self._ws.closed is None:
             self._ws.closed = (1006, "")
             self._ws._queue.put_nowait(_ws.CloseConnection(code=1006, reason=None))
@@ -343,6 +361,11 @@ class HttpServerProtocol(asyncio.Protocol):
                 self._process(self.conn.resume())
             except _fasterapi.Http1Error:
                 self._fail()
+                return
+            if self._reading_paused and not self.conn.has_pending and self.transport is not None \
+                    and not self.transport.is_closing():
+                self.transport.resume_reading()
+                self._reading_paused = False
 
     def _write_response(self, resp: Response) -> None:
         transport = self.transport
@@ -366,11 +389,13 @@ class HttpServerProtocol(asyncio.Protocol):
                 if transport.is_closing():
                     break
                 transport.write(self.conn.send_data(chunk))
+                await self._can_write.wait()
         else:
             for chunk in chunks:
                 if transport.is_closing():
                     break
                 transport.write(self.conn.send_data(chunk))
+                await self._can_write.wait()
         if not transport.is_closing():
             transport.write(self.conn.end())
             if not self.conn.keep_alive:
@@ -394,7 +419,7 @@ class HttpServerProtocol(asyncio.Protocol):
         for ev in self.conn.resume():
             if ev[0] == 3:
                 leftover = ev[1]
-        ws = WebSocket(hs.connection(), transport, req, hs.subprotocol)
+        ws = WebSocket(hs.connection(), transport, req, hs.subprotocol, self._can_write)
         self._ws = ws
         if leftover:
             ws._feed(leftover)

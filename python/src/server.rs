@@ -295,6 +295,13 @@ impl Http1Server {
         )
     }
 
+    /// Whether received bytes are held back (the machine's buffer is full of pipelined
+    /// requests behind the response being prepared): stop reading until `resume()`.
+    #[getter]
+    fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
     /// Whether a response is owed now.
     #[getter]
     fn awaiting_response(&self) -> bool {

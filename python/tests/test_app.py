@@ -257,3 +257,23 @@ def test_idle_connection_is_closed():
         return waited
 
     assert asyncio.run(main()) < 10
+
+
+def test_pipelined_flood_is_held_back_not_buffered(server):
+    """3,000 pipelined requests (about 100 KiB, more than the machine's 64 KiB buffer) to an
+    async route: reading pauses while bytes are held back, and every response comes, in order."""
+    host, port = server
+    n = 3000
+    raw = b"".join(b"GET /users/%d HTTP/1.1\r\nHost: a\r\n\r\n" % i for i in range(n))
+    assert len(raw) > 64 * 1024
+    with socket.create_connection((host, port), timeout=30) as s:
+        s.sendall(raw + b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    ids = [int(m) for m in __import__("re").findall(rb'\{"id":"(\d+)"', data)]
+    assert ids == list(range(n))
+    assert data.endswith(b'{"message":"Hello, World!"}')
