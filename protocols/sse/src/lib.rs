@@ -139,6 +139,8 @@ mod error;
 mod parser;
 #[cfg(feature = "alloc")]
 mod server;
+#[cfg(feature = "alloc")]
+mod simd;
 
 // ----- public interface -----
 #[cfg(feature = "alloc")]

@@ -9,6 +9,10 @@ use crate::codec::line::LineScanner;
 use crate::config::Limits;
 use crate::error::Error;
 
+mod whole;
+
+use whole::Whole;
+
 /// One dispatched event.
 ///
 /// Text is borrowed whenever it can be: from the input when the whole event arrived in the
@@ -184,7 +188,25 @@ impl EventParser {
     pub fn feed(&mut self, input: &[u8], mut on: impl FnMut(Parsed<'_>)) -> Result<(), Error> {
         let mut rest = input;
         loop {
-            let (n, parsed) = self.next(rest)?;
+            if let Some(e) = self.failed {
+                return Err(e);
+            }
+            self.clear_dispatched();
+            // Whole events straight to `on` while the fast path lasts.
+            while self.between_events() {
+                let (n, found) = self.next_whole(rest);
+                self.position += n as u64;
+                let Some((data, event_type)) = found else {
+                    rest = &rest[n..];
+                    break;
+                };
+                let data = data.map_or(&self.data[..], |(s, e)| &rest[s..e]);
+                let event_type = event_type.map_or(&[][..], |(s, e)| &rest[s..e]);
+                on(Parsed::Event(self.event(data, event_type)));
+                self.clear_dispatched();
+                rest = &rest[n..];
+            }
+            let (n, parsed) = self.next_general(rest)?;
             rest = &rest[n..];
             match parsed {
                 Some(p) => on(p),
@@ -203,12 +225,29 @@ impl EventParser {
         if let Some(e) = self.failed {
             return Err(e);
         }
-        if self.dispatched {
-            self.dispatched = false;
-            self.data.clear();
-            self.has_data = false;
-            self.event_type.clear();
+        self.clear_dispatched();
+        if !self.between_events() {
+            return self.next_general(input);
         }
+        // The fast path: whole events straight from the input.
+        let (n, found) = self.next_whole(input);
+        self.position += n as u64;
+        if let Some((data, event_type)) = found {
+            let this: &'a Self = self;
+            let data = data.map_or(&this.data[..], |(s, e)| &input[s..e]);
+            let event_type = event_type.map_or(&[][..], |(s, e)| &input[s..e]);
+            return Ok((n, Some(Parsed::Event(this.event(data, event_type)))));
+        }
+        let (m, parsed) = self.next_general(&input[n..])?;
+        Ok((n + m, parsed))
+    }
+
+    /// The general path of `next`: line pieces through the scanner, lines and events split
+    /// across inputs, limits, and everything the fast path leaves to it.
+    fn next_general<'a>(
+        &'a mut self,
+        input: &'a [u8],
+    ) -> Result<(usize, Option<Parsed<'a>>), Error> {
         let mut pos = 0;
         // The event's data / type while they are single slices of `input`; the owned buffers
         // are then empty.
@@ -401,6 +440,53 @@ impl EventParser {
         e
     }
 
+    /// Clears the buffers of the event handed out by the last call.
+    #[inline]
+    fn clear_dispatched(&mut self) {
+        if self.dispatched {
+            self.dispatched = false;
+            self.data.clear();
+            self.has_data = false;
+            self.event_type.clear();
+        }
+    }
+
+    /// The fast path: takes whole events from the start of `input` while it can. Returns the
+    /// bytes consumed (the caller counts them in `position`) and, when it stopped at an event with data, that
+    /// event's data and type as spans of `input` (data `None`: joined in `self.data`); the
+    /// event is then dispatched (`dispatched` set, id committed).
+    #[inline]
+    fn next_whole(&mut self, input: &[u8]) -> (usize, Option<whole::Found>) {
+        let mut pos = 0;
+        let shift =
+            |span: Option<whole::Span>, base: usize| span.map(|(s, e)| (base + s, base + e));
+        while let Some(found) = self.scan_whole(&input[pos..]) {
+            let base = pos;
+            match found {
+                Whole::NoData { end, id } => {
+                    pos += end;
+                    if let Some((s, e)) = id {
+                        set_lossy(&mut self.last_id, &input[base + s..base + e]);
+                    }
+                }
+                Whole::Event {
+                    end,
+                    data,
+                    event_type,
+                    id,
+                } => {
+                    pos += end;
+                    if let Some((s, e)) = id {
+                        set_lossy(&mut self.last_id, &input[base + s..base + e]);
+                    }
+                    self.dispatched = true;
+                    return (pos, Some((shift(data, base), shift(event_type, base))));
+                }
+            }
+        }
+        (pos, None)
+    }
+
     /// Moves the borrowed parts of the current event into the owned buffers.
     fn hold(&mut self, data: Held<'_>, event_type: Held<'_>) {
         if let Some(d) = data {
@@ -483,6 +569,12 @@ impl EventParser {
         let this: &'a Self = self;
         let data = data.unwrap_or(&this.data);
         let event_type = event_type.unwrap_or(&this.event_type);
+        this.event(data, event_type)
+    }
+
+    /// The event with this data and type and the last event ID string.
+    #[inline]
+    fn event<'a>(&'a self, data: &'a [u8], event_type: &'a [u8]) -> Event<'a> {
         Event {
             event_type: if event_type.is_empty() {
                 Cow::Borrowed("message")
@@ -490,7 +582,7 @@ impl EventParser {
                 decode(event_type)
             },
             data: decode(data),
-            id: Cow::Borrowed(&this.last_id),
+            id: Cow::Borrowed(&self.last_id),
         }
     }
 }
@@ -506,9 +598,9 @@ enum Step {
 /// replace each maximal invalid subpart with one U+FFFD); borrowed when valid.
 #[inline]
 fn decode(bytes: &[u8]) -> Cow<'_, str> {
-    match simdutf8::basic::from_utf8(bytes) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(_) => Cow::Owned(String::from_utf8_lossy(bytes).into_owned()),
+    match crate::simd::utf8(bytes) {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(String::from_utf8_lossy(bytes).into_owned()),
     }
 }
 

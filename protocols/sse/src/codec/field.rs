@@ -44,27 +44,34 @@ pub enum Line<'a> {
 /// assert_eq!(parse_line(b"retry: 1.5"), Line::Ignored { name: b"retry", value: b"1.5" });
 /// assert_eq!(parse_line(b""), Line::Blank);
 /// ```
-#[inline]
+#[inline(always)]
 #[must_use]
 pub fn parse_line(line: &[u8]) -> Line<'_> {
-    if line.is_empty() {
-        return Line::Blank;
-    }
-    // "If the line starts with a U+003A COLON character (:) — Ignore the line."
-    if line[0] == b':' {
-        return Line::Comment(&line[1..]);
-    }
-    // The common field first, without searching for the colon.
-    if let Some(value) = line.strip_prefix(b"data:") {
-        return Line::Data(value.strip_prefix(b" ").unwrap_or(value));
+    // Dispatch on the first byte: the known fields are told apart by it, so the common lines
+    // (`data:`, `id:`, `event:`) cost one prefix compare and no search for the colon.
+    match line.first() {
+        None => return Line::Blank,
+        // "If the line starts with a U+003A COLON character (:) — Ignore the line."
+        Some(b':') => return Line::Comment(&line[1..]),
+        Some(b'd') => {
+            if let Some(value) = line.strip_prefix(b"data:") {
+                return Line::Data(strip_space(value));
+            }
+        }
+        Some(b'i') => {
+            if let Some(value) = line.strip_prefix(b"id:") {
+                return id(strip_space(value), line);
+            }
+        }
+        Some(b'e') => {
+            if let Some(value) = line.strip_prefix(b"event:") {
+                return Line::Event(strip_space(value));
+            }
+        }
+        Some(_) => {}
     }
     let (name, value) = match find_colon(line) {
-        Some(i) => {
-            let value = &line[i + 1..];
-            // "If value starts with a U+0020 SPACE character, remove it from value."
-            let value = value.strip_prefix(b" ").unwrap_or(value);
-            (&line[..i], value)
-        }
+        Some(i) => (&line[..i], strip_space(&line[i + 1..])),
         // "the whole line as the field name, and the empty string as the field value".
         None => (line, &line[line.len()..]),
     };
@@ -72,8 +79,7 @@ pub fn parse_line(line: &[u8]) -> Line<'_> {
     match name {
         b"data" => Line::Data(value),
         b"event" => Line::Event(value),
-        // "If the field value does not contain U+0000 NULL … Otherwise, ignore the field."
-        b"id" if !value.contains(&0) => Line::Id(value),
+        b"id" => id(value, name),
         // "If the field value consists of only ASCII digits …. Otherwise, ignore the field."
         b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
             let ms = value.iter().fold(0u64, |acc, &d| {
@@ -82,6 +88,32 @@ pub fn parse_line(line: &[u8]) -> Line<'_> {
             Line::Retry(ms)
         }
         _ => Line::Ignored { name, value },
+    }
+}
+
+/// "If value starts with a U+0020 SPACE character, remove it from value."
+#[inline]
+fn strip_space(value: &[u8]) -> &[u8] {
+    value.strip_prefix(b" ").unwrap_or(value)
+}
+
+/// An `id` field: "If the field value does not contain U+0000 NULL … Otherwise, ignore the
+/// field." `line` is only used to name the field of an ignored one.
+#[inline]
+fn id<'a>(value: &'a [u8], line: &'a [u8]) -> Line<'a> {
+    // Ids are short: a branch-free loop beats a memchr call.
+    let has_nul = if value.len() <= 32 {
+        value.iter().fold(false, |seen, &b| seen | (b == 0))
+    } else {
+        memchr::memchr(0, value).is_some()
+    };
+    if has_nul {
+        Line::Ignored {
+            name: &line[..2],
+            value,
+        }
+    } else {
+        Line::Id(value)
     }
 }
 
