@@ -2,7 +2,8 @@
 # fasterapi-http1 on fasterapi-mio versus on fasterapi-tokio: the same machine and handler (a
 # JSON hello, examples/hello_server.rs), the same machine, interleaved runs.
 #   * req/s: wrk, HTTP/1.1 keep-alive, 64 connections, SECONDS each run, ROUNDS rounds of
-#     mio then tokio (the median of each is reported);
+#     mio then tokio (the median of each is reported), once with one request at a time per
+#     connection and once pipelined x16 (wrk's pipeline script: 16 requests per write);
 #   * CPU per request: the server's user + system CPU time during the run (/proc/PID/stat)
 #     divided by the requests wrk completed; steadier than req/s on a machine shared with
 #     other work, since it does not count the time the server waited for a CPU;
@@ -59,29 +60,49 @@ rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status"; }
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
+# wrk sends 16 requests per write on each connection.
+cat >"$work/pipeline.lua" <<'LUA'
+init = function(args)
+  local r = {}
+  for i = 1, 16 do r[i] = wrk.format(nil, "/") end
+  req = table.concat(r)
+end
+request = function() return req end
+LUA
+
 echo "machine: $(nproc) CPUs, $(uname -sr); workers per server: $workers; wrk -t2 -c64 -d${secs}s"
 for round in $(seq "$rounds"); do
-  for rt in mio tokio; do
-    start_server "$rt"
-    curl --silent --max-time 5 "http://$addr/" >/dev/null # warm up
-    cpu0="$(cpu_ticks)"
-    report="$(wrk -t2 -c64 -d"${secs}s" "http://$addr/")"
-    cpu1="$(cpu_ticks)"
-    stop_server
-    rps="$(sed -n 's/^Requests\/sec: *//p' <<<"$report")"
-    requests="$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' <<<"$report")"
-    us="$(awk -v t=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.2f", t / hz * 1e6 / n }')"
-    echo "round $round  $rt  $rps req/s  $us us CPU/request"
-    echo "$rps" >>"$work/$rt.rps"
-    echo "$us" >>"$work/$rt.cpu"
+  for mode in keepalive pipelined; do
+    for rt in mio tokio; do
+      start_server "$rt"
+      curl --silent --max-time 5 "http://$addr/" >/dev/null # warm up
+      script=()
+      [ "$mode" = pipelined ] && script=(-s "$work/pipeline.lua")
+      cpu0="$(cpu_ticks)"
+      report="$(wrk -t2 -c64 -d"${secs}s" "${script[@]}" "http://$addr/")"
+      cpu1="$(cpu_ticks)"
+      stop_server
+      if grep -Eq "Non-2xx|Socket errors" <<<"$report"; then
+        echo "wrk saw errors against $rt: $report" >&2
+        exit 1
+      fi
+      rps="$(sed -n 's/^Requests\/sec: *//p' <<<"$report")"
+      requests="$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' <<<"$report")"
+      us="$(awk -v t=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.2f", t / hz * 1e6 / n }')"
+      echo "round $round  $mode  $rt  $rps req/s  $us us CPU/request"
+      echo "$rps" >>"$work/$mode.$rt.rps"
+      echo "$us" >>"$work/$mode.$rt.cpu"
+    done
   done
 done
-mio_rps="$(median <"$work/mio.rps")"
-tokio_rps="$(median <"$work/tokio.rps")"
-echo "median req/s: mio $mio_rps, tokio $tokio_rps, mio/tokio $(awk -v a="$mio_rps" -v b="$tokio_rps" 'BEGIN { printf "%.2f", a / b }')x"
-mio_cpu="$(median <"$work/mio.cpu")"
-tokio_cpu="$(median <"$work/tokio.cpu")"
-echo "median CPU/request: mio $mio_cpu us, tokio $tokio_cpu us, tokio/mio $(awk -v a="$mio_cpu" -v b="$tokio_cpu" 'BEGIN { printf "%.2f", b / a }')x"
+for mode in keepalive pipelined; do
+  mio_rps="$(median <"$work/$mode.mio.rps")"
+  tokio_rps="$(median <"$work/$mode.tokio.rps")"
+  mio_cpu="$(median <"$work/$mode.mio.cpu")"
+  tokio_cpu="$(median <"$work/$mode.tokio.cpu")"
+  echo "$mode median req/s: mio $mio_rps, tokio $tokio_rps, mio/tokio $(awk -v a="$mio_rps" -v b="$tokio_rps" 'BEGIN { printf "%.2f", a / b }')x"
+  echo "$mode median CPU/request: mio $mio_cpu us, tokio $tokio_cpu us, tokio/mio $(awk -v a="$mio_cpu" -v b="$tokio_cpu" 'BEGIN { printf "%.2f", b / a }')x"
+done
 
 # Opens N keep-alive connections, one request each, then idles until killed.
 cat >"$work/idle.py" <<'PY'

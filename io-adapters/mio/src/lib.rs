@@ -59,6 +59,7 @@
 
 mod config;
 mod error;
+mod output;
 mod reactor;
 mod server;
 mod session;

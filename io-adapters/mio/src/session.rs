@@ -3,12 +3,13 @@
 
 use core::fmt;
 use core::time::Duration;
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, Read};
 use std::net::{Shutdown, TcpStream as StdTcpStream};
 
 use fasterapi_core::{Epoch, Handler, StreamMachine, Timestamp};
 use mio::net::TcpStream;
 
+use crate::output::{Batch, Output};
 use crate::{DriveError, DriverConfig};
 
 /// Whether a read shorter than the buffer means the socket is drained, so the next read can
@@ -170,11 +171,8 @@ struct Conn<M: StreamMachine, H, F> {
     machine: M,
     handler: H,
     on_finish: Option<F>,
-    /// Framing bytes not written yet (`head[head_off..]`), then the payload after them.
-    head: Vec<u8>,
-    head_off: usize,
-    payload: Option<M::Payload>,
-    payload_off: usize,
+    /// Output the socket has not taken yet.
+    output: Output<M::Payload>,
     /// The socket may have bytes to read (edge-triggered: until a read would block).
     readable: bool,
     /// The poller reported the peer's end or an error: read until a read says so.
@@ -199,10 +197,7 @@ where
             machine,
             handler,
             on_finish,
-            head: Vec::new(),
-            head_off: 0,
-            payload: None,
-            payload_off: 0,
+            output: Output::new(),
             readable: false,
             closed_seen: false,
             eof: false,
@@ -250,64 +245,12 @@ where
         None
     }
 
-    /// Writes out the output the socket did not take before, then everything the machine has
-    /// queued: `Ok(true)` when all is written, `Ok(false)` when the socket would block.
-    fn flush(&mut self, io: &mut TcpStream, out: &mut [u8], now: Timestamp) -> io::Result<bool> {
-        loop {
-            if self.head_off < self.head.len() || self.payload.is_some() {
-                let head = &self.head[self.head_off..];
-                let body = match &self.payload {
-                    Some(p) => &p.as_ref()[self.payload_off..],
-                    None => &[],
-                };
-                let n = match write_two(io, head, body) {
-                    Ok(n) => n,
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(e),
-                };
-                let from_head = n.min(head.len());
-                let body_left = body.len() - (n - from_head);
-                self.head_off += from_head;
-                self.payload_off += n - from_head;
-                if self.head_off == self.head.len() {
-                    self.head.clear();
-                    self.head_off = 0;
-                    if self.head.capacity() > out.len() {
-                        // A burst is over: do not keep its memory per idle connection.
-                        self.head = Vec::new();
-                    }
-                }
-                if body_left == 0 {
-                    self.payload = None;
-                    self.payload_off = 0;
-                }
-                continue;
-            }
-            let t = self.machine.poll_transmit_vectored(now, out);
-            if t.is_empty() {
-                return Ok(true);
-            }
-            let body: &[u8] = t.payload.as_ref().map_or(&[], AsRef::as_ref);
-            // Straight from the shared buffer and the payload; only what the socket does not
-            // take is copied (framing) or kept (the payload) for later.
-            let (n, blocked) = match write_two(io, &out[..t.len], body) {
-                Ok(n) => (n, false),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => (0, true),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => (0, false),
-                Err(e) => return Err(e),
-            };
-            let from_head = n.min(t.len);
-            let body_written = n - from_head;
-            let body_len = body.len();
-            self.head.extend_from_slice(&out[from_head..t.len]);
-            if body_written < body_len {
-                self.payload = t.payload;
-                self.payload_off = body_written;
-            }
-            if blocked {
-                return Ok(false);
-            }
+    /// The socket refused a write.
+    fn write_failed(&mut self, e: io::Error) -> Status {
+        match self.failed.take() {
+            // The reaction could not leave; the protocol error is the news.
+            Some(p) => self.end(Err(DriveError::Protocol(p))),
+            None => self.end(Err(DriveError::Io(e))),
         }
     }
 
@@ -364,31 +307,38 @@ where
             return done;
         }
         let mut reads = 0;
+        let mut batch = Batch::new();
         loop {
-            // The rule: drain the output before anything else.
-            match self.flush(io, ctx.out, now) {
+            // The rule: take every output from the machine before anything else. It is
+            // written below, in one vectored write, before the next read or wait.
+            match self
+                .output
+                .gather(&mut self.machine, &mut batch, io, ctx.out, now)
+            {
                 Ok(true) => {}
                 // Back-pressure: no events, no reads until the socket takes the output.
                 Ok(false) => return self.wait(now, ctx.config, true),
-                Err(e) => {
-                    return match self.failed.take() {
-                        // The reaction could not leave; the protocol error is the news.
-                        Some(p) => self.end(Err(DriveError::Protocol(p))),
-                        None => self.end(Err(DriveError::Io(e))),
-                    };
+                Err(e) => return self.write_failed(e),
+            }
+            // After an input error only its reaction goes out: no more events.
+            if self.failed.is_none() {
+                if let Some(event) = self.machine.poll_event() {
+                    self.handler.on_event(&mut self.machine, event, now);
+                    continue;
                 }
+                if let Some(e) = self.machine.poll_error() {
+                    self.fail(e, now, ctx.config.shutdown_grace);
+                    continue;
+                }
+            }
+            match self.output.write_batch(&mut batch, io, ctx.out) {
+                Ok(true) => {}
+                Ok(false) => return self.wait(now, ctx.config, true),
+                Err(e) => return self.write_failed(e),
             }
             if let Some(e) = self.failed.take() {
                 let _ = io.shutdown(Shutdown::Write);
                 return self.end(Err(DriveError::Protocol(e)));
-            }
-            if let Some(event) = self.machine.poll_event() {
-                self.handler.on_event(&mut self.machine, event, now);
-                continue;
-            }
-            if let Some(e) = self.machine.poll_error() {
-                self.fail(e, now, ctx.config.shutdown_grace);
-                continue;
             }
             if self.machine.is_handed_off() {
                 return self.end(Ok(End::HandedOff));
@@ -470,19 +420,4 @@ where
         });
         (ending, next)
     }
-}
-
-/// Writes `head` then `body` with one vectored write when both are there.
-fn write_two(io: &mut TcpStream, head: &[u8], body: &[u8]) -> io::Result<usize> {
-    let n = if head.is_empty() {
-        io.write(body)?
-    } else if body.is_empty() {
-        io.write(head)?
-    } else {
-        io.write_vectored(&[IoSlice::new(head), IoSlice::new(body)])?
-    };
-    if n == 0 {
-        return Err(io::ErrorKind::WriteZero.into());
-    }
-    Ok(n)
 }

@@ -294,3 +294,28 @@ fn a_client_machine_on_a_reactor_of_its_own() {
     assert_eq!(stats.closed_cleanly, 1, "{stats:?}");
     assert_eq!(server.stop().closed_cleanly, 1);
 }
+
+#[test]
+fn pipelined_requests_are_answered_in_order() {
+    let server = start(config());
+    let mut sock = connect(server.addr);
+    let mut requests = Vec::new();
+    for i in 0..16 {
+        let body = format!("request {i}");
+        requests.extend_from_slice(
+            format!(
+                "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .as_bytes(),
+        );
+    }
+    // All sixteen in one write: the answers are gathered and leave together.
+    sock.write_all(&requests).expect("write");
+    for i in 0..16 {
+        let (_, body) = read_response(&mut sock);
+        assert_eq!(body, format!("request {i}").as_bytes());
+    }
+    let stats = server.stop();
+    assert_eq!(stats.failed, 0, "{stats:?}");
+}
