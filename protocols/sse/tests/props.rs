@@ -67,6 +67,47 @@ proptest! {
     }
 
     #[test]
+    fn pull_api_matches_feed(
+        input in stream(),
+        cuts in proptest::collection::vec(any::<usize>(), 0..8),
+        line in 0usize..40,
+        event in 0usize..40,
+    ) {
+        // `next` (what the client machine uses) and `feed` take different routes through the
+        // fast path: same events, same error, same error offset and position.
+        let limits = Limits::DEFAULT.with_max_line_len(line).with_max_event_len(event);
+        let chunks = split_at_points(&input, &cuts);
+        let mut fed = EventParser::with_limits(limits).report_comments(true);
+        let expected = run_with(&mut fed, &chunks);
+        let mut pulled = EventParser::with_limits(limits).report_comments(true);
+        let mut out = Vec::new();
+        let mut err = None;
+        'chunks: for chunk in &chunks {
+            let mut rest: &[u8] = chunk;
+            loop {
+                match pulled.next(rest) {
+                    Ok((n, Some(p))) => {
+                        out.push(common::to_out(p));
+                        rest = &rest[n..];
+                    }
+                    Ok((n, None)) => {
+                        prop_assert_eq!(n, rest.len());
+                        break;
+                    }
+                    Err(e) => {
+                        err = Some(e);
+                        break 'chunks;
+                    }
+                }
+            }
+        }
+        prop_assert_eq!(&(out, err), &expected);
+        prop_assert_eq!(pulled.error_offset(), fed.error_offset());
+        prop_assert_eq!(pulled.position(), fed.position());
+        prop_assert_eq!(pulled.last_event_id(), fed.last_event_id());
+    }
+
+    #[test]
     fn encode_parse_identity(
         data in "(\\PC|\r|\n){0,40}",
         event in proptest::option::of("[^\r\n]{0,10}"),

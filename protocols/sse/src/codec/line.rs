@@ -143,6 +143,7 @@ impl LineScanner {
 
     /// Whether the scanner is past the BOM check and not waiting for the LF of a CR: the
     /// next byte starts a line (or continues the current one) with nothing to skip.
+    #[cfg(feature = "alloc")]
     #[inline]
     pub(crate) fn is_between_lines(&self) -> bool {
         self.bom_matched.is_none() && !self.pending_cr
