@@ -14,10 +14,11 @@
 //!   Handler::on_event(&mut machine, event) ◀──── poll_event ◀───────┘
 //! ```
 //!
-//! Per connection the reactor follows the contract's drain rule (write everything out, hand
-//! every event to the [`Handler`], then read), reads straight into the machine's buffer, writes
-//! framing and payload with one vectored write, registers write interest only while output is
-//! blocked and reads nothing meanwhile (back-pressure), ends the connection on an input error or
+//! Per connection the reactor follows the contract's drain rule (take every output, hand every
+//! event to the [`Handler`], then read), reads straight into the machine's buffer, writes all
+//! the framing and payloads a turn produced with one vectored write (the answers to pipelined
+//! requests leave together), registers write interest only while output is blocked and reads
+//! nothing meanwhile (back-pressure), ends the connection on an input error or
 //! [`poll_error`](fasterapi_core::Machine::poll_error) once the machine's reaction is written,
 //! gives the socket back on a hand-off ([`Session::with_finish`]), and wakes for the earliest
 //! machine or handler timer, the idle timeout and the shutdown grace period.

@@ -513,7 +513,9 @@ impl Reactor {
         let mut slot = self.conns.remove(key);
         let _ = self.poll.registry().deregister(&mut slot.stream);
         let stream = slot.stream.into();
-        let Ok((ending, next)) = catch_unwind(AssertUnwindSafe(|| slot.session.0.finish(stream)))
+        let now = self.epoch.now();
+        let Ok((ending, next)) =
+            catch_unwind(AssertUnwindSafe(|| slot.session.0.finish(stream, now)))
         else {
             self.stats.failed += 1;
             return;

@@ -54,6 +54,9 @@ pub struct Finished<M: StreamMachine, H> {
     pub stream: StdTcpStream,
     /// How the connection ended.
     pub result: Result<End, DriveError<M::Error>>,
+    /// The reactor's time when the connection ended, on the clock its machines ran on: feed
+    /// the next machine (the leftover bytes after a hand-off) with it.
+    pub now: Timestamp,
 }
 
 impl<M: StreamMachine, H> fmt::Debug for Finished<M, H>
@@ -64,6 +67,7 @@ where
         f.debug_struct("Finished")
             .field("stream", &self.stream)
             .field("result", &self.result)
+            .field("now", &self.now)
             .finish_non_exhaustive()
     }
 }
@@ -162,7 +166,7 @@ pub(crate) trait Drive {
     /// `close`), and a deadline `grace` from `now`.
     fn close(&mut self, now: Timestamp, grace: Duration);
     /// Hands everything to the finish callback, if any.
-    fn finish(self: Box<Self>, io: StdTcpStream) -> (Ending, Continue);
+    fn finish(self: Box<Self>, io: StdTcpStream, now: Timestamp) -> (Ending, Continue);
 }
 
 /// A connection of machine `M`: the machine, the handler, and the output the socket has not
@@ -401,7 +405,7 @@ where
         }
     }
 
-    fn finish(self: Box<Self>, io: StdTcpStream) -> (Ending, Continue) {
+    fn finish(self: Box<Self>, io: StdTcpStream, now: Timestamp) -> (Ending, Continue) {
         let this = *self;
         let result = this.result.unwrap_or(Err(DriveError::ShutdownTimedOut));
         let ending = match &result {
@@ -416,6 +420,7 @@ where
                 handler: this.handler,
                 stream: io,
                 result,
+                now,
             })
         });
         (ending, next)

@@ -120,6 +120,7 @@ fn continue_as_websocket(finished: Finished<ServerConnection, App>) -> Continue 
         mut handler,
         stream,
         result,
+        now,
         ..
     } = finished;
     if result.ok()? != End::HandedOff {
@@ -130,7 +131,7 @@ fn continue_as_websocket(finished: Finished<ServerConnection, App>) -> Continue 
         accepted.config(fasterapi_websocket::Config::default()),
     );
     let leftover = handler.leftover.take().unwrap_or_default();
-    ws.handle_leftover(Timestamp::ZERO, &leftover).ok()?;
+    ws.handle_leftover(now, &leftover).ok()?;
     Some((stream, Session::new(ws, WsEcho)))
 }
 
