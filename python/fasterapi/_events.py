@@ -5,7 +5,7 @@ you build to send are validated as h11 validates them.
 """
 
 import re
-from typing import Any, Iterable, List, Sequence, Tuple, Union, overload
+from typing import Any, Dict, Iterable, List, Sequence, Tuple, Union, overload
 
 from ._util import LocalProtocolError, bytesify
 
@@ -149,20 +149,30 @@ def _comma_elements(headers: Headers, name: bytes) -> List[bytes]:
     return out
 
 
-def get_comma_header(headers: Headers, name: bytes) -> List[bytes]:
-    """All comma-separated elements of the fields named ``name``, lowercased. The fields the
-    state machine asks about on every message are split once per header list."""
-    if name not in _COMMA_FIELDS:
-        return _comma_elements(headers, name)
+def comma_fields(headers: Headers) -> Dict[bytes, List[bytes]]:
+    """The elements of the framing fields (Connection, Upgrade, Expect, Transfer-Encoding,
+    Content-Length), lowercased, split once per header list. Do not modify the lists."""
     cache = headers._comma
     if cache is None:
         cache = {}
-        for _, found_name, _ in headers._full_items:
-            if found_name in _COMMA_FIELDS and found_name not in cache:
-                cache[found_name] = _comma_elements(headers, found_name)
+        for _, name, value in headers._full_items:
+            if name in _COMMA_FIELDS:
+                elements = cache.get(name)
+                if elements is None:
+                    elements = cache[name] = []
+                for v in value.lower().split(b","):
+                    v = v.strip()
+                    if v:
+                        elements.append(v)
         headers._comma = cache
-    found = cache.get(name)
-    return list(found) if found else []
+    return cache
+
+
+def get_comma_header(headers: Headers, name: bytes) -> List[bytes]:
+    """All comma-separated elements of the fields named ``name``, lowercased."""
+    if name not in _COMMA_FIELDS:
+        return _comma_elements(headers, name)
+    return list(comma_fields(headers).get(name, ()))
 
 
 def set_comma_header(headers: Headers, name: bytes, new_values: List[bytes]) -> Headers:
@@ -197,6 +207,7 @@ class Event:
 
 
 _set = object.__setattr__
+_new = object.__new__
 
 
 class Request(Event):
@@ -332,29 +343,26 @@ class ConnectionClosed(Event):
     __slots__ = ()
 
 
-def _parsed_request(method: bytes, target: bytes, version: bytes, items: list) -> Request:
-    """A Request from the Rust parser: fields already validated there."""
-    r = Request.__new__(Request)
-    headers = normalize_and_validate(items, _parsed=True)
+def _parsed_request(method: bytes, target: bytes, version: bytes, items: list, hosts: int, framing: bool) -> Request:
+    """A Request from the Rust parser: fields already validated there; ``hosts`` counts the
+    Host fields and ``framing`` says whether Content-Length or Transfer-Encoding is present."""
+    r = _new(Request)
+    headers = normalize_and_validate(items, _parsed=True) if framing else Headers(items)
     _set(r, "headers", headers)
     _set(r, "method", method)
     _set(r, "target", target)
     _set(r, "http_version", version)
-    host_count = 0
-    for _, name, _ in headers._full_items:
-        if name == b"host":
-            host_count += 1
-    if version == b"1.1" and host_count == 0:
+    if hosts == 0 and version == b"1.1":
         raise LocalProtocolError("Missing mandatory Host: header")
-    if host_count > 1:
+    if hosts > 1:
         raise LocalProtocolError("Found multiple Host: headers")
     return r
 
 
-def _parsed_response(status: int, reason: bytes, version: bytes, items: list) -> _ResponseBase:
+def _parsed_response(status: int, reason: bytes, version: bytes, items: list, hosts: int, framing: bool) -> _ResponseBase:
     cls = InformationalResponse if status < 200 else Response
-    r = cls.__new__(cls)
-    _set(r, "headers", normalize_and_validate(items, _parsed=True))
+    r = _new(cls)
+    _set(r, "headers", normalize_and_validate(items, _parsed=True) if framing else Headers(items))
     _set(r, "status_code", status)
     _set(r, "reason", reason)
     _set(r, "http_version", version)

@@ -32,6 +32,7 @@ from ._events import (
     Response,
     _parsed_request,
     _parsed_response,
+    comma_fields,
     get_comma_header,
     normalize_and_validate,
     set_comma_header,
@@ -245,7 +246,7 @@ class _ConnectionState:
 
 
 def _keep_alive(event: Union[Request, Response]) -> bool:
-    if b"close" in get_comma_header(event.headers, b"connection"):
+    if b"close" in comma_fields(event.headers).get(b"connection", ()):
         return False
     if event.http_version < b"1.1":
         return False
@@ -260,9 +261,10 @@ def _body_framing(request_method: Optional[bytes], event: Any) -> Tuple[str, int
             or (request_method == b"CONNECT" and 200 <= event.status_code < 300)
         ):
             return ("content-length", 0)
-    if get_comma_header(event.headers, b"transfer-encoding"):
+    fields = comma_fields(event.headers)
+    if fields.get(b"transfer-encoding"):
         return ("chunked", 0)
-    content_lengths = get_comma_header(event.headers, b"content-length")
+    content_lengths = fields.get(b"content-length")
     if content_lengths:
         return ("content-length", int(content_lengths[0]))
     if type(event) is Request:
@@ -321,7 +323,7 @@ class _BodyWriter:
 def _has_expect_100_continue(request: Request) -> bool:
     if request.http_version < b"1.1":
         return False
-    return b"100-continue" in get_comma_header(request.headers, b"expect")
+    return b"100-continue" in comma_fields(request.headers).get(b"expect", ())
 
 
 class Connection:
@@ -399,7 +401,7 @@ class Connection:
         if role is CLIENT and etype is Request:
             if event.method == b"CONNECT":  # type: ignore[attr-defined]
                 cstate.process_client_switch_proposal(_SWITCH_CONNECT)
-            if get_comma_header(event.headers, b"upgrade"):  # type: ignore[attr-defined]
+            if comma_fields(event.headers).get(b"upgrade"):  # type: ignore[attr-defined]
                 cstate.process_client_switch_proposal(_SWITCH_UPGRADE)
         server_switch_event = None
         if role is SERVER:

@@ -70,11 +70,27 @@ fn header_list<'py, 'a>(
     py: Python<'py>,
     fields: impl Iterator<Item = (&'a [u8], &'a [u8])>,
 ) -> PyResult<Bound<'py, PyList>> {
+    Ok(header_list_counted(py, fields)?.0)
+}
+
+/// [`header_list`], plus the number of Host fields and whether a Content-Length or
+/// Transfer-Encoding field is present (the checks h11 runs on every head).
+fn header_list_counted<'py, 'a>(
+    py: Python<'py>,
+    fields: impl Iterator<Item = (&'a [u8], &'a [u8])>,
+) -> PyResult<(Bound<'py, PyList>, usize, bool)> {
     let list = PyList::empty(py);
     let mut lower = Vec::with_capacity(32);
+    let mut hosts = 0;
+    let mut framing = false;
     for (name, value) in fields {
         lower.clear();
         lower.extend(name.iter().map(u8::to_ascii_lowercase));
+        match &lower[..] {
+            b"host" => hosts += 1,
+            b"content-length" | b"transfer-encoding" => framing = true,
+            _ => {}
+        }
         let raw = PyBytes::new(py, name);
         let low = if lower == name {
             raw.clone()
@@ -90,7 +106,7 @@ fn header_list<'py, 'a>(
             ],
         )?)?;
     }
-    Ok(list)
+    Ok((list, hosts, framing))
 }
 
 impl Http1Reader {
@@ -167,9 +183,11 @@ impl Http1Reader {
 
     /// Parses a request head (server side) or a response head (client side).
     ///
-    /// Returns `None` until the head is complete, then `(method, target, version, headers)` for
-    /// a request or `(status, reason, version, headers)` for a response, where `headers` is
-    /// `[(raw_name, lower_name, value)]`. Raises `ParseError(message, status)`.
+    /// Returns `None` until the head is complete, then `(method, target, version, headers,
+    /// hosts, framing)` for a request or `(status, reason, version, headers, hosts, framing)`
+    /// for a response, where `headers` is `[(raw_name, lower_name, value)]`, `hosts` the number
+    /// of Host fields and `framing` whether Content-Length or Transfer-Encoding is present.
+    /// Raises `ParseError(message, status)`.
     fn read_head<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
         let start = self.pos;
         let buf = &self.buf[start..];
@@ -182,7 +200,8 @@ impl Http1Reader {
                 Ok(Status::Partial) => return Ok(None),
                 Err(e) => return Err(parse_error(&e)),
             };
-            let headers = header_list(py, req.headers().map(|h| (h.name, h.value)))?;
+            let (headers, hosts, framing) =
+                header_list_counted(py, req.headers().map(|h| (h.name, h.value)))?;
             let t = PyTuple::new(
                 py,
                 [
@@ -190,6 +209,8 @@ impl Http1Reader {
                     PyBytes::new(py, req.target()).into_any(),
                     PyBytes::new(py, version_bytes(req.version())).into_any(),
                     headers.into_any(),
+                    hosts.into_pyobject(py)?.into_any(),
+                    pyo3::types::PyBool::new(py, framing).to_owned().into_any(),
                 ],
             )?;
             (t, req.head_len())
@@ -199,7 +220,8 @@ impl Http1Reader {
                 Ok(Status::Partial) => return Ok(None),
                 Err(e) => return Err(parse_error(&e)),
             };
-            let headers = header_list(py, resp.headers().map(|h| (h.name, h.value)))?;
+            let (headers, hosts, framing) =
+                header_list_counted(py, resp.headers().map(|h| (h.name, h.value)))?;
             let t = PyTuple::new(
                 py,
                 [
@@ -207,6 +229,8 @@ impl Http1Reader {
                     PyBytes::new(py, resp.reason()).into_any(),
                     PyBytes::new(py, version_bytes(resp.version())).into_any(),
                     headers.into_any(),
+                    hosts.into_pyobject(py)?.into_any(),
+                    pyo3::types::PyBool::new(py, framing).to_owned().into_any(),
                 ],
             )?;
             (t, resp.head_len())
