@@ -24,8 +24,8 @@ const MAX_RESULT: usize = 16 * 1024;
 pub(crate) struct App {
     /// The routes.
     pub(crate) table: FrozenMethodRouter<Route>,
-    /// `http://ADDR` or `https://ADDR`, as printed.
-    pub(crate) base_url: String,
+    /// The body of `GET /`, made once (it depends only on the printed URL).
+    pub(crate) hello: Bytes,
     /// Set once the server shuts down: open event streams end at their next tick.
     pub(crate) stopping: AtomicBool,
 }
@@ -113,14 +113,7 @@ impl Http {
         let json = "application/json";
         match route {
             Route::Hello => {
-                routes::respond(
-                    conn,
-                    head,
-                    200,
-                    json,
-                    &[],
-                    routes::hello(&self.app.base_url),
-                );
+                routes::respond(conn, head, 200, json, &[], self.app.hello.clone());
             }
             Route::User => {
                 let body = routes::user(id.as_deref().unwrap_or_default());

@@ -183,7 +183,7 @@ fn start(addr: SocketAddr, tls: Option<TlsAcceptor>, workers: usize) -> Result<E
     }
     let app = Arc::new(App {
         table: routes::table(),
-        base_url,
+        hello: routes::hello(&base_url),
         stopping: false.into(),
     });
     let options = ServeOptions::default()

@@ -174,15 +174,24 @@ where
     S: Future<Output = ()>,
 {
     let epoch = Epoch::at(tokio::time::Instant::now().into_std());
-    let mut out = vec![0u8; config.write_buffer.max(1)];
+    let mut out = Output::new(config.write_buffer);
     let mut shutdown = core::pin::pin!(shutdown);
+    // One timer for the connection's life, re-armed only when the deadline moves earlier or
+    // after it fired (a later deadline lets it fire early once, then it is re-armed).
+    let mut sleep = core::pin::pin!(tokio::time::sleep_until(tokio::time::Instant::now()));
+    let mut armed: Option<Timestamp> = None;
     let mut grace_deadline: Option<Timestamp> = None;
     let mut eof = false;
     let mut idle_since = tokio_now(&epoch);
     loop {
         flush(&mut machine, &mut io, &mut out, &epoch).await?;
         if let Some(event) = machine.poll_event() {
-            handler.on_event(&mut machine, event, tokio_now(&epoch));
+            // All the events at hand first (pipelined requests), then one gathered write.
+            let now = tokio_now(&epoch);
+            handler.on_event(&mut machine, event, now);
+            while let Some(event) = machine.poll_event() {
+                handler.on_event(&mut machine, event, now);
+            }
             continue;
         }
         if let Some(e) = machine.poll_error() {
@@ -228,14 +237,15 @@ where
                     DriveError::Stalled
                 });
             }
-            let sleep = tokio::time::sleep_until(match deadline {
-                Some(d) => epoch.instant(d).into(),
-                // Never awaited: the branch is disabled when there is no deadline.
-                None => tokio::time::Instant::now(),
-            });
+            if let Some(d) = deadline {
+                if armed.is_none_or(|a| d < a) {
+                    sleep.as_mut().reset(epoch.instant(d).into());
+                    armed = Some(d);
+                }
+            }
             tokio::select! {
                 r = io.read(buf), if can_read => Wake::Read(r),
-                () = sleep, if deadline.is_some() => Wake::Timer,
+                () = &mut sleep, if armed.is_some() => Wake::Timer,
                 () = &mut shutdown, if grace_deadline.is_none() => Wake::Shutdown,
             }
         };
@@ -258,6 +268,9 @@ where
                 grace_deadline = Some(now + config.shutdown_grace);
             }
             Wake::Timer => {
+                if armed.is_some_and(|a| a <= now) {
+                    armed = None;
+                }
                 if grace_deadline.is_some_and(|g| g <= now) {
                     return Err(DriveError::ShutdownTimedOut);
                 }
@@ -276,12 +289,31 @@ where
     }
 }
 
+/// The output side of a driver: the buffer transmits are encoded into, and the payloads of
+/// the transmits gathered for the next vectored write.
+struct Output<P> {
+    buf: Vec<u8>,
+    payloads: Vec<Option<P>>,
+}
+
+/// Most transmits gathered into one vectored write (each is a head and a payload).
+const GATHER: usize = 32;
+
+impl<P> Output<P> {
+    fn new(size: usize) -> Self {
+        Self {
+            buf: vec![0; size.max(1)],
+            payloads: Vec::new(),
+        }
+    }
+}
+
 /// On a protocol error, write out the machine's reaction, then report the error.
 async fn protocol<M, IO>(
     r: Result<(), M::Error>,
     machine: &mut M,
     io: &mut IO,
-    out: &mut [u8],
+    out: &mut Output<M::Payload>,
     epoch: &Epoch,
 ) -> Result<(), DriveError<M::Error>>
 where
@@ -299,11 +331,13 @@ where
     }
 }
 
-/// Writes out everything the machine has queued, framing and payload together.
+/// Writes out everything the machine has queued: up to [`GATHER`] transmits (framing into
+/// `out`'s buffer, payloads as they are) per vectored write, so pipelined responses leave in
+/// one system call.
 async fn flush<M, IO>(
     machine: &mut M,
     io: &mut IO,
-    out: &mut [u8],
+    out: &mut Output<M::Payload>,
     epoch: &Epoch,
 ) -> Result<(), DriveError<M::Error>>
 where
@@ -311,17 +345,58 @@ where
     IO: AsyncWrite + Unpin,
 {
     let mut wrote = false;
+    let mut heads = [(0usize, 0usize); GATHER];
     loop {
-        let t = machine.poll_transmit_vectored(tokio_now(epoch), out);
-        if t.is_empty() {
+        let now = tokio_now(epoch);
+        let mut used = 0;
+        let mut count = 0;
+        out.payloads.clear();
+        while count < GATHER && used < out.buf.len() {
+            let t = machine.poll_transmit_vectored(now, &mut out.buf[used..]);
+            if t.is_empty() {
+                break;
+            }
+            heads[count] = (used, t.len);
+            used += t.len;
+            out.payloads.push(t.payload);
+            count += 1;
+        }
+        if count == 0 {
             break;
         }
         wrote = true;
-        let payload: &[u8] = t.payload.as_ref().map_or(&[], |p| p.as_ref());
-        write_all_vectored(io, &out[..t.len], payload).await?;
+        let mut slices = Vec::with_capacity(2 * count);
+        for (&(at, len), payload) in heads[..count].iter().zip(&out.payloads) {
+            if len > 0 {
+                slices.push(IoSlice::new(&out.buf[at..at + len]));
+            }
+            if let Some(p) = payload {
+                if !p.as_ref().is_empty() {
+                    slices.push(IoSlice::new(p.as_ref()));
+                }
+            }
+        }
+        write_all_slices(io, &mut slices).await?;
     }
+    out.payloads.clear();
     if wrote {
         io.flush().await?;
+    }
+    Ok(())
+}
+
+/// Writes every slice, with as few vectored writes as the transport allows.
+async fn write_all_slices<IO: AsyncWrite + Unpin>(
+    io: &mut IO,
+    slices: &mut [IoSlice<'_>],
+) -> io::Result<()> {
+    let mut rest = slices;
+    while rest.iter().any(|s| !s.is_empty()) {
+        let n = io.write_vectored(rest).await?;
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        IoSlice::advance_slices(&mut rest, n);
     }
     Ok(())
 }
@@ -329,24 +404,10 @@ where
 /// Writes `head` then `body` with as few vectored writes as the transport allows.
 pub(crate) async fn write_all_vectored<IO: AsyncWrite + Unpin>(
     io: &mut IO,
-    mut head: &[u8],
-    mut body: &[u8],
+    head: &[u8],
+    body: &[u8],
 ) -> io::Result<()> {
-    while !head.is_empty() || !body.is_empty() {
-        let n = if head.is_empty() {
-            io.write(body).await?
-        } else if body.is_empty() {
-            io.write(head).await?
-        } else {
-            io.write_vectored(&[IoSlice::new(head), IoSlice::new(body)])
-                .await?
-        };
-        if n == 0 {
-            return Err(io::ErrorKind::WriteZero.into());
-        }
-        let from_head = n.min(head.len());
-        head = &head[from_head..];
-        body = &body[n - from_head..];
-    }
-    Ok(())
+    let mut slices = [IoSlice::new(head), IoSlice::new(body)];
+    let skip = usize::from(head.is_empty());
+    write_all_slices(io, &mut slices[skip..]).await
 }

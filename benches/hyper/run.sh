@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# `fasterapi serve` against a minimal hyper server answering the same JSON hello, same
+# machine, same run, interleaved: wrk HTTP/1.1 keep-alive (64 connections) and pipelined x16,
+# then the memory of an idle keep-alive connection. A benchmark, not a test.
+#
+# Usage: benches/hyper/run.sh [SECONDS=10] [ROUNDS=3] [WORKERS=2] [IDLE_CONNECTIONS=2000]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+secs=${1:-10}
+rounds=${2:-3}
+workers=${3:-2}
+idle=${4:-2000}
+target=${CARGO_TARGET_DIR:-$root/target/bench-serve}
+export CARGO_TARGET_DIR=$target
+
+cargo build -q --release -p fasterapi-cli --manifest-path "$root/Cargo.toml"
+CARGO_TARGET_DIR=$target-hyper cargo build -q --release --manifest-path "$here/Cargo.toml"
+fa=$target/release/fasterapi
+hy=$target-hyper/release/hyper-hello
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# Starts "$@" with stdout to $1.log's file, waits for its URL, prints "PID URL".
+start() {
+  local log=$1; shift
+  "$@" >"$log" 2>&1 &
+  local pid=$!
+  pids+=("$pid")
+  for _ in $(seq 100); do
+    url=$(grep -o 'http://[0-9.:]*' "$log" | head -1 || true)
+    [ -n "$url" ] && { echo "$pid $url"; return; }
+    sleep 0.1
+  done
+  echo "server did not start: $(cat "$log")" >&2
+  exit 1
+}
+
+read -r fa_pid fa_url < <(start "$tmp/fa.log" "$fa" serve --addr 127.0.0.1:0 --workers "$workers")
+curl -sS "$fa_url/" >"$tmp/body.json"
+read -r hy_pid hy_url < <(start "$tmp/hy.log" "$hy" 127.0.0.1:0 "$workers" "$tmp/body.json")
+cmp <(curl -sS "$fa_url/") <(curl -sS "$hy_url/") || { echo "the bodies differ" >&2; exit 1; }
+
+rps() { awk '/Requests\/sec/ {print $2}'; }
+echo "# $(date -u +%FT%TZ) $(nproc) CPUs, load: $(cut -d' ' -f1-3 /proc/loadavg); workers=$workers, wrk -t2 -c64 -d${secs}s"
+printf '%-8s %-10s %12s %12s\n' round mode fasterapi hyper
+for r in $(seq "$rounds"); do
+  for mode in keepalive pipeline16; do
+    args=(-t2 -c64 -d"${secs}s")
+    [ "$mode" = pipeline16 ] && args+=(-s "$here/pipeline.lua")
+    a=$(wrk "${args[@]}" "$fa_url/" | rps)
+    b=$(wrk "${args[@]}" "$hy_url/" | rps)
+    printf '%-8s %-10s %12s %12s   ratio %.2fx\n' "$r" "$mode" "$a" "$b" "$(echo "$a / $b" | bc -l)"
+  done
+done
+
+echo "# memory per idle keep-alive connection ($idle connections, one request each)"
+ulimit -n 65536 2>/dev/null || true
+fa_port=${fa_url##*:}
+hy_port=${hy_url##*:}
+echo "fasterapi: $(python3 "$here/idle.py" "$fa_pid" 127.0.0.1 "$fa_port" "$idle")"
+echo "hyper:     $(python3 "$here/idle.py" "$hy_pid" 127.0.0.1 "$hy_port" "$idle")"
