@@ -4,8 +4,8 @@ use core::net::SocketAddr;
 use core::sync::atomic::AtomicBool;
 use std::io;
 use std::net::TcpListener as StdTcpListener;
-use std::sync::Arc;
 use std::sync::mpsc;
+use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 
 use socket2::{Domain, Protocol, Socket, Type};
@@ -34,7 +34,8 @@ pub struct Server {
 /// connections over them. Elsewhere the threads share clones of one listener, each in its own
 /// poller, and whichever wakes first accepts: macOS and the BSDs accept `SO_REUSEPORT` but do
 /// not balance it (the last socket bound gets the connections), Windows has none.
-/// Port 0 picks a free port, the same for every thread: see [`Server::local_addr`].
+/// Port 0 picks a free port, the same for every thread: see [`Server::local_addr`]. A port
+/// another server listens on is an error, even one that also uses `SO_REUSEPORT`.
 ///
 /// ```no_run
 /// use fasterapi_http1::{ConnectionConfig, Event, ServerConnection};
@@ -60,6 +61,7 @@ where
     S: Into<Session>,
 {
     let workers = config.workers.max(1);
+    let addr = claim(addr)?;
     let first = bind(addr)?;
     let local_addr = first.local_addr()?;
     let mut listeners = vec![first];
@@ -68,6 +70,9 @@ where
     }
     let factory = Arc::new(factory);
     let flag = Arc::new(AtomicBool::new(false));
+    // Set once every thread runs: a thread whose poll or listener fails stops the others, so
+    // `join` does not wait for a shutdown nobody will ask for.
+    let everyone: Arc<OnceLock<ShutdownHandle>> = Arc::new(OnceLock::new());
     let mut wakers = Vec::with_capacity(workers);
     let mut threads = Vec::with_capacity(workers);
     for (i, listener) in listeners.into_iter().enumerate() {
@@ -75,6 +80,7 @@ where
         let factory = Arc::clone(&factory);
         let config = config.clone();
         let thread_flag = Arc::clone(&flag);
+        let everyone = Arc::clone(&everyone);
         let spawned = std::thread::Builder::new()
             .name(format!("fasterapi-mio-{i}"))
             .spawn(move || {
@@ -92,7 +98,13 @@ where
                         return Err(e);
                     }
                 };
-                reactor.run()
+                let result = reactor.run();
+                if result.is_err() {
+                    if let Some(all) = everyone.get() {
+                        all.shutdown();
+                    }
+                }
+                result
             });
         let started = spawned.and_then(|thread| {
             threads.push(thread);
@@ -114,9 +126,11 @@ where
             }
         }
     }
+    let shutdown = ShutdownHandle::new(flag, wakers);
+    let _ = everyone.set(shutdown.clone());
     Ok(Server {
         local_addr,
-        shutdown: ShutdownHandle::new(flag, wakers),
+        shutdown,
         threads,
     })
 }
@@ -140,7 +154,8 @@ impl Server {
     /// Waits until every thread has stopped and adds up what they did.
     ///
     /// # Errors
-    /// The first thread's failure of its poll or listener; a panicked thread.
+    /// The first thread's failure of its poll or listener (which shuts the other threads
+    /// down too); a panicked thread.
     pub fn join(self) -> io::Result<ServeStats> {
         let mut total = ServeStats::default();
         let mut first_error = None;
@@ -162,6 +177,23 @@ impl Server {
 /// Whether the OS spreads the connections of one port over the sockets that share it with
 /// `SO_REUSEPORT`.
 const BALANCED_REUSEPORT: bool = cfg!(any(target_os = "linux", target_os = "android"));
+
+/// Checks that `addr` is free and picks the port when it is 0, with a socket bound without
+/// `SO_REUSEPORT` and closed again: binding with `SO_REUSEPORT` alone would quietly share the
+/// port with another server of the same user instead of failing with `AddrInUse`.
+fn claim(addr: SocketAddr) -> io::Result<SocketAddr> {
+    if !BALANCED_REUSEPORT {
+        return Ok(addr);
+    }
+    let probe = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    // Connections of an earlier server still in TIME_WAIT do not make the port busy.
+    probe.set_reuse_address(true)?;
+    probe.bind(&addr.into())?;
+    probe
+        .local_addr()?
+        .as_socket()
+        .ok_or_else(|| io::Error::other("a TCP socket with a non-IP address"))
+}
 
 /// A listening socket on `addr`, with `SO_REUSEPORT` where it balances.
 fn bind(addr: SocketAddr) -> io::Result<StdTcpListener> {

@@ -319,3 +319,22 @@ fn pipelined_requests_are_answered_in_order() {
     let stats = server.stop();
     assert_eq!(stats.failed, 0, "{stats:?}");
 }
+
+#[test]
+fn a_busy_port_is_an_error_even_for_another_reuseport_server() {
+    let first = serve(
+        "127.0.0.1:0".parse().expect("addr"),
+        config().workers(2),
+        common::session,
+    )
+    .expect("serve");
+    let second = serve(first.local_addr(), config().workers(2), common::session);
+    let err = second.expect_err("the port is taken");
+    assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse, "{err}");
+    let plain = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let err = serve(plain.local_addr().expect("addr"), config(), common::session)
+        .expect_err("the port is taken");
+    assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse, "{err}");
+    first.shutdown();
+    assert_eq!(first.join().expect("join").accepted, 0);
+}
