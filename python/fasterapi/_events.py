@@ -104,8 +104,10 @@ def normalize_and_validate(headers: Any, _parsed: bool = False) -> Headers:
         if not _parsed:
             raw_name = bytesify(raw_name)
             value = bytesify(value)
-            _validate(_field_name_re, raw_name, "Illegal header name {!r}".format(raw_name))
-            _validate(_field_value_re, value, "Illegal header value {!r}".format(value))
+            if _field_name_re.fullmatch(raw_name) is None:
+                raise LocalProtocolError("Illegal header name {!r}".format(raw_name))
+            if _field_value_re.fullmatch(value) is None:
+                raise LocalProtocolError("Illegal header value {!r}".format(value))
             name = raw_name.lower()
         if name == b"content-length":
             lengths = {length.strip() for length in value.split(b",")}

@@ -68,6 +68,8 @@ __all__ = [
 ]
 
 _ParseError = _fasterapi.ParseError
+_new = object.__new__
+_set = object.__setattr__
 _Reader = _fasterapi.Http1Reader
 
 
@@ -466,7 +468,8 @@ class Connection:
                 if type(got) is tuple:
                     event = Data(got[0], got[1], got[2])
                 else:
-                    event = EndOfMessage(headers=normalize_and_validate(got, _parsed=True))
+                    event = _new(EndOfMessage)
+                    _set(event, "headers", normalize_and_validate(got, _parsed=True) if got else Headers(got))
             elif not len(reader) and self._receive_buffer_closed:
                 eof = reader.body_eof_state()
                 if eof == "eom":
