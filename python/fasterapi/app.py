@@ -26,7 +26,8 @@
 
     app.run()          # python app.py --workers 4 --port 8000
 
-Handlers take the request (or nothing), sync or async. They return a dict or list (JSON), str
+Handlers take the request, nothing, or the route's parameters by name (``def user(user_id)``),
+sync or async. They return a dict or list (JSON), str
 (text/plain), bytes, ``None`` (JSON null), or a :class:`Response` / ``(status, body)`` tuple.
 """
 
@@ -35,6 +36,7 @@ import asyncio
 import inspect
 import json
 import os
+import re
 import signal
 import socket
 import sys
@@ -84,17 +86,29 @@ def _http_error(status: int, detail: Any, extra: Optional[List[Tuple[bytes, byte
     return Response(status, _JSON + (extra or []), _dumps({"detail": detail}).encode())
 
 
-class _Route:
-    __slots__ = ("func", "is_async", "takes_request", "kind", "options")
+_PARAM = re.compile(r"\{\*?([^}]+)\}")
 
-    def __init__(self, func: Callable[..., Any], kind: str, options: Dict[str, Any]) -> None:
+
+class _Route:
+    __slots__ = ("func", "is_async", "takes_request", "by_name", "kind", "options")
+
+    def __init__(self, func: Callable[..., Any], kind: str, options: Dict[str, Any], path: str = "") -> None:
         self.func = func
         self.kind = kind
         self.options = options
         self.is_async = inspect.iscoroutinefunction(func)
         params = [p for p in inspect.signature(func).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        self.takes_request = bool(params)
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        names = set(_PARAM.findall(path))
+        # `def user(user_id)`: parameters named after the route's parameters get their values
+        # (FastAPI's style); otherwise the one parameter is the request.
+        self.by_name = bool(params) and all(p.name in names for p in params)
+        self.takes_request = bool(params) and not self.by_name
+
+    def call(self, req: Request) -> Any:
+        if self.by_name:
+            return self.func(**req.path_params)
+        return self.func(req) if self.takes_request else self.func()
 
 
 class App:
@@ -111,7 +125,7 @@ class App:
 
     def route(self, path: str, methods: Sequence[str] = ("GET",)) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def register(func: Callable[..., Any]) -> Callable[..., Any]:
-            r = _Route(func, "http", {})
+            r = _Route(func, "http", {}, path)
             for m in methods:
                 self._router.insert(m.upper(), path, r)
                 self._routes.append((m.upper(), path))
@@ -148,7 +162,7 @@ class App:
         dicts with ``data``/``event``/``id``/``retry``."""
 
         def register(func: Callable[..., Any]) -> Callable[..., Any]:
-            self._router.insert("GET", path, _Route(func, "sse", {}))
+            self._router.insert("GET", path, _Route(func, "sse", {}, path))
             return func
 
         return register
@@ -171,7 +185,7 @@ class App:
             if route.is_async:
                 return self._run_async(route, req)
             try:
-                value = route.func(req) if route.takes_request else route.func()
+                value = route.call(req)
             except HTTPException as e:
                 return _http_error(e.status, e.detail)
             return _to_response(value)
@@ -182,13 +196,13 @@ class App:
 
     async def _run_async(self, route: _Route, req: Request) -> Response:
         try:
-            value = await (route.func(req) if route.takes_request else route.func())
+            value = await route.call(req)
         except HTTPException as e:
             return _http_error(e.status, e.detail)
         return _to_response(value)
 
     async def _sse_chunks(self, route: _Route, req: Request) -> Any:
-        gen = route.func(req) if route.takes_request else route.func()
+        gen = route.call(req)
         if hasattr(gen, "__aiter__"):
             async for item in gen:
                 yield _sse_item(item)

@@ -37,6 +37,10 @@ def make_app() -> App:
     def text():
         return "plain"
 
+    @app.get("/items/{item_id}/tags/{tag}")
+    async def item_tag(item_id, tag):  # parameters by name, FastAPI-style
+        return [item_id, tag]
+
     @app.get("/teapot")
     def teapot(req):
         raise HTTPException(418, "short and stout")
@@ -106,6 +110,7 @@ def test_http_routes_with_httpx(server):
         r = c.post("/echo", content=b'{"a": [1, 2]}', headers={"content-type": "application/json"})
         assert r.json() == {"len": 13, "json": {"a": [1, 2]}, "ct": "application/json"}
         assert c.get("/text").text == "plain"
+        assert c.get("/items/3/tags/red").json() == ["3", "red"]
         r = c.head("/")  # HEAD on a GET route: the head only, with the GET's Content-Length
         assert r.status_code == 200 and r.headers["content-length"] == "27" and r.content == b""
         assert c.get("/missing").status_code == 404
