@@ -28,24 +28,26 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Starts "$@" with stdout to $1.log's file, waits for its URL, prints "PID URL".
+# Starts "$@" with its output in the file $1, waits for the URL it prints; sets $pid and $url.
 start() {
   local log=$1; shift
   "$@" >"$log" 2>&1 &
-  local pid=$!
+  pid=$!
   pids+=("$pid")
   for _ in $(seq 100); do
     url=$(grep -o 'http://[0-9.:]*' "$log" | head -1 || true)
-    [ -n "$url" ] && { echo "$pid $url"; return; }
+    [ -n "$url" ] && return
     sleep 0.1
   done
   echo "server did not start: $(cat "$log")" >&2
   exit 1
 }
 
-read -r fa_pid fa_url < <(start "$tmp/fa.log" "$fa" serve --addr 127.0.0.1:0 --workers "$workers")
+start "$tmp/fa.log" "$fa" serve --addr 127.0.0.1:0 --workers "$workers"
+fa_pid=$pid fa_url=$url
 curl -sS "$fa_url/" >"$tmp/body.json"
-read -r hy_pid hy_url < <(start "$tmp/hy.log" "$hy" 127.0.0.1:0 "$workers" "$tmp/body.json")
+start "$tmp/hy.log" "$hy" 127.0.0.1:0 "$workers" "$tmp/body.json"
+hy_pid=$pid hy_url=$url
 cmp <(curl -sS "$fa_url/") <(curl -sS "$hy_url/") || { echo "the bodies differ" >&2; exit 1; }
 
 rps() { awk '/Requests\/sec/ {print $2}'; }

@@ -8,7 +8,7 @@
 //!   TcpStream / UnixStream / TLS ──read──▶ machine.input_buffer() ─commit_input─▶ ┌─────────┐
 //!                                ◀─writev── framing + payload ◀─poll_transmit──── │ machine │
 //!   tokio::time::sleep_until ◀── min(machine, handler).poll_timeout ────────────── │         │
-//!   shutdown signal ───────────▶ machine.close(now) (graceful)                     └────┬────┘
+//!   shutdown signal ───────────▶ handler.on_shutdown → close (graceful)            └────┬────┘
 //!   Handler::on_event(&mut machine, event) ◀────────────── poll_event ◀─────────────────┘
 //! ```
 //!
@@ -22,6 +22,8 @@
 //!   HTTP/1.1 upgrade), graceful shutdown of them all;
 //! * [`tls`]: rustls with ring: PEM loading with errors naming the file, ALPN, a development
 //!   certificate made with rcgen, client trust (webpki roots or a given root).
+//! * `HttpClient` (feature `http1`) and `WebSocketClient` (feature `websocket`, both on by
+//!   default): thin clients over TCP or TLS, each a protocol machine driven by a pull loop.
 //!
 //! ```no_run
 //! use fasterapi_http1::{ConnectionConfig, Event, Header, ServerConnection};
