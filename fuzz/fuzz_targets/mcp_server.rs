@@ -1,0 +1,165 @@
+//! The MCP server engine under a fuzzer-chosen mix of client messages (both eras), application
+//! actions and timeouts: never panics; every request gets at most one response; nothing is
+//! sent for a request after its response or cancellation; outputs are valid JSON-RPC.
+#![no_main]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use arbitrary::Arbitrary;
+use fasterapi_core::Timestamp;
+use fasterapi_mcp::jsonrpc::{CodecLimits, Id, Message, Payload, Rejected};
+use fasterapi_mcp::{CallToolResult, Engine, EngineConfig, Event, OutPayload, Server, ToolReply, schema};
+use libfuzzer_sys::fuzz_target;
+use serde_json::{Value, json};
+
+#[derive(Debug, Arbitrary)]
+enum Step {
+    Initialize(u8),
+    Initialized,
+    Request { id: u8, method: u8, modern: bool, arg: u8, token: bool },
+    Cancel(u8),
+    Batch(Vec<(u8, u8)>),
+    Complete(u8),
+    Progress(u8, u8),
+    Notify(u8),
+    Advance(u16),
+    Raw(Vec<u8>),
+    Close,
+}
+
+const METHODS: &[&str] = &[
+    "ping", "tools/list", "tools/call", "resources/list", "resources/read", "prompts/list",
+    "prompts/get", "completion/complete", "logging/setLevel", "server/discover",
+    "subscriptions/listen", "resources/subscribe", "initialize", "bogus/method",
+];
+const VERSIONS: &[&str] = &["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28", "1999-01-01"];
+
+fn params(method: &str, arg: u8) -> Value {
+    match method {
+        "tools/call" => json!({"name": if arg % 3 == 0 { "slow" } else { "echo" }, "arguments": {"text": "x"}}),
+        "resources/read" | "resources/subscribe" => json!({"uri": if arg % 2 == 0 { "demo://a" } else { "demo://b" }}),
+        "logging/setLevel" => json!({"level": "debug"}),
+        "subscriptions/listen" => json!({"notifications": {"toolsListChanged": true}}),
+        "tools/list" => json!({"cursor": if arg % 4 == 0 { json!("1") } else { Value::Null }}),
+        _ => json!({}),
+    }
+}
+
+fuzz_target!(|steps: Vec<Step>| {
+    let server = Server::new("fuzz", "1")
+        .tool("echo", "e", schema::object(), |_| ToolReply::Done(CallToolResult::text("e")))
+        .tool("slow", "s", schema::object(), |_| ToolReply::Defer);
+    let mut config = EngineConfig::default();
+    config.page_size = 1;
+    let mut e = Engine::new(Arc::new(server), config);
+    let mut now = Timestamp::from_secs(1);
+    // Requests sent and responses seen, per id: never more responses than requests.
+    let mut sent: BTreeMap<Id, usize> = BTreeMap::new();
+    let mut answered: BTreeMap<Id, usize> = BTreeMap::new();
+    let mut deferred: Vec<Id> = Vec::new();
+    for step in steps.into_iter().take(64) {
+        match step {
+            Step::Initialize(v) => {
+                let m = json!({"jsonrpc":"2.0","id":"init","method":"initialize","params":{
+                    "protocolVersion": VERSIONS[usize::from(v) % VERSIONS.len()],
+                    "capabilities":{"sampling":{}},"clientInfo":{"name":"f","version":"1"}}});
+                e.handle_payload(now, m.to_string().as_bytes());
+                *sent.entry(Id::from("init")).or_default() += 1;
+            }
+            Step::Initialized => e.handle_payload(now, br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#),
+            Step::Request { id, method, modern, arg, token } => {
+                let method = METHODS[usize::from(method) % METHODS.len()];
+                let mut p = params(method, arg);
+                if modern {
+                    p["_meta"] = json!({"io.modelcontextprotocol/protocolVersion": VERSIONS[usize::from(arg) % VERSIONS.len()],
+                        "io.modelcontextprotocol/clientCapabilities": {}});
+                }
+                if token {
+                    p["_meta"]["progressToken"] = json!(id);
+                }
+                let m = json!({"jsonrpc":"2.0","id": id,"method": method,"params": p});
+                e.handle_payload(now, m.to_string().as_bytes());
+                *sent.entry(Id::Number(i64::from(id))).or_default() += 1;
+            }
+            Step::Cancel(id) => {
+                let m = json!({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId": id}});
+                e.handle_payload(now, m.to_string().as_bytes());
+            }
+            Step::Batch(items) => {
+                let arr: Vec<Value> = items.iter().take(8).map(|(id, m)| {
+                    let method = METHODS[usize::from(*m) % METHODS.len()];
+                    json!({"jsonrpc":"2.0","id": id,"method": method,"params": params(method, *id)})
+                }).collect();
+                e.handle_payload(now, Value::Array(arr).to_string().as_bytes());
+                for (id, _) in items.iter().take(8) {
+                    *sent.entry(Id::Number(i64::from(*id))).or_default() += 1;
+                }
+            }
+            Step::Complete(i) => {
+                if !deferred.is_empty() {
+                    let id = deferred.remove(usize::from(i) % deferred.len());
+                    let _ = e.complete(&id, CallToolResult::text("done"));
+                }
+            }
+            Step::Progress(i, p) => {
+                if !deferred.is_empty() {
+                    let id = deferred[usize::from(i) % deferred.len()].clone();
+                    let _ = e.progress(&id, f64::from(p), None, Some("m"));
+                }
+            }
+            Step::Notify(k) => match k % 3 {
+                0 => e.notify_list_changed("tools"),
+                1 => e.notify_resource_updated("demo://a"),
+                _ => {
+                    let _ = e.request(now, "sampling/createMessage", Some(json!({})));
+                }
+            },
+            Step::Advance(s) => {
+                now = now.saturating_add(core::time::Duration::from_secs(u64::from(s)));
+                e.handle_timeout(now);
+            }
+            Step::Raw(bytes) => {
+                // Count what the raw bytes ask, as the engine will see it.
+                let mut ids = Vec::new();
+                let item = |r: Result<Message, Rejected>, ids: &mut Vec<Id>| match r {
+                    Ok(Message::Request(q)) => ids.push(q.id),
+                    Err(rej) => ids.extend(rej.id),
+                    _ => {}
+                };
+                match Payload::parse(&bytes, &CodecLimits::default()) {
+                    Ok(Payload::Single(m)) => item(Ok(m), &mut ids),
+                    Ok(Payload::Batch(ms)) => ms.into_iter().for_each(|m| item(m, &mut ids)),
+                    Err(rej) => ids.extend(rej.id),
+                }
+                for id in ids {
+                    *sent.entry(id).or_default() += 1;
+                }
+                e.handle_payload(now, &bytes);
+            }
+            Step::Close => e.close(),
+        }
+        while let Some(ev) = e.poll_event() {
+            if let Event::ToolCall { id, .. } = ev {
+                deferred.push(id);
+            }
+        }
+        while let Some(out) = e.poll_output() {
+            let msgs = match out.payload {
+                OutPayload::Single(m) => vec![m],
+                OutPayload::Batch(ms) => ms,
+            };
+            for m in msgs {
+                let v = m.to_value();
+                assert_eq!(v["jsonrpc"], "2.0");
+                if v.get("result").is_some() || v.get("error").is_some() {
+                    if let Some(id) = v.get("id").and_then(|i| serde_json::from_value::<Id>(i.clone()).ok()) {
+                        let n = answered.entry(id.clone()).or_default();
+                        *n += 1;
+                        assert!(*n <= sent.get(&id).copied().unwrap_or(0), "second response for {id}");
+                    }
+                }
+            }
+        }
+    }
+});
