@@ -97,7 +97,8 @@ fn large_response_to_a_slow_reader_goes_through_back_pressure() {
 
 #[test]
 fn idle_timeout_closes_a_silent_connection() {
-    let server = start(config().idle_timeout(Some(Duration::from_millis(100))));
+    // Long enough that the request always comes first, even on a loaded machine.
+    let server = start(config().idle_timeout(Some(Duration::from_millis(300))));
     let mut sock = connect(server.addr);
     let (_, body) = get(&mut sock, "/");
     assert_eq!(body, b"hello from fasterapi-mio\n");
@@ -228,7 +229,8 @@ fn shutdown_grace_ends_a_connection_that_does_not_finish() {
     // does.
     sock.write_all(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nhalf")
         .expect("write");
-    std::thread::sleep(Duration::from_millis(50));
+    // Time for the reactor to read it (generous: the machine is shared), before the shutdown.
+    std::thread::sleep(Duration::from_millis(300));
     let stats = server.stop();
     let _ = read_to_close(&mut sock);
     assert_eq!((stats.accepted, stats.failed), (1, 1), "{stats:?}");
