@@ -482,9 +482,61 @@ impl EventParser {
                     self.dispatched = true;
                     return (pos, Some((shift(data, base), shift(event_type, base))));
                 }
+                Whole::Partial {
+                    end,
+                    data,
+                    joined,
+                    event_type,
+                    id,
+                    open_line,
+                } => {
+                    // Leave the state as the general path would have for these lines.
+                    pos += end;
+                    let slice = |(s, e): whole::Span| &input[base + s..base + e];
+                    if let Some(d) = data {
+                        self.data.extend_from_slice(slice(d));
+                    }
+                    self.has_data = joined || data.is_some();
+                    if let Some(t) = event_type {
+                        self.event_type.extend_from_slice(slice(t));
+                    }
+                    if let Some(i) = id {
+                        set_lossy(&mut self.id_buffer, slice(i));
+                        self.id_dirty = true;
+                    }
+                    if open_line {
+                        pos += self.open_data_line(&input[pos..]);
+                        break;
+                    }
+                    if !self.between_events() {
+                        break;
+                    }
+                }
             }
         }
         (pos, None)
+    }
+
+    /// The fast path ended at `rest`, one line without its end: when it is a `data` line the
+    /// general path would carry straight into the data buffer, carry it the same way (so a
+    /// long data line is not scanned twice) and return its length; else 0.
+    fn open_data_line(&mut self, rest: &[u8]) -> usize {
+        if rest.len() <= 5 || rest.len() > self.limits.max_line_len || !rest.starts_with(b"data:") {
+            return 0;
+        }
+        let value = &rest[5..];
+        let value = value.strip_prefix(b" ").unwrap_or(value);
+        let sep = usize::from(self.has_data);
+        let over = self.data.len() + sep + value.len() > self.limits.max_event_len;
+        if self.has_data {
+            self.data.push(b'\n');
+        }
+        if !over {
+            self.data.extend_from_slice(value);
+        }
+        self.has_data = true;
+        self.data_line = Some((rest.len(), over));
+        rest.len()
     }
 
     /// Moves the borrowed parts of the current event into the owned buffers.

@@ -2,11 +2,12 @@
 //! in one input, scanned line by line straight from the input, without the piece-by-piece
 //! bookkeeping that lines split across inputs need.
 //!
-//! It only ever takes whole events. Anything it does not handle on its own — a line or event
-//! not complete in this input, a CR as the input's last byte (its LF may follow), a line or
-//! event over the limits, `retry`, a comment to report — makes it give up before that event,
-//! with the parser's state untouched, and the general path parses it from there. So both paths
-//! agree by construction on everything but speed (the split-invariance tests run both).
+//! Anything it does not handle on its own — a line not complete in this input, a CR as the
+//! input's last byte (its LF may follow), a line or event over the limits, `retry`, a comment
+//! to report — makes it stop before that line and hand what it saw of the event so far to the
+//! general path's state (data, type, id buffer, exactly as the general path would have left
+//! them), which goes on from there. The property tests compare both paths (whole input,
+//! bytewise, random splits, `next` against `feed`).
 
 use crate::codec::field::{Line, parse_line};
 use crate::codec::line::find_eol;
@@ -32,6 +33,18 @@ pub(super) enum Whole {
     /// A blank line ended a block without data at `end`: only its `id` counts (§9.2.6
     /// "dispatch the event" step 1).
     NoData { end: usize, id: Option<Span> },
+    /// The fast path stopped at `end`, before a line it leaves to the general path, inside an
+    /// event whose lines so far gave these fields (`joined`: the data is in the parser's data
+    /// buffer).
+    Partial {
+        end: usize,
+        data: Option<Span>,
+        joined: bool,
+        event_type: Option<Span>,
+        id: Option<Span>,
+        /// It stopped because the rest of the input is one line without its end.
+        open_line: bool,
+    },
 }
 
 /// The span of `value`, a suffix of the line that starts at `start` and is `len` long.
@@ -53,9 +66,9 @@ impl EventParser {
             && self.scanner.is_between_lines()
     }
 
-    /// Scans one whole event (or data-less block) at the start of `input`; `None` when the
-    /// general path must take over. Several data lines are joined into `self.data` (cleared
-    /// again when giving up).
+    /// Scans one whole event (or data-less block) at the start of `input`, or the part of one
+    /// it can take (`Partial`); `None` when it could take nothing. Several data lines are
+    /// joined into `self.data`.
     #[inline]
     pub(super) fn scan_whole(&mut self, input: &[u8]) -> Option<Whole> {
         let max_line = self.limits.max_line_len;
@@ -65,16 +78,12 @@ impl EventParser {
         let mut joined = false;
         let mut event_type = None;
         let mut id = None;
-        let give_up = |this: &mut Self, joined: bool| {
-            if joined {
-                this.data.clear();
-            }
-            None
-        };
+        let mut open_line = false;
         loop {
             let rest = &input[pos..];
             let Some(i) = find_eol(rest) else {
-                return give_up(self, joined);
+                open_line = true;
+                break;
             };
             let used = if rest[i] == b'\n' {
                 i + 1
@@ -82,17 +91,17 @@ impl EventParser {
                 match rest.get(i + 1) {
                     Some(b'\n') => i + 2,
                     Some(_) => i + 1,
-                    None => return give_up(self, joined),
+                    None => break,
                 }
             };
             let line = &rest[..i];
             if line.len() > max_line {
-                return give_up(self, joined);
+                break;
             }
             let start = pos;
-            pos += used;
             match parse_line(line) {
                 Line::Blank => {
+                    pos += used;
                     return Some(if data.is_some() || joined {
                         Whole::Event {
                             end: pos,
@@ -107,13 +116,13 @@ impl EventParser {
                 Line::Data(value) => {
                     if joined {
                         if self.data.len() + 1 + value.len() > max_event {
-                            return give_up(self, joined);
+                            break;
                         }
                         self.data.push(b'\n');
                         self.data.extend_from_slice(value);
                     } else if let Some((s, e)) = data {
                         if e - s + 1 + value.len() > max_event {
-                            return give_up(self, joined);
+                            break;
                         }
                         self.data.extend_from_slice(&input[s..e]);
                         self.data.push(b'\n');
@@ -121,7 +130,7 @@ impl EventParser {
                         joined = true;
                     } else {
                         if value.len() > max_event {
-                            return give_up(self, joined);
+                            break;
                         }
                         data = Some(span(start, i, value));
                     }
@@ -130,8 +139,17 @@ impl EventParser {
                 Line::Id(value) => id = Some(span(start, i, value)),
                 Line::Comment(_) if !self.report_comments => {}
                 Line::Ignored { .. } => {}
-                _ => return give_up(self, joined),
+                _ => break,
             }
+            pos += used;
         }
+        (pos > 0 || open_line).then_some(Whole::Partial {
+            end: pos,
+            data: if joined { None } else { data },
+            joined,
+            event_type,
+            id,
+            open_line,
+        })
     }
 }
