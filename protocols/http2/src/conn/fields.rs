@@ -104,17 +104,28 @@ const PSEUDO: [&[u8]; 6] = [
     b":status",
 ];
 
-/// Checks one field name and value (§8.2.1) and classifies it; `Err` = malformed.
+/// Octets allowed in a field name after an optional leading colon (§8.2.1: not 0x00-0x20,
+/// 0x41-0x5a, 0x7f-0xff, and no colon).
+const NAME_OK: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0x21;
+    while b < 0x7f {
+        t[b] = !(b >= 0x41 && b <= 0x5a) && b != b':' as usize;
+        b += 1;
+    }
+    t
+};
+
+/// Checks one field name and value (§8.2.1, §8.2.2); `Err` = malformed.
 fn check_field(name: &[u8], value: &[u8]) -> Result<(), ()> {
     let body = name.strip_prefix(b":").unwrap_or(name);
-    if body.is_empty()
-        || body
-            .iter()
-            .any(|&b| b <= 0x20 || b.is_ascii_uppercase() || b >= 0x7f || b == b':')
-    {
+    if body.is_empty() || !body.iter().all(|&b| NAME_OK[b as usize]) {
         return Err(());
     }
-    if value.iter().any(|&b| matches!(b, 0 | b'\n' | b'\r'))
+    // §8.2.1: no NUL, CR or LF anywhere; no leading or trailing SP or HTAB.
+    if value
+        .iter()
+        .any(|&b| b < 0x0e && matches!(b, 0 | b'\n' | b'\r'))
         || matches!(value.first(), Some(b' ' | b'\t'))
         || matches!(value.last(), Some(b' ' | b'\t'))
     {
@@ -147,8 +158,8 @@ impl Collector {
     pub(crate) fn new(kind: BlockKind) -> Self {
         Self {
             kind,
-            buf: Vec::new(),
-            spans: Vec::new(),
+            buf: Vec::with_capacity(256),
+            spans: Vec::with_capacity(8),
             pseudo: [None; 6],
             regular_seen: false,
             malformed: false,

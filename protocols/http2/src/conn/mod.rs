@@ -13,7 +13,7 @@ mod fields;
 mod recv;
 mod send;
 
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
 
 use bytes::{Bytes, BytesMut};
@@ -240,7 +240,8 @@ struct Stream {
     head_request: bool,
     priority: Priority,
     stalled_since: Option<Timestamp>,
-    served: u64,
+    /// Its key in the scheduler's ready set, while it is there.
+    sched: Option<(u8, u64)>,
 }
 
 impl Stream {
@@ -260,7 +261,7 @@ impl Stream {
             head_request: false,
             priority: Priority::DEFAULT,
             stalled_since: None,
-            served: 0,
+            sched: None,
         }
     }
 
@@ -361,6 +362,10 @@ pub struct Connection {
     encoder: Encoder<Vec<u8>>,
     // streams
     streams: BTreeMap<StreamId, Stream>,
+    /// Streams with output to send, in RFC 9218 order: (urgency, round, id).
+    ready: BTreeSet<(u8, u64, StreamId)>,
+    /// Open streams the peer initiated (counted against our MAX_CONCURRENT_STREAMS).
+    peer_open: usize,
     last_peer_id: StreamId,
     next_local_id: u32,
     recent_resets: VecDeque<StreamId>,
@@ -424,6 +429,8 @@ impl Connection {
             decoder: Decoder::new(dec),
             encoder: Encoder::new(EncoderConfig::DEFAULT),
             streams: BTreeMap::new(),
+            ready: BTreeSet::new(),
+            peer_open: 0,
             last_peer_id: StreamId::CONNECTION,
             next_local_id: if role == Role::Client { 1 } else { 2 },
             recent_resets: VecDeque::new(),
@@ -491,7 +498,7 @@ impl Connection {
             c.config.initial_window_size,
         );
         s.head_received = true;
-        c.streams.insert(id, s);
+        c.insert_stream(id, s);
         c.last_peer_id = id;
         c.events.push_back(Event::Request {
             stream_id: id,
@@ -513,7 +520,7 @@ impl Connection {
         );
         s.head_sent = true;
         s.head_request = head_request;
-        c.streams.insert(StreamId::new(1), s);
+        c.insert_stream(StreamId::new(1), s);
         c.next_local_id = 3;
         c
     }
@@ -544,6 +551,29 @@ impl Connection {
             None => self.conn_send_window,
             Some(id) => self.streams.get(&id).map_or(0, |s| s.send_window),
         }
+    }
+
+    fn is_peer_id(&self, id: StreamId) -> bool {
+        id.is_client_initiated() == (self.role == Role::Server)
+    }
+
+    fn insert_stream(&mut self, id: StreamId, s: Stream) {
+        if self.is_peer_id(id) {
+            self.peer_open += 1;
+        }
+        self.streams.insert(id, s);
+    }
+
+    /// Forgets a stream (closed or reset) and its place in the scheduler.
+    fn remove_stream(&mut self, id: StreamId) -> Option<Stream> {
+        let s = self.streams.remove(&id)?;
+        if self.is_peer_id(id) {
+            self.peer_open -= 1;
+        }
+        if let Some((u, r)) = s.sched {
+            self.ready.remove(&(u, r, id));
+        }
+        Some(s)
     }
 
     fn queue_frame(&mut self, f: &Frame<'_>) {

@@ -127,7 +127,7 @@ impl Connection {
                         stream_id,
                     });
                 }
-                if self.streams.remove(&stream_id).is_some() {
+                if self.remove_stream(stream_id).is_some() {
                     self.remember_reset(stream_id);
                     self.events.push_back(Event::StreamReset {
                         stream_id,
@@ -219,10 +219,6 @@ impl Connection {
         }
     }
 
-    fn is_peer_id(&self, id: StreamId) -> bool {
-        id.is_client_initiated() == (self.role == Role::Server)
-    }
-
     pub(super) fn remember_reset(&mut self, id: StreamId) {
         if self.recent_resets.len() >= self.config.reset_memory.max(1) {
             self.recent_resets.pop_front();
@@ -262,7 +258,7 @@ impl Connection {
                 let target = if self.goaway_sent.is_some() {
                     // §6.8: streams after our GOAWAY are not processed.
                     Target::Ignore
-                } else if self.peer_streams() >= self.config.max_concurrent_streams as usize {
+                } else if self.peer_open >= self.config.max_concurrent_streams as usize {
                     // §5.1.2: beyond our limit, REFUSED_STREAM.
                     Target::Reset(ErrorCode::REFUSED_STREAM)
                 } else {
@@ -297,13 +293,6 @@ impl Connection {
             bytes: 0,
         });
         self.feed_block(fragment, end_headers)
-    }
-
-    fn peer_streams(&self) -> usize {
-        self.streams
-            .keys()
-            .filter(|id| self.is_peer_id(**id))
-            .count()
     }
 
     fn on_continuation(
@@ -380,7 +369,7 @@ impl Connection {
                 } else if let Some(p) = prio {
                     s.priority = p;
                 }
-                self.streams.insert(id, s);
+                self.insert_stream(id, s);
                 self.events.push_back(Event::Request {
                     stream_id: id,
                     head,
@@ -454,7 +443,7 @@ impl Connection {
             match s.state {
                 StreamState::Open => s.state = StreamState::HalfClosedRemote,
                 _ => {
-                    self.streams.remove(&id);
+                    self.remove_stream(id);
                 }
             }
         }
@@ -544,8 +533,11 @@ impl Connection {
                         if s.send_window > i64::from(MAX_WINDOW_SIZE) {
                             return Err(Error::WindowOverflow);
                         }
-                        if s.send_window > 0 {
-                            s.stalled_since = None;
+                    }
+                    if delta > 0 {
+                        let ids: alloc::vec::Vec<StreamId> = self.streams.keys().copied().collect();
+                        for id in ids {
+                            self.schedule(id);
                         }
                     }
                 }
@@ -577,7 +569,7 @@ impl Connection {
             .copied()
             .collect();
         for id in refused {
-            self.streams.remove(&id);
+            self.remove_stream(id);
             self.events.push_back(Event::StreamReset {
                 stream_id: id,
                 code: ErrorCode::REFUSED_STREAM,
@@ -592,6 +584,7 @@ impl Connection {
             if self.conn_send_window > i64::from(MAX_WINDOW_SIZE) {
                 return Err(Error::WindowOverflow);
             }
+            self.unstall_ready();
             return Ok(());
         }
         if let Some(s) = self.streams.get_mut(&id) {
@@ -600,9 +593,7 @@ impl Connection {
                 // §6.9.1: a stream error on a stream.
                 return self.reset_local(id, ErrorCode::FLOW_CONTROL_ERROR, true);
             }
-            if s.send_window > 0 {
-                s.stalled_since = None;
-            }
+            self.schedule(id);
             Ok(())
         } else if self.is_idle(id) {
             Err(Error::IdleStream {
@@ -620,8 +611,8 @@ impl Connection {
             return Err(Error::BadPriorityUpdate);
         }
         if let Some(s) = self.streams.get_mut(&id) {
-            s.priority = s.priority.parse_onto(value);
-            let priority = s.priority;
+            let priority = s.priority.parse_onto(value);
+            self.reprioritize(id, priority);
             self.events.push_back(Event::PriorityUpdate {
                 stream_id: id,
                 priority,
@@ -685,7 +676,7 @@ impl Connection {
         code: ErrorCode,
         count: bool,
     ) -> Result<(), Error> {
-        self.streams.remove(&id);
+        self.remove_stream(id);
         self.remember_reset(id);
         self.queue_control(&Frame::RstStream {
             stream_id: id,

@@ -68,7 +68,7 @@ impl Connection {
             match s.state {
                 StreamState::Open => s.state = StreamState::HalfClosedLocal,
                 _ => {
-                    self.streams.remove(&id);
+                    self.remove_stream(id);
                 }
             }
         }
@@ -171,7 +171,7 @@ impl Connection {
         );
         s.head_sent = true;
         s.head_request = req.method == b"HEAD";
-        self.streams.insert(id, s);
+        self.insert_stream(id, s);
         let pseudo = [
             (&b":method"[..], req.method),
             (b":scheme", req.scheme),
@@ -201,6 +201,7 @@ impl Connection {
             s.queue.push_back(data);
         }
         s.end_after_queue = end_stream;
+        self.schedule(id);
         Ok(())
     }
 
@@ -223,6 +224,7 @@ impl Connection {
                 .collect(),
         );
         s.end_after_queue = true;
+        self.schedule(id);
         Ok(())
     }
 
@@ -232,7 +234,7 @@ impl Connection {
     /// [`Error::InvalidStreamState`] when `id` is not open.
     pub fn reset(&mut self, id: StreamId, code: ErrorCode) -> Result<(), Error> {
         self.check_open()?;
-        if self.streams.remove(&id).is_none() {
+        if self.remove_stream(id).is_none() {
             return Err(Error::InvalidStreamState(id));
         }
         self.remember_reset(id);
@@ -267,79 +269,132 @@ impl Connection {
     /// # Errors
     /// [`Error::InvalidStreamState`].
     pub fn set_priority(&mut self, id: StreamId, priority: Priority) -> Result<(), Error> {
-        let s = self
-            .streams
-            .get_mut(&id)
-            .ok_or(Error::InvalidStreamState(id))?;
-        s.priority = priority;
+        if !self.streams.contains_key(&id) {
+            return Err(Error::InvalidStreamState(id));
+        }
+        self.reprioritize(id, priority);
         Ok(())
     }
 
-    /// Picks the next DATA frame: the stream with the lowest urgency; within one urgency,
-    /// non-incremental streams in id order, incremental ones round-robin (RFC 9218 §10).
+    /// Puts `id` in the scheduler's ready set when it has output it may send now: data with
+    /// a positive stream window, or trailers / a bare END_STREAM (which take no window). A
+    /// stream with data but no window waits outside the set, its stall timer running, until a
+    /// WINDOW_UPDATE or SETTINGS brings it back.
+    pub(super) fn schedule(&mut self, id: StreamId) {
+        let now = self.now;
+        let Some(s) = self.streams.get_mut(&id) else {
+            return;
+        };
+        if s.sched.is_some() || !s.can_send() || !s.head_sent {
+            return;
+        }
+        if s.queue.is_empty() && !s.end_after_queue {
+            return;
+        }
+        if !s.queue.is_empty() && s.send_window <= 0 {
+            s.stalled_since.get_or_insert(now);
+            return;
+        }
+        s.stalled_since = None;
+        // RFC 9218 §10: lower urgency first; within one urgency, non-incremental streams in
+        // id order, incremental ones take turns.
+        let round = if s.priority.incremental {
+            self.serve_counter += 1;
+            self.serve_counter
+        } else {
+            0
+        };
+        let key = (s.priority.urgency, round);
+        s.sched = Some(key);
+        self.ready.insert((key.0, key.1, id));
+    }
+
+    /// Applies a new priority to `id`, moving it in the ready set.
+    pub(super) fn reprioritize(&mut self, id: StreamId, priority: Priority) {
+        let Some(s) = self.streams.get_mut(&id) else {
+            return;
+        };
+        s.priority = priority;
+        if let Some((u, r)) = s.sched.take() {
+            self.ready.remove(&(u, r, id));
+            self.schedule(id);
+        }
+    }
+
+    /// The connection window opened: streams waiting on it are no longer stalled.
+    pub(super) fn unstall_ready(&mut self) {
+        for &(_, _, id) in &self.ready {
+            if let Some(s) = self.streams.get_mut(&id) {
+                s.stalled_since = None;
+            }
+        }
+    }
+
+    /// Picks the next DATA frame from the ready set (RFC 9218 order), within the flow-control
+    /// windows and the peer's SETTINGS_MAX_FRAME_SIZE.
     pub(super) fn next_data(&mut self, now: Timestamp) -> Next {
-        let conn_open = self.conn_send_window > 0;
-        let mut best: Option<((u8, u64, StreamId), StreamId)> = None;
-        for (id, s) in self.streams.iter_mut() {
-            if !s.can_send() || !s.head_sent {
+        loop {
+            let Some(&(u, r, id)) = self.ready.first() else {
+                return Next::Nothing;
+            };
+            let conn_window = self.conn_send_window;
+            let Some(s) = self.streams.get_mut(&id) else {
+                self.ready.remove(&(u, r, id));
+                continue;
+            };
+            if s.queue.is_empty() {
+                self.ready.remove(&(u, r, id));
+                s.sched = None;
+                if let Some(trailers) = s.trailers.take() {
+                    let owned: Vec<Field<'_>> =
+                        trailers.iter().map(|(n, v)| Field::new(n, v)).collect();
+                    self.queue_block(id, owned, true);
+                    self.local_closed(id);
+                    return Next::Queued;
+                }
+                if s.end_after_queue {
+                    self.local_closed(id);
+                    return Next::Data(data_header(id, 0, true), Bytes::new());
+                }
                 continue;
             }
-            let ready = if s.queue.is_empty() {
-                // Trailers and a bare END_STREAM take no window.
-                s.end_after_queue
+            if s.send_window <= 0 {
+                self.ready.remove(&(u, r, id));
+                s.sched = None;
+                s.stalled_since.get_or_insert(now);
+                continue;
+            }
+            if conn_window <= 0 {
+                for &(_, _, id) in &self.ready {
+                    if let Some(s) = self.streams.get_mut(&id) {
+                        s.stalled_since.get_or_insert(now);
+                    }
+                }
+                return Next::Nothing;
+            }
+            self.ready.remove(&(u, r, id));
+            s.sched = None;
+            s.stalled_since = None;
+            let front = s.queue.front_mut().expect("not empty");
+            let n = (front.len() as i64)
+                .min(s.send_window)
+                .min(conn_window)
+                .min(i64::from(self.peer.max_frame_size)) as usize;
+            let chunk = if n == front.len() {
+                s.queue.pop_front().expect("not empty")
             } else {
-                let open = conn_open && s.send_window > 0;
-                if open {
-                    s.stalled_since = None;
-                } else {
-                    s.stalled_since.get_or_insert(now);
-                }
-                open
+                front.split_to(n)
             };
-            if ready {
-                let p = s.priority;
-                let key = (p.urgency, if p.incremental { s.served } else { 0 }, *id);
-                if best.is_none_or(|(k, _)| key < k) {
-                    best = Some((key, *id));
-                }
-            }
-        }
-        let Some((_, id)) = best else {
-            return Next::Nothing;
-        };
-        let max_frame = self.peer.max_frame_size as i64;
-        self.serve_counter += 1;
-        let conn_window = self.conn_send_window;
-        let s = self.streams.get_mut(&id).expect("picked from the map");
-        s.served = self.serve_counter;
-        if s.queue.is_empty() {
-            if let Some(trailers) = s.trailers.take() {
-                let it = trailers.iter().map(|(n, v)| Field::new(n, v));
-                let owned: Vec<Field<'_>> = it.collect();
-                self.queue_block(id, owned, true);
+            s.send_window -= n as i64;
+            self.conn_send_window -= n as i64;
+            let end = s.queue.is_empty() && s.end_after_queue && s.trailers.is_none();
+            if end {
                 self.local_closed(id);
-                return Next::Queued;
+            } else {
+                self.schedule(id);
             }
-            self.local_closed(id);
-            return Next::Data(data_header(id, 0, true), Bytes::new());
+            return Next::Data(data_header(id, n, end), chunk);
         }
-        let front = s.queue.front_mut().expect("not empty");
-        let n = (front.len() as i64)
-            .min(s.send_window)
-            .min(conn_window)
-            .min(max_frame) as usize;
-        let chunk = if n == front.len() {
-            s.queue.pop_front().expect("not empty")
-        } else {
-            front.split_to(n)
-        };
-        s.send_window -= n as i64;
-        self.conn_send_window -= n as i64;
-        let end = s.queue.is_empty() && s.end_after_queue && s.trailers.is_none();
-        if end {
-            self.local_closed(id);
-        }
-        Next::Data(data_header(id, n, end), chunk)
     }
 }
 
