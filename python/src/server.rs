@@ -18,6 +18,18 @@ create_exception!(
      machine queued the error response (take_output())."
 );
 
+/// The method as `str`: the common ones are interned (no allocation per request).
+fn method_str<'py>(py: Python<'py>, method: &[u8]) -> Bound<'py, PyString> {
+    match method {
+        b"GET" => pyo3::intern!(py, "GET").clone(),
+        b"POST" => pyo3::intern!(py, "POST").clone(),
+        b"HEAD" => pyo3::intern!(py, "HEAD").clone(),
+        b"PUT" => pyo3::intern!(py, "PUT").clone(),
+        b"DELETE" => pyo3::intern!(py, "DELETE").clone(),
+        other => PyString::new(py, &String::from_utf8_lossy(other)),
+    }
+}
+
 fn err(e: fasterapi_http1::ConnectionError) -> PyErr {
     Http1Error::new_err((e.to_string(), e.status()))
 }
@@ -46,7 +58,7 @@ impl Http1Server {
                         py,
                         [
                             0u8.into_pyobject(py)?.into_any(),
-                            PyString::new(py, &String::from_utf8_lossy(&r.method)).into_any(),
+                            method_str(py, &r.method).into_any(),
                             PyString::new(py, &String::from_utf8_lossy(&r.target)).into_any(),
                             pyo3::types::PyBool::new(py, r.version == Version::Http11)
                                 .to_owned()
