@@ -32,7 +32,7 @@ impl<M: StreamMachine> Pump<M> {
         Self {
             machine,
             io,
-            out: vec![0; 16 * 1024],
+            out: vec![0; 4 * 1024],
             epoch: Epoch::at(tokio::time::Instant::now().into_std()),
             eof: false,
         }
