@@ -279,37 +279,42 @@ def _parse_args(argv: List[str]) -> argparse.Namespace:
 
 
 def _bind(host: str, port: int, reuse_port: bool) -> List[socket.socket]:
-    """The listening socket; with SO_REUSEPORT each worker binds its own (the kernel spreads
-    connections), so the parent only checks that the port can be bound."""
+    """The listening socket. With SO_REUSEPORT (workers) the parent's socket is bound but never
+    listens: it only reserves the port (and resolves port 0); each worker binds and listens on
+    its own socket, so the kernel spreads connections over the workers only."""
     s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if reuse_port:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     s.bind((host, port))
-    s.listen(1024)
+    if not reuse_port:
+        s.listen(1024)
     s.setblocking(False)
     return [s]
 
 
 def _serve_forever(app: App, socks: List[socket.socket]) -> None:
+    name = socks[0].getsockname()
+
     async def main() -> None:
         servers = []
         for s in socks:
             if s.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT):
-                # Each worker process gets its own socket on the same port.
+                # Each worker process gets its own listening socket on the same port; the
+                # inherited one (bound, not listening) is closed here.
                 own = socket.socket(s.family, socket.SOCK_STREAM)
                 own.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 own.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
                 own.bind(s.getsockname()[:2])
                 own.listen(1024)
                 own.setblocking(False)
+                s.close()
                 s = own
             servers.append(await serve(app, sock=s))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        name = socks[0].getsockname()
         print("fasterapi: serving on http://{}:{} (pid {})".format(name[0], name[1], os.getpid()), flush=True)
         await stop.wait()
         for srv in servers:

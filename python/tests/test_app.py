@@ -226,16 +226,22 @@ def test_workers_with_reuseport(tmp_path):
     proc = subprocess.Popen([sys.executable, str(script), "--port", str(port), "--workers", "2"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        pids = set()
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and len(pids) < 2:
+        while True:  # until the workers listen
             try:
-                # a new connection each time: the kernel spreads them over the workers
-                r = httpx.get("http://127.0.0.1:{}/pid".format(port), timeout=2)
-                pids.add(r.json()["pid"])
+                httpx.get("http://127.0.0.1:{}/pid".format(port), timeout=2)
+                break
             except httpx.HTTPError:
+                assert time.monotonic() < deadline, "workers did not start"
                 time.sleep(0.1)
-        assert len(pids) == 2 and proc.pid not in pids
+        time.sleep(0.5)  # the second worker may start a moment later
+        pids = []
+        for _ in range(40):
+            # a new connection each time: the kernel spreads them over the workers; every one
+            # is answered at once (no socket in the group that nobody accepts on)
+            r = httpx.get("http://127.0.0.1:{}/pid".format(port), timeout=5)
+            pids.append(r.json()["pid"])
+        assert len(set(pids)) == 2 and proc.pid not in pids
     finally:
         proc.terminate()
         try:
