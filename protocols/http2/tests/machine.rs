@@ -420,3 +420,28 @@ fn priority_update_changes_a_stream() {
         }
     }));
 }
+
+#[test]
+fn reset_while_a_field_block_is_open() {
+    let mut p = pair(Config::default(), Config::default());
+    let id = p.client.machine.send_request(&get("/"), true).unwrap();
+    p.drive();
+    p.server.take_events();
+    // The server starts a response whose block is split over HEADERS + CONTINUATION...
+    let mut enc = fasterapi_hpack::Encoder::new(fasterapi_hpack::EncoderConfig::default());
+    let block = common::block(&mut enc, &[(":status", "200")]);
+    let now = p.now();
+    let c = &mut p.client.machine;
+    c.handle_input(now, &common::headers(id.get(), &[], false, false))
+        .unwrap();
+    // ...the client application resets the stream in between...
+    c.reset(id, ErrorCode::CANCEL).unwrap();
+    // ...and the rest of the block still decodes without trouble.
+    let cont = common::frame(&fasterapi_http2::Frame::Continuation {
+        stream_id: id,
+        fragment: &block,
+        end_headers: true,
+    });
+    c.handle_input(now, &cont).unwrap();
+    assert!(!core::iter::from_fn(|| c.poll_event()).any(|e| matches!(e, Event::Response { .. })));
+}

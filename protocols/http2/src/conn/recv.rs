@@ -377,6 +377,8 @@ impl Connection {
                 });
                 Ok(())
             }
+            // The application may have reset the stream while its block was arriving.
+            Target::Existing if !self.streams.contains_key(&id) => Ok(()),
             Target::Existing => match block.collector.kind() {
                 BlockKind::Trailers => {
                     let Some(trailers) = block.collector.into_trailers() else {
