@@ -83,7 +83,9 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 /// The protocols offered with ALPN, in order of preference. HTTP/2 joins here (`ALPN_H2`
 /// first) once an h2 machine is wired in: [`Demo::connect`] then picks the machine by
 /// `ConnectionInfo::alpn`, and cleartext connections starting with the h2 preface
-/// (`PRI * HTTP/2.0`) are routed the same way.
+/// (`PRI * HTTP/2.0`) the same way once `ServeOptions::sniff_h2_preface` is turned on (it
+/// reports them in `ConnectionInfo::h2_preface`; off until then, as it costs a `peek` per
+/// connection and the HTTP/1.1 machine answers such a client 505/400 by itself).
 const ALPN: &[&[u8]] = &[ALPN_HTTP1];
 
 /// Runs the server until SIGINT or SIGTERM.
@@ -265,7 +267,8 @@ impl Service for Demo {
     type Handler = Http;
 
     /// Every connection is HTTP/1.1 for now: ALPN offers only `http/1.1` ([`ALPN`]). The h2
-    /// seam is here: `info.alpn == Some(b"h2")` will get the HTTP/2 machine.
+    /// seam is here: `info.alpn == Some(b"h2")` or `info.h2_preface` will get the HTTP/2
+    /// machine.
     fn connect(&self, info: &ConnectionInfo) -> (ServerConnection, Http) {
         debug_assert!(info.alpn.as_deref().is_none_or(|p| p == ALPN_HTTP1));
         (

@@ -56,8 +56,14 @@ pub struct ServeOptions {
     pub tls: Option<TlsAcceptor>,
     /// Most connections served at once; one past it is closed at once (default 10,000).
     pub max_connections: usize,
-    /// How long a client gets to complete the TLS handshake (default 10 s).
+    /// How long a client gets to complete the TLS handshake, or to send the first bytes when
+    /// sniffing (default 10 s).
     pub handshake_timeout: Duration,
+    /// On cleartext connections, peek at the first bytes for the HTTP/2 connection preface
+    /// (RFC 9113 §3.3, prior knowledge) and report it in [`ConnectionInfo::h2_preface`]
+    /// (default off: one more system call per connection, and only for protocols whose
+    /// client speaks first).
+    pub sniff_h2_preface: bool,
 }
 
 impl Default for ServeOptions {
@@ -67,6 +73,7 @@ impl Default for ServeOptions {
             tls: None,
             max_connections: 10_000,
             handshake_timeout: Duration::from_secs(10),
+            sniff_h2_preface: false,
         }
     }
 }
@@ -78,6 +85,7 @@ impl fmt::Debug for ServeOptions {
             .field("tls", &self.tls.is_some())
             .field("max_connections", &self.max_connections)
             .field("handshake_timeout", &self.handshake_timeout)
+            .field("sniff_h2_preface", &self.sniff_h2_preface)
             .finish()
     }
 }
@@ -104,6 +112,13 @@ impl ServeOptions {
         self
     }
 
+    /// Sets [`ServeOptions::sniff_h2_preface`].
+    #[must_use]
+    pub fn sniff_h2_preface(mut self, sniff: bool) -> Self {
+        self.sniff_h2_preface = sniff;
+        self
+    }
+
     /// Sets [`ServeOptions::handshake_timeout`].
     #[must_use]
     pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
@@ -121,6 +136,9 @@ pub struct ConnectionInfo {
     /// The protocol ALPN selected on a TLS connection (`b"http/1.1"`, `b"h2"`); `None` on
     /// cleartext or without ALPN. This is where a server picks the machine.
     pub alpn: Option<Vec<u8>>,
+    /// A cleartext client began with the HTTP/2 connection preface (only looked for with
+    /// [`ServeOptions::sniff_h2_preface`]); the bytes are still unread, for the h2 machine.
+    pub h2_preface: bool,
 }
 
 /// The server's shutdown signal as each connection sees it: cloneable, and a future that
@@ -277,7 +295,19 @@ async fn connection<S: Service>(
     stop: Shutdown,
 ) -> bool {
     let _ = stream.set_nodelay(true);
+    let mut h2_preface = false;
     let transport = match &options.tls {
+        None if options.sniff_h2_preface => {
+            let sniff = tokio::time::timeout(options.handshake_timeout, sniff_h2(&stream));
+            tokio::select! {
+                done = sniff => match done {
+                    Ok(Ok(found)) => h2_preface = found,
+                    Ok(Err(_)) | Err(_) => return false,
+                },
+                () = stop.clone().signalled() => return false,
+            }
+            Transport::Tcp(stream)
+        }
         None => Transport::Tcp(stream),
         Some(acceptor) => {
             let handshake =
@@ -295,6 +325,7 @@ async fn connection<S: Service>(
     let info = ConnectionInfo {
         peer,
         alpn: transport.alpn_protocol().map(<[u8]>::to_vec),
+        h2_preface,
     };
     let (machine, handler) = service.connect(&info);
     match drive_stream(
@@ -311,6 +342,27 @@ async fn connection<S: Service>(
             true
         }
         Err(_) => false,
+    }
+}
+
+/// The HTTP/2 client connection preface (RFC 9113 §3.4).
+const H2_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Whether the stream starts with the HTTP/2 preface, looking without consuming: decided at
+/// the first byte that differs, or once all 24 bytes are there.
+async fn sniff_h2(stream: &TcpStream) -> io::Result<bool> {
+    let mut buf = [0u8; H2_PREFACE.len()];
+    loop {
+        let n = stream.peek(&mut buf).await?;
+        if n == 0 || buf[..n] != H2_PREFACE[..n] {
+            return Ok(false);
+        }
+        if n == H2_PREFACE.len() {
+            return Ok(true);
+        }
+        // A prefix so far (the preface split across segments): peek returns at once while
+        // any byte is buffered, so wait a little before looking again.
+        tokio::time::sleep(Duration::from_millis(2)).await;
     }
 }
 

@@ -176,3 +176,60 @@ async fn protocol_error_answers_400_then_closes() {
     let stats = server.stop().await;
     assert_eq!((stats.accepted, stats.failed), (1, 1), "{stats:?}");
 }
+
+/// Reports each connection's `h2_preface` and serves it with the HTTP/1.1 echo machine.
+struct Sniffed(std::sync::mpsc::Sender<bool>);
+
+impl fasterapi_tokio::Service for Sniffed {
+    type Machine = ServerConnection;
+    type Handler = Box<dyn FnMut(&mut ServerConnection, Event) + Send>;
+
+    fn connect(&self, info: &fasterapi_tokio::ConnectionInfo) -> (Self::Machine, Self::Handler) {
+        let _ = self.0.send(info.h2_preface);
+        let mut echo = Echo::default();
+        (
+            ServerConnection::new(ConnectionConfig::default()),
+            Box::new(move |conn: &mut ServerConnection, ev: Event| echo.on_event(conn, ev)),
+        )
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h2_preface_sniffing_reports_prior_knowledge_clients() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (seen_tx, seen) = std::sync::mpsc::channel();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(serve_tcp(
+        listener,
+        ServeOptions::default().sniff_h2_preface(true),
+        Sniffed(seen_tx),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    // An HTTP/1.1 client (curl) is served as before: the peeked bytes are still there.
+    let url = format!("http://{addr}/");
+    let out = tokio::task::spawn_blocking(move || curl(&[&url]))
+        .await
+        .expect("curl task");
+    assert_eq!(out, "hello from fasterapi-tokio\n");
+    assert_eq!(seen.recv_timeout(Duration::from_secs(5)), Ok(false));
+
+    // A prior-knowledge HTTP/2 client, its preface split over two writes.
+    let mut sock = TcpStream::connect(addr).await.expect("connect");
+    sock.write_all(b"PRI * HTTP/2.0\r\n").await.expect("write");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    sock.write_all(b"\r\nSM\r\n\r\n").await.expect("write");
+    let h2 = tokio::task::spawn_blocking(move || seen.recv_timeout(Duration::from_secs(5)))
+        .await
+        .expect("task");
+    assert_eq!(h2, Ok(true));
+    drop(sock);
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("stops")
+        .expect("task")
+        .expect("listener");
+}
