@@ -29,7 +29,10 @@ fn main() {
 
 async fn serve(addr: SocketAddr, body: Bytes) {
     let listener = TcpListener::bind(addr).await.expect("bind");
-    println!("listening on http://{}", listener.local_addr().expect("addr"));
+    println!(
+        "listening on http://{}",
+        listener.local_addr().expect("addr")
+    );
     loop {
         let (stream, _) = match listener.accept().await {
             Ok(conn) => conn,

@@ -65,10 +65,10 @@ mod stream;
 pub mod tls;
 mod transport;
 
-#[cfg(feature = "http1")]
-pub use client::{ClientError, HttpClient};
 #[cfg(feature = "websocket")]
 pub use client::WebSocketClient;
+#[cfg(feature = "http1")]
+pub use client::{ClientError, HttpClient};
 pub use datagram::drive_datagram;
 pub use fasterapi_core::Handler;
 pub use server::{

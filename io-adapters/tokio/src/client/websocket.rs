@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use fasterapi_http1::Event as HttpEvent;
-use fasterapi_websocket::handshake::{ClientAccepted, ClientHandshake, ClientOptions, DefaultCrypto};
+use fasterapi_websocket::handshake::{
+    ClientAccepted, ClientHandshake, ClientOptions, DefaultCrypto,
+};
 use fasterapi_websocket::{CloseCode, Config, Connection, Event};
 use ring::rand::{SecureRandom, SystemRandom};
 
@@ -83,12 +85,13 @@ impl WebSocketClient {
         random(&mut nonce);
         let handshake = ClientHandshake::new(options, nonce);
         let host = http.host().to_owned();
-        fasterapi_websocket::http1::send_request(http.machine(), &host, path, &handshake)
-            .map_err(|e| match e {
+        fasterapi_websocket::http1::send_request(http.machine(), &host, path, &handshake).map_err(
+            |e| match e {
                 fasterapi_websocket::http1::UpgradeError::Http(e) => ClientError::Http(e),
                 fasterapi_websocket::http1::UpgradeError::Handshake(e) => ClientError::Handshake(e),
                 _ => ClientError::Unexpected("the handshake request"),
-            })?;
+            },
+        )?;
         http.flush().await?;
         let mut accepted = None;
         let leftover = loop {
