@@ -39,7 +39,7 @@ impl HashAlgorithm {
 }
 
 /// The cryptography SCRAM and channel binding need, so the machine has no fixed crypto
-/// library. [`RingProvider`] (feature `ring`, default) implements it.
+/// library. `RingProvider` (feature `ring`, default) implements it.
 pub trait CryptoProvider {
     /// `alg(data)`, written to the start of `out`; returns the digest length.
     fn digest(&self, alg: HashAlgorithm, data: &[u8], out: &mut [u8; 64]) -> usize;

@@ -620,10 +620,17 @@ impl StreamMachine for ClientConnection {
         }
         // Room for the message being read (its length is known from its header, already
         // checked against the limit), or a chunk.
+        // Room for a chunk; for a long message, growth that doubles what has arrived of it,
+        // so a header announcing the limit does not allocate the limit before the bytes come
+        // (the header itself was already checked against the limit).
         let mut want = self.in_end + READ_CHUNK;
         if let Some(h) = self.inbuf.get(..5).filter(|_| self.in_end >= 5) {
             let len = u32::from_be_bytes([h[1], h[2], h[3], h[4]]) as usize;
-            want = want.max(1 + len.min(self.config.max_message_size as usize + 4));
+            let total = 1 + len.min(self.config.max_message_size as usize + 4);
+            if total > self.in_end {
+                let step = (total - self.in_end).min(self.in_end.max(READ_CHUNK));
+                want = want.max(self.in_end + step);
+            }
         }
         if self.inbuf.len() < want {
             self.inbuf.resize(want, 0);

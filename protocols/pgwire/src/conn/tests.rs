@@ -381,3 +381,46 @@ fn limits_and_unexpected_messages() {
     assert_eq!(tags(&drain(&mut m)), [b'X']);
     assert!(m.is_closed());
 }
+
+#[test]
+fn a_long_row_is_buffered_as_it_arrives() {
+    let mut m = ready();
+    let id = m.query("SELECT big").unwrap();
+    drain(&mut m);
+    let big = alloc::vec![b'x'; 300_000];
+    let vals: [Option<&[u8]>; 1] = [Some(&big)];
+    let mut script = msgs(&[Backend::DataRow(List::new(&vals))]);
+    script.extend(msgs(&[
+        Backend::CommandComplete(b"SELECT 1"),
+        Backend::ReadyForQuery(TransactionStatus::Idle),
+    ]));
+    // The header alone does not make the machine allocate the whole message.
+    let first = m.input_buffer();
+    first[..5].copy_from_slice(&script[..5]);
+    m.commit_input(T, 5).unwrap();
+    assert!(
+        m.input_buffer().len() <= 2 * READ_CHUNK,
+        "growth follows the bytes"
+    );
+    let mut at = 5;
+    while at < script.len() {
+        let buf = m.input_buffer();
+        let n = buf.len().min(script.len() - at).min(4000);
+        buf[..n].copy_from_slice(&script[at..at + n]);
+        m.commit_input(T, n).unwrap();
+        at += n;
+    }
+    let ev = events(&mut m);
+    let rows = ev
+        .iter()
+        .find_map(|e| {
+            if let Event::Rows { rows, .. } = e {
+                Some(rows)
+            } else {
+                None
+            }
+        })
+        .unwrap();
+    assert_eq!(rows.row(0).unwrap().get(0), Some(Some(&big[..])));
+    assert!(matches!(ev.last(), Some(Event::Done { id: i, .. }) if *i == id));
+}

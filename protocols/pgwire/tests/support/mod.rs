@@ -58,8 +58,20 @@ fn run(cmd: &mut Command) -> Result<String, String> {
 
 fn as_postgres(args: &[&str]) -> Command {
     let mut c = Command::new("runuser");
-    c.args(["-u", "postgres", "--"]).args(args);
+    c.args(["-u", "postgres", "--", &pg_bin(args[0])])
+        .args(&args[1..]);
     c
+}
+
+/// A PostgreSQL program from PATH, or from Debian's versioned directory (the `postgresql-15`
+/// package does not put the server programs on PATH).
+fn pg_bin(name: &str) -> String {
+    let path = std::env::var("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/lib/postgresql/15/bin")])
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .map_or_else(|| name.to_owned(), |p| s(&p))
 }
 
 fn free_port() -> u16 {
@@ -188,7 +200,8 @@ impl PgServer {
     fn watch_for_exit(&self) {
         let script = format!(
             "while kill -0 {pid} 2>/dev/null; do sleep 0.2; done; \
-             runuser -u postgres -- pg_ctl -D '{data}' -m immediate -w stop; rm -rf '{dir}'",
+             runuser -u postgres -- '{pg_ctl}' -D '{data}' -m immediate -w stop; rm -rf '{dir}'",
+            pg_ctl = pg_bin("pg_ctl"),
             pid = std::process::id(),
             data = s(&self.dir.join("data")),
             dir = s(&self.dir),
