@@ -419,6 +419,10 @@ class HttpServerProtocol(asyncio.Protocol):
         for ev in self.conn.resume():
             if ev[0] == 3:
                 leftover = ev[1]
+        leftover += self.conn.take_pending()  # bytes the machine had held back
+        if self._reading_paused:
+            transport.resume_reading()
+            self._reading_paused = False
         ws = WebSocket(hs.connection(), transport, req, hs.subprotocol, self._can_write)
         self._ws = ws
         if leftover:

@@ -314,6 +314,12 @@ impl Http1Server {
         !self.pending.is_empty()
     }
 
+    /// Removes and returns the held-back bytes (after a protocol switch they belong to the new
+    /// protocol, after `leftover`).
+    fn take_pending<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &core::mem::take(&mut self.pending))
+    }
+
     /// Whether a response is owed now.
     #[getter]
     fn awaiting_response(&self) -> bool {

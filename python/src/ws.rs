@@ -6,7 +6,7 @@
 
 use std::fs::File;
 use std::io::Read;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::Instant;
 
 use fasterapi_core::{Machine, StreamMachine, Timestamp};
@@ -87,11 +87,13 @@ fn ws_error(e: &fasterapi_websocket::Error) -> PyErr {
 ///
 /// `receive(data)` returns the events the bytes completed; actions queue frames; `take_output()`
 /// returns the bytes to write.
-// unsendable: the client's random source is not `Sync`; a connection stays on its thread.
-#[pyclass(module = "fasterapi._fasterapi", unsendable)]
+#[pyclass(module = "fasterapi._fasterapi")]
 #[derive(Debug)]
 pub struct WsConnection {
-    conn: Connection,
+    // A Mutex only to make the class `Sync` (the client's random source is not): methods take
+    // `&mut self`, so `get_mut` reaches the connection without locking. A Python object may
+    // then be created in one thread and dropped in another (garbage collection).
+    conn: Mutex<Connection>,
     out: Vec<u8>,
 }
 
@@ -106,9 +108,19 @@ fn config(max_message_size: u64) -> Config {
 impl WsConnection {
     fn with(conn: Connection) -> Self {
         Self {
-            conn,
+            conn: Mutex::new(conn),
             out: vec![0; 64 * 1024],
         }
+    }
+
+    /// Encodes queued frames into `out`; returns the length.
+    fn transmit(&mut self) -> usize {
+        let conn = self.conn.get_mut().unwrap_or_else(PoisonError::into_inner);
+        conn.poll_transmit(now(), &mut self.out)
+    }
+
+    fn conn(&mut self) -> &mut Connection {
+        self.conn.get_mut().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn client_conn(config: Config) -> PyResult<Self> {
@@ -122,7 +134,7 @@ impl WsConnection {
     }
 
     fn events<'py>(&mut self, py: Python<'py>, list: &Bound<'py, PyList>) -> PyResult<()> {
-        while let Some(ev) = self.conn.poll_event() {
+        while let Some(ev) = self.conn().poll_event() {
             let item: Bound<'py, PyTuple> = match ev {
                 Event::Text(s) => (0u8, PyString::new(py, &s)).into_pyobject(py)?,
                 Event::Binary(b) => (1u8, PyBytes::new(py, &b)).into_pyobject(py)?,
@@ -162,7 +174,7 @@ impl WsConnection {
         let mut rest = data;
         loop {
             let n = self
-                .conn
+                .conn()
                 .handle_input(now(), rest)
                 .map_err(|e| ws_error(&e))?;
             rest = &rest[n..];
@@ -182,7 +194,7 @@ impl WsConnection {
 
     /// The peer closed the TCP connection.
     fn receive_eof<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        self.conn.handle_eof(now()).map_err(|e| ws_error(&e))?;
+        self.conn().handle_eof(now()).map_err(|e| ws_error(&e))?;
         let list = PyList::empty(py);
         self.events(py, &list)?;
         Ok(list)
@@ -190,49 +202,49 @@ impl WsConnection {
 
     /// Queues a text message.
     fn send_text(&mut self, text: &str) -> PyResult<()> {
-        self.conn.send_text(text).map_err(|e| ws_error(&e))
+        self.conn().send_text(text).map_err(|e| ws_error(&e))
     }
 
     /// Queues a binary message.
     fn send_binary(&mut self, data: &[u8]) -> PyResult<()> {
-        self.conn.send_binary(data).map_err(|e| ws_error(&e))
+        self.conn().send_binary(data).map_err(|e| ws_error(&e))
     }
 
     /// Queues a ping.
     fn send_ping(&mut self, payload: &[u8]) -> PyResult<()> {
-        self.conn.send_ping(payload).map_err(|e| ws_error(&e))
+        self.conn().send_ping(payload).map_err(|e| ws_error(&e))
     }
 
     /// Queues a pong.
     fn send_pong(&mut self, payload: &[u8]) -> PyResult<()> {
-        self.conn.send_pong(payload).map_err(|e| ws_error(&e))
+        self.conn().send_pong(payload).map_err(|e| ws_error(&e))
     }
 
     /// Starts (or answers) the closing handshake with `code` and `reason`.
     #[pyo3(signature = (code = 1000, reason = ""))]
     fn close(&mut self, code: u16, reason: &str) -> PyResult<()> {
-        self.conn
+        self.conn()
             .close_with(now(), CloseCode::from(code), reason)
             .map_err(|e| ws_error(&e))
     }
 
     /// Closes without a close code (answers the peer's empty close frame).
     fn close_now(&mut self) {
-        self.conn.close(now());
+        self.conn().close(now());
     }
 
     /// The bytes to write to the peer (empty when nothing is queued).
     fn take_output<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyBytes> {
         let mut all: Vec<u8> = Vec::new();
         loop {
-            let n = self.conn.poll_transmit(now(), &mut self.out);
+            let n = self.transmit();
             if n == 0 {
                 break;
             }
             if all.is_empty() && n < self.out.len() {
                 let first = PyBytes::new(py, &self.out[..n]);
                 // Usually one call drains everything; check once more before returning.
-                let m = self.conn.poll_transmit(now(), &mut self.out);
+                let m = self.transmit();
                 if m == 0 {
                     return first;
                 }
@@ -246,8 +258,8 @@ impl WsConnection {
     }
 
     /// Whether permessage-deflate is in use.
-    fn is_compressed(&self) -> bool {
-        self.conn.is_compressed()
+    fn is_compressed(&mut self) -> bool {
+        self.conn().is_compressed()
     }
 }
 

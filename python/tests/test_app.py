@@ -288,3 +288,21 @@ def test_pipelined_flood_is_held_back_not_buffered(server):
     ids = [int(m) for m in __import__("re").findall(rb'\{"id":"(\d+)"', data)]
     assert ids == list(range(n))
     assert data.endswith(b'{"message":"Hello, World!"}')
+
+
+def test_websocket_frames_sent_with_the_handshake(server):
+    """Frames that arrive in the same read as the upgrade request go to the WebSocket."""
+    host, port = server
+    key = b"dGhlIHNhbXBsZSBub25jZQ=="
+    frame = bytes([0x81, 0x85, 1, 2, 3, 4]) + bytes(b ^ k for b, k in zip(b"early", b"\x01\x02\x03\x04\x01"))
+    with socket.create_connection((host, port), timeout=10) as s:
+        s.sendall(b"GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  b"Sec-WebSocket-Key: " + key + b"\r\nSec-WebSocket-Version: 13\r\n\r\n" + frame)
+        data = b""
+        while b"early" not in data:
+            chunk = s.recv(4096)
+            assert chunk, data
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 101 ")
+    assert b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in data
+    assert data.endswith(b"\x81\x05early")
