@@ -294,3 +294,25 @@ def test_local_errors_parity(steps):
     got, ref = run(fh), run(h11)
     assert got == ref
     assert got[0] == "LocalProtocolError"
+
+
+BAD_RESPONSES = {
+    "bad_status_line": b"HTTP/1.1 2000 OK\r\n\r\n",
+    "not_http": b"SSH-2.0-OpenSSH_9.0\r\n\r\n",
+    "bad_chunk": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\n",
+    "truncated_body": b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
+    "truncated_head": b"HTTP/1.1 200 OK\r\nContent-Le",
+    "te_gzip": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+    "conflicting_cl": b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_RESPONSES))
+def test_client_error_parity(name):
+    data = BAD_RESPONSES[name]
+    for pieces in ([data], [data[i : i + 1] for i in range(len(data))]):
+        got_trace, got_status = drive_client(fh, b"GET", pieces)
+        ref_trace, ref_status = drive_client(h11, b"GET", pieces)
+        assert ref_status is not None, "corpus entry should be an error for h11"
+        assert got_status == ref_status, (got_trace, ref_trace)
+        assert got_trace[-1] == ref_trace[-1]  # the states after the error
