@@ -122,12 +122,7 @@ impl BackendKeyData<'_> {
     /// Whether the key length is allowed under `version` (§54.7 BackendKeyData: "always 4
     /// bytes" before 3.2, "minimum and maximum key length are 4 and 256 bytes" from 3.2).
     pub fn key_allowed(&self, version: ProtocolVersion) -> bool {
-        let n = self.secret_key.len();
-        if version.fixed_cancel_key() {
-            n == 4
-        } else {
-            (4..=256).contains(&n)
-        }
+        version.cancel_key_allowed(self.secret_key.len())
     }
 }
 

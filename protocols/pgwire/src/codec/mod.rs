@@ -53,6 +53,16 @@ impl ProtocolVersion {
     pub const fn fixed_cancel_key(self) -> bool {
         self.0 < Self::V3_2.0
     }
+
+    /// Whether a cancel key of `len` bytes is allowed: exactly 4 before 3.2, 4 to 256 from 3.2
+    /// on (§54.7 BackendKeyData and CancelRequest).
+    pub const fn cancel_key_allowed(self, len: usize) -> bool {
+        if self.fixed_cancel_key() {
+            len == 4
+        } else {
+            len >= 4 && len <= 256
+        }
+    }
 }
 
 impl fmt::Debug for ProtocolVersion {

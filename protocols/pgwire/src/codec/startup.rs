@@ -74,12 +74,7 @@ impl CancelRequest<'_> {
     /// Whether the key length is allowed under `version` (4 bytes before 3.2; 4 to 256 from
     /// 3.2 on, §54.7 CancelRequest and BackendKeyData).
     pub fn key_allowed(&self, version: ProtocolVersion) -> bool {
-        let n = self.secret_key.len();
-        if version.fixed_cancel_key() {
-            n == 4
-        } else {
-            (4..=256).contains(&n)
-        }
+        version.cancel_key_allowed(self.secret_key.len())
     }
 }
 

@@ -7,6 +7,7 @@ use core::fmt;
 
 use crate::codec::{Format, List, ProtocolVersion, RowField, TransactionStatus};
 use crate::error::DbError;
+use crate::types::{Decode, TypeError};
 
 /// Names one request: every action returns one, and every event about its results carries
 /// it. Each request ends with exactly one of [`Event::Done`], [`Event::Failed`],
@@ -121,6 +122,18 @@ impl<'a> Row<'a> {
     /// The values in order.
     pub fn iter(&self) -> impl Iterator<Item = Option<&'a [u8]>> + 'a {
         self.values.iter()
+    }
+
+    /// Decodes value `i` of `columns` (from [`Event::Columns`]) with its type and format,
+    /// borrowing from the row where the type allows (`&str`, `&[u8]`, `Json`).
+    ///
+    /// # Errors
+    /// No such column, NULL into a non-`Option` type, or a value that does not decode.
+    pub fn decode<T: Decode<'a>>(&self, i: usize, columns: &[Column]) -> Result<T, TypeError> {
+        let (Some(raw), Some(c)) = (self.get(i), columns.get(i)) else {
+            return Err(TypeError::Invalid("no such column"));
+        };
+        T::decode_nullable(c.type_oid, c.format, raw)
     }
 }
 
