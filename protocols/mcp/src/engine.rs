@@ -171,7 +171,8 @@ impl OutPayload {
 #[derive(Debug, Clone)]
 struct Ctx {
     version: ProtocolVersion,
-    client_caps: Map<String, Value>,
+    /// Shared with the session: requests clone a pointer, not the map.
+    client_caps: Arc<Map<String, Value>>,
     /// 2026-07-28 per-request log level (`None`: no log notifications for it).
     log_level: Option<LoggingLevel>,
 }
@@ -179,7 +180,7 @@ struct Ctx {
 #[derive(Debug)]
 struct Session {
     version: ProtocolVersion,
-    client_caps: Map<String, Value>,
+    client_caps: Arc<Map<String, Value>>,
     initialized: bool,
     log_level: LoggingLevel,
     subscriptions: BTreeSet<String>,
@@ -426,19 +427,19 @@ impl Engine {
                 .and_then(|l| serde_json::from_value(l.clone()).ok());
             return Ok(Ctx {
                 version,
-                client_caps: caps,
+                client_caps: Arc::new(caps),
                 log_level,
             });
         }
         match &self.session {
             Some(s) => Ok(Ctx {
                 version: s.version,
-                client_caps: s.client_caps.clone(),
+                client_caps: Arc::clone(&s.client_caps),
                 log_level: Some(s.log_level),
             }),
             None if r.method == "ping" => Ok(Ctx {
                 version: ProtocolVersion::LATEST_LEGACY,
-                client_caps: Map::new(),
+                client_caps: Arc::new(Map::new()),
                 log_level: None,
             }),
             None => Err(ErrorObject::new(
@@ -592,7 +593,7 @@ impl Engine {
         }
         self.session = Some(Session {
             version,
-            client_caps: caps,
+            client_caps: Arc::new(caps),
             initialized: false,
             log_level: LoggingLevel::Info,
             subscriptions: BTreeSet::new(),
