@@ -525,9 +525,11 @@ impl ClientConnection {
                     (_, _, _, ChannelBindingMode::Require) => {
                         return Err(Error::ChannelBindingRequired);
                     }
-                    // TLS, binding allowed, but we cannot bind (no PLUS offered, or no
-                    // certificate): "y" lets a server that did offer PLUS detect a downgrade.
-                    (_, true, _, ChannelBindingMode::Prefer) if plain => ChannelBinding::ClientOnly,
+                    // TLS and a certificate hash, but the server offered no PLUS: "y" (RFC
+                    // 5802 §6) lets a server that did offer it detect the downgrade.
+                    (Some(_), true, false, ChannelBindingMode::Prefer) if plain => {
+                        ChannelBinding::ClientOnly
+                    }
                     _ if plain => ChannelBinding::NotSupported,
                     _ => return Err(Error::UnsupportedAuthentication("no SCRAM-SHA-256 offered")),
                 };

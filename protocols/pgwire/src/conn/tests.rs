@@ -424,3 +424,83 @@ fn a_long_row_is_buffered_as_it_arrives() {
     assert_eq!(rows.row(0).unwrap().get(0), Some(Some(&big[..])));
     assert!(matches!(ev.last(), Some(Event::Done { id: i, .. }) if *i == id));
 }
+
+/// The gs2 header the client chose, from its SASLInitialResponse.
+fn gs2_after(config: Config, tls_cert: Option<&[u8]>, mechs: &[&[u8]]) -> Result<Vec<u8>, Error> {
+    let mut m = machine(config);
+    drain(&mut m);
+    if m.phase == Phase::SslRequested {
+        m.handle_input(T, b"S")?;
+        m.tls_established(tls_cert)?;
+        drain(&mut m);
+    }
+    m.handle_input(
+        T,
+        &msgs(&[Backend::Authentication(Authentication::Sasl(List::new(
+            mechs,
+        )))]),
+    )?;
+    let out = drain(&mut m);
+    let (f, _) = read_frame(&out, 1 << 20).unwrap().unwrap();
+    let Frontend::AuthResponse(r) = Frontend::parse(f.tag, f.body).unwrap() else {
+        panic!()
+    };
+    let (mech, data) = r.sasl_initial().unwrap();
+    let mut v = Vec::from(mech);
+    v.push(b' ');
+    v.extend_from_slice(data.unwrap());
+    Ok(v)
+}
+
+#[test]
+fn gs2_header_choice() {
+    // A minimal certificate signed with ecdsa-with-SHA256.
+    let cert: &[u8] = &[
+        0x30, 0x0f, 0x30, 0x00, 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03,
+        0x02, 0x03, 0x01, 0x00,
+    ];
+    let both: [&[u8]; 2] = [b"SCRAM-SHA-256-PLUS", b"SCRAM-SHA-256"];
+    let plain_only: [&[u8]; 1] = [b"SCRAM-SHA-256"];
+    let tls = |cb| {
+        Config::new("u")
+            .password("pw")
+            .ssl_mode(SslMode::Require)
+            .channel_binding(cb)
+    };
+    let starts = |r: Result<Vec<u8>, Error>, want: &[u8]| {
+        let v = r.unwrap();
+        assert!(
+            v.starts_with(want),
+            "{:?}",
+            alloc::string::String::from_utf8_lossy(&v)
+        );
+    };
+    starts(
+        gs2_after(tls(ChannelBindingMode::Prefer), Some(cert), &both),
+        b"SCRAM-SHA-256-PLUS p=tls-server-end-point",
+    );
+    starts(
+        gs2_after(tls(ChannelBindingMode::Prefer), Some(cert), &plain_only),
+        b"SCRAM-SHA-256 y,,",
+    );
+    starts(
+        gs2_after(tls(ChannelBindingMode::Prefer), None, &both),
+        b"SCRAM-SHA-256 n,,",
+    );
+    starts(
+        gs2_after(tls(ChannelBindingMode::Disable), Some(cert), &both),
+        b"SCRAM-SHA-256 n,,",
+    );
+    starts(
+        gs2_after(plain("u").password("pw"), None, &both),
+        b"SCRAM-SHA-256 n,,",
+    );
+    assert_eq!(
+        gs2_after(tls(ChannelBindingMode::Require), Some(cert), &plain_only),
+        Err(Error::ChannelBindingRequired)
+    );
+    assert_eq!(
+        gs2_after(tls(ChannelBindingMode::Require), None, &both),
+        Err(Error::ChannelBindingRequired)
+    );
+}
