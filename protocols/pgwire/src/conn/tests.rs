@@ -472,7 +472,7 @@ fn gs2_header_choice() {
         assert!(
             v.starts_with(want),
             "{:?}",
-            alloc::string::String::from_utf8_lossy(&v)
+            String::from_utf8_lossy(&v)
         );
     };
     starts(
