@@ -96,6 +96,7 @@ impl EndCounter {
     }
 }
 
+#[inline(never)]
 fn ours(input: &[u8]) -> usize {
     let mut cfg = Config::default();
     cfg.max_concurrent_streams = 20_000;
@@ -128,6 +129,7 @@ fn ours(input: &[u8]) -> usize {
     counter.ends
 }
 
+#[inline(never)]
 fn h2_anchor(rt: &tokio::runtime::Runtime, input: &Bytes) -> usize {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let input = input.clone();
