@@ -36,6 +36,8 @@ __all__ = [
     "HttpServerProtocol",
     "serve",
     "HttpClient",
+    "ClientWebSocket",
+    "connect_websocket",
 ]
 
 Headers = List[Tuple[bytes, bytes]]
@@ -551,3 +553,121 @@ class HttpClient:
 
     async def __aexit__(self, *exc: Any) -> None:
         await self.close()
+
+
+class _WsClientProtocol(asyncio.Protocol):
+    def __init__(self, ws: "_ws.WSConnection") -> None:
+        self.ws = ws
+        self.transport: Optional[asyncio.Transport] = None
+        self.queue: "asyncio.Queue[Any]" = asyncio.Queue()
+        self.error: Optional[BaseException] = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self._feed(data)
+
+    def eof_received(self) -> Optional[bool]:
+        self._feed(None)
+        return None
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        self.queue.put_nowait(_ws.CloseConnection(code=1006, reason=None))
+
+    def _feed(self, data: Optional[bytes]) -> None:
+        try:
+            self.ws.receive_data(data)
+        except _ws.RemoteProtocolError as e:
+            self.queue.put_nowait(e)
+            return
+        for ev in self.ws.events():
+            if isinstance(ev, _ws.Ping) and self.transport is not None:
+                self.transport.write(self.ws.send(ev.response()))
+                continue
+            if isinstance(ev, _ws.CloseConnection) and self.ws.state is _ws.ConnectionState.REMOTE_CLOSING:
+                if self.transport is not None:
+                    self.transport.write(self.ws.send(ev.response()))
+                    self.transport.close()
+            self.queue.put_nowait(ev)
+
+
+class ClientWebSocket:
+    """A WebSocket client connection (``connect_websocket``): ``send``, ``receive``, ``close``,
+    ``async for message in ws``."""
+
+    def __init__(self, proto: _WsClientProtocol, subprotocol: Optional[str]) -> None:
+        self._p = proto
+        self.subprotocol = subprotocol
+        self.closed: Optional[Tuple[int, str]] = None
+
+    async def send(self, message: Union[str, bytes]) -> None:
+        if self.closed is not None:
+            raise WebSocketClosed(*self.closed)
+        event = _ws.TextMessage(data=message) if isinstance(message, str) else _ws.BytesMessage(data=message)
+        assert self._p.transport is not None
+        self._p.transport.write(self._p.ws.send(event))
+
+    async def receive(self) -> Union[str, bytes]:
+        while True:
+            ev = await self._p.queue.get()
+            if isinstance(ev, (_ws.TextMessage, _ws.BytesMessage)):
+                return ev.data
+            if isinstance(ev, _ws.CloseConnection):
+                self.closed = (ev.code, ev.reason or "")
+                self._p.queue.put_nowait(ev)
+                raise WebSocketClosed(ev.code, ev.reason or "")
+            if isinstance(ev, BaseException):
+                raise ev
+
+    async def close(self, code: int = 1000, reason: str = "", timeout: float = 5.0) -> None:
+        """Sends a close frame and waits (up to ``timeout``) for the peer's answer."""
+        p = self._p
+        if p.ws.state is _ws.ConnectionState.OPEN and p.transport is not None:
+            p.transport.write(p.ws.send(_ws.CloseConnection(code=code, reason=reason)))
+            try:
+                while True:
+                    ev = await asyncio.wait_for(p.queue.get(), timeout)
+                    if isinstance(ev, _ws.CloseConnection):
+                        break
+            except asyncio.TimeoutError:
+                pass
+        self.closed = self.closed or (code, reason)
+        if p.transport is not None:
+            p.transport.close()
+
+    def __aiter__(self) -> "ClientWebSocket":
+        return self
+
+    async def __anext__(self) -> Union[str, bytes]:
+        try:
+            return await self.receive()
+        except WebSocketClosed:
+            raise StopAsyncIteration from None
+
+    async def __aenter__(self) -> "ClientWebSocket":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.close()
+
+
+async def connect_websocket(host: str, port: int, path: str = "/", *, subprotocols: Tuple[str, ...] = (),
+                            deflate: bool = True, timeout: float = 10.0) -> ClientWebSocket:
+    """Opens a WebSocket (``ws://host:port/path``) on :class:`fasterapi.websocket.WSConnection`.
+    Raises :class:`fasterapi.websocket.RemoteProtocolError` when the server refuses."""
+    loop = asyncio.get_running_loop()
+    ws = _ws.WSConnection(_ws.ConnectionType.CLIENT)
+    _, proto = await loop.create_connection(lambda: _WsClientProtocol(ws), host, port)
+    extensions = [_ws.PerMessageDeflate()] if deflate else []
+    assert proto.transport is not None
+    proto.transport.write(ws.send(_ws.Request(host="{}:{}".format(host, port), target=path,
+                                              subprotocols=list(subprotocols), extensions=extensions)))
+    ev = await asyncio.wait_for(proto.queue.get(), timeout)
+    if isinstance(ev, _ws.AcceptConnection):
+        return ClientWebSocket(proto, ev.subprotocol)
+    proto.transport.close()
+    if isinstance(ev, BaseException):
+        raise ev
+    status = getattr(ev, "status_code", None)
+    raise _ws.RemoteProtocolError("the server refused the WebSocket handshake (status {})".format(status), ev)

@@ -95,3 +95,59 @@ def test_websocket_client_against_websockets_server():
             writer.close()
 
     asyncio.run(asyncio.wait_for(main(), 20))
+
+
+def test_connect_websocket_against_websockets_server():
+    from fasterapi.asyncio import WebSocketClosed, connect_websocket
+
+    async def echo(ws):
+        async for message in ws:
+            if message == "close":
+                await ws.close(4000, "asked")
+                return
+            await ws.send(message)
+
+    async def main():
+        async with websockets.serve(echo, "127.0.0.1", 0, compression="deflate",
+                                    subprotocols=["chat"]) as server:
+            port = server.sockets[0].getsockname()[1]
+            ws = await connect_websocket("127.0.0.1", port, "/", subprotocols=("chat",))
+            assert ws.subprotocol == "chat"
+            await ws.send("one")
+            assert await ws.receive() == "one"
+            await ws.send(b"\x01" * 100000)
+            assert await ws.receive() == b"\x01" * 100000
+            await ws.send("close")
+            try:
+                await ws.receive()
+                raise AssertionError("expected the close")
+            except WebSocketClosed as e:
+                assert e.code == 4000 and e.reason == "asked"
+            # and a clean close from our side on a second connection
+            async with await connect_websocket("127.0.0.1", port, "/", subprotocols=("chat",)) as ws2:
+                await ws2.send("x")
+                assert await ws2.receive() == "x"
+
+    asyncio.run(asyncio.wait_for(main(), 20))
+
+
+def test_connect_websocket_refused():
+    from fasterapi import websocket as fw2
+    from fasterapi.asyncio import connect_websocket
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)  # plain HTTP: answers 200
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    try:
+        async def main():
+            try:
+                await connect_websocket("127.0.0.1", srv.server_address[1], "/")
+            except fw2.RemoteProtocolError as e:
+                return e
+            raise AssertionError("expected a refusal")
+
+        err = asyncio.run(asyncio.wait_for(main(), 20))
+        assert err.event_hint.status_code == 200
+    finally:
+        srv.shutdown()
+        srv.server_close()
