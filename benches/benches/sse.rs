@@ -1,7 +1,10 @@
 //! fasterapi-sse's `EventParser` against eventsource-stream 0.2 and sse-stream 0.3 on the same
 //! bytes in the same run:
 //!
-//! * **tiny**: 1,000 one-line events (`id: N\ndata: tick N\n\n`, about 30 bytes each);
+//! * **tiny**: 1,000 one-line events (`id: N\ndata: tick N\n\n`, about 24 bytes each);
+//! * **tiny CRLF**: the same with CRLF line ends (what sse-starlette and ASP.NET send);
+//! * **multi-line**: 1,000 events with `event`, `id` and three `data` lines (JSON-ish, ~110
+//!   bytes each), whose data must be joined;
 //! * **long UTF-8**: 64 events whose single data line is 16 KiB of mixed ASCII, Latin, CJK and
 //!   emoji text.
 //!
@@ -30,6 +33,24 @@ fn tiny() -> Vec<u8> {
     let mut s = String::new();
     for i in 0..1000 {
         s.push_str(&format!("id: {i}\ndata: tick {i}\n\n"));
+    }
+    s.into_bytes()
+}
+
+fn tiny_crlf() -> Vec<u8> {
+    let mut s = String::new();
+    for i in 0..1000 {
+        s.push_str(&format!("id: {i}\r\ndata: tick {i}\r\n\r\n"));
+    }
+    s.into_bytes()
+}
+
+fn multi_line() -> Vec<u8> {
+    let mut s = String::new();
+    for i in 0..1000 {
+        s.push_str(&format!(
+            "event: update\nid: {i}\ndata: {{\"seq\": {i},\ndata:  \"user\": \"zoë\",\ndata:  \"ok\": true}}\n\n"
+        ));
     }
     s.into_bytes()
 }
@@ -96,7 +117,12 @@ fn sse_stream(chunks: &[Bytes]) -> (usize, usize) {
 }
 
 fn bench(c: &mut Criterion) {
-    for (name, input) in [("tiny_1000", tiny()), ("long_utf8_64x16k", long_utf8())] {
+    for (name, input) in [
+        ("tiny_1000", tiny()),
+        ("tiny_crlf_1000", tiny_crlf()),
+        ("multi_line_1000", multi_line()),
+        ("long_utf8_64x16k", long_utf8()),
+    ] {
         let chunks: Vec<Bytes> = input.chunks(CHUNK).map(Bytes::copy_from_slice).collect();
         let expected = ours(&chunks);
         assert_eq!(
@@ -108,6 +134,12 @@ fn bench(c: &mut Criterion) {
 
         let mut g = c.benchmark_group(format!("sse_parse/{name}"));
         g.throughput(Throughput::Bytes(input.len() as u64));
+        if name.starts_with("long") {
+            // Each iteration is ~0.1-0.5 ms and the machine is shared: more samples over a
+            // longer window keep the estimate from swinging with the load.
+            g.sample_size(200);
+            g.measurement_time(core::time::Duration::from_secs(10));
+        }
         g.bench_function("fasterapi-sse", |b| b.iter(|| ours(black_box(&chunks))));
         g.bench_function("eventsource-stream", |b| {
             b.iter(|| eventsource_stream(black_box(&chunks)))
