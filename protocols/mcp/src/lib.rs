@@ -14,7 +14,8 @@
 //!   prompts and completions without macros; [`Engine`] is one connection's state machine,
 //!   serving the initialize-based revisions 2024-11-05 … 2025-11-25 and the stateless
 //!   2026-07-28 side by side; [`StdioServer`] is the newline-delimited transport as a
-//!   [`fasterapi_core::StreamMachine`].
+//!   [`fasterapi_core::StreamMachine`]; [`StdioClient`] is a small client machine over the
+//!   same framing (either era), used for the lifecycle tests and against other servers.
 //!
 //! ```text
 //!             ┌──────────────────── StdioServer ─────────────────────┐
@@ -72,6 +73,8 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "alloc")]
+pub mod client;
 mod codes;
 #[cfg(feature = "alloc")]
 pub mod engine;
@@ -90,6 +93,8 @@ pub mod stdio;
 pub mod types;
 mod version;
 
+#[cfg(feature = "alloc")]
+pub use client::{ClientEvent, StdioClient};
 pub use codes::ErrorCode;
 #[cfg(feature = "alloc")]
 pub use engine::{Engine, EngineConfig, Event, OutPayload, Output};
