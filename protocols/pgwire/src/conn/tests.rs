@@ -469,11 +469,7 @@ fn gs2_header_choice() {
     };
     let starts = |r: Result<Vec<u8>, Error>, want: &[u8]| {
         let v = r.unwrap();
-        assert!(
-            v.starts_with(want),
-            "{:?}",
-            String::from_utf8_lossy(&v)
-        );
+        assert!(v.starts_with(want), "{:?}", String::from_utf8_lossy(&v));
     };
     starts(
         gs2_after(tls(ChannelBindingMode::Prefer), Some(cert), &both),
