@@ -445,3 +445,93 @@ fn reset_while_a_field_block_is_open() {
     c.handle_input(now, &cont).unwrap();
     assert!(!core::iter::from_fn(|| c.poll_event()).any(|e| matches!(e, Event::Response { .. })));
 }
+
+/// A client's byte stream: three requests, bodies, trailers, a PING, a reset.
+fn client_wire() -> Vec<u8> {
+    let mut c = Connection::client(Config::default());
+    let a = c
+        .send_request(&get("/a").with_headers(&[(b"x-k", b"some value")]), false)
+        .unwrap();
+    c.send_data(a, Bytes::from(vec![5u8; 40_000]), false)
+        .unwrap();
+    c.send_trailers(a, &[(b"x-t", b"1")]).unwrap();
+    let b = c.send_request(&get("/b"), true).unwrap();
+    let _ = b;
+    c.ping(*b"abcdefgh").unwrap();
+    let d = c.send_request(&get("/d"), false).unwrap();
+    c.send_data(d, Bytes::from_static(b"partial"), false)
+        .unwrap();
+    c.reset(d, ErrorCode::CANCEL).unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 777];
+    loop {
+        let n = c.poll_transmit(Timestamp::ZERO, &mut buf);
+        if n == 0 {
+            return out;
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+}
+
+fn server_events(wire: &[u8], cuts: &[usize], zero_copy: bool) -> (Vec<String>, Vec<u8>) {
+    let mut s = Connection::server(Config::default());
+    let mut events = Vec::new();
+    let mut at = 0;
+    let mut bounds: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
+    bounds.push(wire.len());
+    bounds.sort_unstable();
+    for end in bounds {
+        let piece = &wire[at..end.max(at)];
+        if zero_copy {
+            let mut rest = piece;
+            while !rest.is_empty() {
+                let buf = s.input_buffer();
+                let n = buf.len().min(rest.len());
+                buf[..n].copy_from_slice(&rest[..n]);
+                s.commit_input(Timestamp::ZERO, n).unwrap();
+                rest = &rest[n..];
+            }
+        } else {
+            assert_eq!(s.handle_input(Timestamp::ZERO, piece).unwrap(), piece.len());
+        }
+        at = end.max(at);
+        while let Some(e) = s.poll_event() {
+            // Data pieces may be cut differently; compare their bytes, not their framing.
+            events.push(match e {
+                Event::Data {
+                    stream_id,
+                    data,
+                    end_stream,
+                } => format!("data {stream_id} {} {end_stream}", data.len()),
+                e => format!("{e:?}"),
+            });
+        }
+    }
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = s.poll_transmit(Timestamp::ZERO, &mut buf);
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+    (events, out)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    #[test]
+    fn random_splits_give_the_same_events(
+        cuts in proptest::collection::vec(proptest::prelude::any::<usize>(), 0..40),
+        zero_copy: bool,
+    ) {
+        let wire = client_wire();
+        let (whole, whole_out) = server_events(&wire, &[], false);
+        let (split, split_out) = server_events(&wire, &cuts, zero_copy);
+        proptest::prop_assert_eq!(&whole, &split);
+        proptest::prop_assert_eq!(whole_out, split_out);
+        proptest::prop_assert!(whole.iter().any(|e| e.contains("Trailers")));
+        proptest::prop_assert!(whole.iter().any(|e| e.contains("CANCEL")));
+    }
+}

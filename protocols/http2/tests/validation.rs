@@ -41,6 +41,7 @@ fn malformed_requests_are_stream_errors() {
     malformed(&with(&[("transfer-encoding", "chunked")]));
     malformed(&with(&[("upgrade", "h2c")]));
     malformed(&with(&[("keep-alive", "5")]));
+    malformed(&with(&[("host", "elsewhere.example")])); // differs from :authority
     malformed(&with(&[("te", "gzip")]));
     malformed(&with(&[("x-bad", "a\r\nb")]));
     malformed(&with(&[("x-bad", " leading")]));

@@ -238,6 +238,12 @@ impl Collector {
         let get = |i: usize| p[i].map(|(a, b)| buf.slice(a as usize..b as usize));
         let method = get(0)?;
         let (scheme, authority, path, protocol) = (get(1), get(2), get(3), get(4));
+        // §8.3.1: a Host field naming another entity than :authority is malformed.
+        if let (Some(a), Some(h)) = (&authority, headers.get(b"host")) {
+            if &a[..] != h {
+                return None;
+            }
+        }
         let is_connect = &method[..] == b"CONNECT";
         if protocol.is_some() {
             // Extended CONNECT: only when we enabled it, with :scheme, :path, :authority.
