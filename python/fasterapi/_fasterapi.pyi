@@ -4,6 +4,8 @@ from typing import Any, List, Optional, Tuple, Union
 
 Headers3 = List[Tuple[bytes, bytes, bytes]]
 
+def _panic_for_tests(message: str) -> None: ...
+
 class ParseError(ValueError):
     """args: (message: str, status: int)"""
 

@@ -23,9 +23,18 @@ pub mod server;
 pub mod sse;
 pub mod ws;
 
+/// Panics with `message`: the test suite calls it to check that a Rust panic reaches Python as
+/// `pyo3_runtime.PanicException` (which needs the release profile's `panic = "unwind"`).
+#[pyfunction]
+#[allow(clippy::panic)] // reason: the one deliberate panic, to test the contract above
+fn _panic_for_tests(message: &str) {
+    panic!("{message}");
+}
+
 /// The extension module `fasterapi._fasterapi`.
 #[pymodule]
 fn _fasterapi(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     http1::register(m)?;
     ws::register(m)?;
     sse::register(m)?;

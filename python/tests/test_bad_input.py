@@ -101,3 +101,15 @@ def test_sse_mutations():
             p.finish()
         except sse.SseError:
             pass
+
+
+def test_rust_panic_becomes_exception():
+    """A panic inside the extension is an exception, not an abort of the interpreter."""
+    import pytest
+
+    with pytest.raises(BaseException) as info:
+        _fasterapi._panic_for_tests("deliberate")
+    assert type(info.value).__name__ == "PanicException"
+    assert "deliberate" in str(info.value)
+    # and the module still works afterwards
+    assert _fasterapi.Http1Server().receive(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")[0][1] == "GET"
