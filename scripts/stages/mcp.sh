@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # fasterapi-mcp interop: the official MCP Python SDK, both generations, as clients of
-# `fasterapi mcp-stdio` and of the Streamable HTTP example server (fasterapi-http1 connections).
+# `fasterapi mcp-stdio` and of the Streamable HTTP example server (fasterapi-http1 connections);
+# then our client machine (examples/stdio_client.rs) against the SDK's own server.
 #   scripts/stages/mcp.sh quick|full   (the same checks in both modes; about a minute)
 # mcp 2.x speaks the stateless 2026-07-28 revision (and is also forced to the legacy handshake);
 # mcp 1.x (`mcp<2`) speaks 2025-11-25. The two cannot share a venv, so each gets its own under
@@ -21,7 +22,7 @@ step() { echo "-- mcp: $*"; }
 
 step "build the fasterapi binary and the HTTP example server"
 cargo build -q -p fasterapi-cli
-cargo build -q -p fasterapi-mcp --example http_server
+cargo build -q -p fasterapi-mcp --example http_server --example stdio_client
 bin="$root_target/debug/fasterapi"
 
 log="$(mktemp)"
@@ -54,6 +55,13 @@ for gen in "2:mcp>=2,<3" "1:mcp<2"; do
   venv "$dir" "$spec"
   step "official SDK ($spec) against fasterapi mcp-stdio and $url"
   timeout 300 "$dir/bin/python" protocols/mcp/tests/interop/sdk_client.py "$bin" "$url" || status=1
+  step "fasterapi-mcp's client machine against the SDK's own server ($spec)"
+  modes="legacy"
+  [ "$name" = 2 ] && modes="modern legacy"
+  for m in $modes; do
+    timeout 120 "$root_target/debug/examples/stdio_client" "$m" \
+      "$dir/bin/python" protocols/mcp/tests/interop/sdk_server.py || status=1
+  done
 done
 [ "$status" = 0 ] && step "ok"
 exit "$status"
