@@ -1,10 +1,12 @@
 //! The server message machine on arbitrary input: never panics, fed whole or in pieces
 //! (split every `step` bytes, `ctl` picks it) gives the same events and the same error, and
-//! what it queues to send is always well-formed frames.
+//! what it queues to send is always well-formed frames. The split run takes its events with
+//! `poll_message` when `ctl`'s high bit is set and keeps the `Bytes` until the end, so a
+//! message's slice of the receive arena must survive all later input unchanged.
 #![no_main]
 
 use fasterapi_core::{Machine, StreamMachine, Timestamp};
-use fasterapi_websocket::{Config, Connection, Error, Event};
+use fasterapi_websocket::{Config, Connection, Error, Event, Message};
 use libfuzzer_sys::fuzz_target;
 
 fn machine() -> Connection {
@@ -15,9 +17,17 @@ fn machine() -> Connection {
     Connection::server(config)
 }
 
-fn run(data: &[u8], step: usize) -> (Vec<Event>, Option<Error>, Vec<u8>) {
+fn run(data: &[u8], step: usize, zero_copy: bool) -> (Vec<Event>, Option<Error>, Vec<u8>) {
     let mut m = machine();
     let mut events = Vec::new();
+    let mut messages: Vec<Message> = Vec::new();
+    let mut take = |m: &mut Connection, events: &mut Vec<Event>| {
+        if zero_copy {
+            messages.extend(std::iter::from_fn(|| m.poll_message()));
+        } else {
+            events.extend(std::iter::from_fn(|| m.poll_event()));
+        }
+    };
     let mut out = Vec::new();
     let mut buf = [0u8; 333];
     let mut error = None;
@@ -38,7 +48,7 @@ fn run(data: &[u8], step: usize) -> (Vec<Event>, Option<Error>, Vec<u8>) {
                 }
                 out.extend_from_slice(&buf[..n]);
             }
-            events.extend(std::iter::from_fn(|| m.poll_event()));
+            take(&mut m, &mut events);
         }
         if error.is_some() {
             break;
@@ -51,7 +61,8 @@ fn run(data: &[u8], step: usize) -> (Vec<Event>, Option<Error>, Vec<u8>) {
         }
         out.extend_from_slice(&buf[..n]);
     }
-    events.extend(std::iter::from_fn(|| m.poll_event()));
+    take(&mut m, &mut events);
+    events.extend(messages.into_iter().map(Event::from));
     (events, error.or_else(|| m.error().cloned()), out)
 }
 
@@ -59,8 +70,8 @@ fuzz_target!(|data: &[u8]| {
     let Some((&ctl, rest)) = data.split_first() else {
         return;
     };
-    let whole = run(rest, rest.len().max(1));
-    let split = run(rest, usize::from(ctl % 17) + 1);
+    let whole = run(rest, rest.len().max(1), false);
+    let split = run(rest, usize::from(ctl % 17) + 1, ctl & 0x80 != 0);
     assert_eq!(whole.0, split.0);
     assert_eq!(whole.1, split.1);
 });
