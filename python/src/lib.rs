@@ -12,11 +12,13 @@
 //! - [`sse`]: the event-stream parser and encoder.
 //! - [`router`]: the path router with method dispatch.
 //! - [`server`]: the fused server fast path on the `ServerConnection` machine.
+//! - [`client`]: the same for clients, on the `ClientConnection` machine.
 //!
 //! A Rust panic becomes a Python `pyo3_runtime.PanicException` (the release profile unwinds).
 
 use pyo3::prelude::*;
 
+pub mod client;
 pub mod http1;
 pub mod router;
 pub mod server;
@@ -39,5 +41,6 @@ fn _fasterapi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ws::register(m)?;
     sse::register(m)?;
     router::register(m)?;
-    server::register(m)
+    server::register(m)?;
+    client::register(m)
 }

@@ -30,7 +30,7 @@ fn method_str<'py>(py: Python<'py>, method: &[u8]) -> Bound<'py, PyString> {
     }
 }
 
-fn err(e: fasterapi_http1::ConnectionError) -> PyErr {
+pub(crate) fn err(e: fasterapi_http1::ConnectionError) -> PyErr {
     Http1Error::new_err((e.to_string(), e.status()))
 }
 
@@ -134,6 +134,12 @@ pub struct RawHeaders {
     fields: Vec<Field>,
 }
 
+impl RawHeaders {
+    pub(crate) fn new(fields: Vec<Field>) -> Self {
+        Self { fields }
+    }
+}
+
 #[pymethods]
 impl RawHeaders {
     fn __len__(&self) -> usize {
@@ -175,9 +181,9 @@ impl RawHeaders {
 }
 
 /// Response fields as `(bytes, bytes)` pairs, borrowed from the Python objects (no copy).
-type PyFields<'py> = Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)>;
+pub(crate) type PyFields<'py> = Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)>;
 
-fn to_headers<'a>(headers: &'a PyFields<'_>) -> Vec<Header<'a>> {
+pub(crate) fn to_headers<'a>(headers: &'a PyFields<'_>) -> Vec<Header<'a>> {
     headers
         .iter()
         .map(|(n, v)| Header {

@@ -151,3 +151,37 @@ def test_connect_websocket_refused():
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def test_client_fast_path_against_stdlib_server():
+    """_fasterapi.Http1Client (the Rust ClientConnection) over a blocking socket, keep-alive."""
+    import socket
+
+    from fasterapi import _fasterapi
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    try:
+        host = b"127.0.0.1:%d" % srv.server_address[1]
+        conn = _fasterapi.Http1Client()
+        with socket.create_connection(srv.server_address, timeout=10) as s:
+            for i, (method, body) in enumerate([(b"GET", None), (b"POST", b"xyz"), (b"GET", None)]):
+                assert conn.is_ready
+                fields = [(b"host", host)]
+                if body:
+                    fields.append((b"content-length", b"%d" % len(body)))
+                s.sendall(conn.request(method, b"/r/%d" % i, fields, body))
+                events = []
+                while not events or events[-1][0] != 3:
+                    events.extend(conn.receive(s.recv(65536)))
+                status, headers = events[0][1], events[0][2]
+                data = b"".join(e[1] for e in events if e[0] == 2)
+                if method == b"GET":
+                    assert status == 200 and data == b"you asked for /r/%d" % i
+                    assert headers.get("content-type") == b"text/plain"
+                else:
+                    assert status == 201 and data == b"zyx"
+    finally:
+        srv.shutdown()
+        srv.server_close()
