@@ -112,7 +112,7 @@ fuzz_target!(|steps: Vec<Step>| {
                 0 => e.notify_list_changed("tools"),
                 1 => e.notify_resource_updated("demo://a"),
                 _ => {
-                    let _ = e.request(now, "sampling/createMessage", Some(json!({})));
+                    let _ = e.request(now, "sampling/createMessage", Some(json!({})), deferred.first());
                 }
             },
             Step::Advance(s) => {

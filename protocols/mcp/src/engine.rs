@@ -1160,7 +1160,8 @@ impl Engine {
     /// Sends a server→client request in the legacy session (`sampling/createMessage`,
     /// `elicitation/create`, `roots/list`, `ping`); the answer comes as
     /// [`Event::Response`] with the returned id, or a timeout error after
-    /// [`EngineConfig::outgoing_timeout`].
+    /// [`EngineConfig::outgoing_timeout`]. `related` names the client request it serves (a
+    /// tool call that samples), so HTTP sends it on that request's stream.
     ///
     /// # Errors
     /// [`Error::NotAllowed`] when no legacy session is initialized, the revision lacks the
@@ -1171,6 +1172,7 @@ impl Engine {
         now: Timestamp,
         method: &'static str,
         params: Option<Value>,
+        related: Option<&Id>,
     ) -> Result<i64, Error> {
         let not_allowed = Error::NotAllowed { method };
         let s = self.session.as_ref().ok_or_else(|| not_allowed.clone())?;
@@ -1201,7 +1203,7 @@ impl Engine {
             },
         );
         self.push(
-            None,
+            related.cloned(),
             false,
             Message::Request(Request {
                 id: Id::Number(id),

@@ -396,11 +396,11 @@ fn server_requests_need_the_capability_and_time_out() {
     let mut e = engine();
     init(&mut e, "2025-11-25"); // declared sampling only
     assert!(matches!(
-        e.request(T0, "roots/list", None),
+        e.request(T0, "roots/list", None, None),
         Err(Error::NotAllowed { .. })
     ));
     assert!(matches!(
-        e.request(T0, "tools/list", None),
+        e.request(T0, "tools/list", None, None),
         Err(Error::NotAllowed { .. })
     ));
     let id = e
@@ -408,6 +408,7 @@ fn server_requests_need_the_capability_and_time_out() {
             T0,
             "sampling/createMessage",
             Some(json!({"messages":[],"maxTokens":1})),
+            None,
         )
         .unwrap();
     let out = outputs(&mut e);
@@ -417,7 +418,7 @@ fn server_requests_need_the_capability_and_time_out() {
         &events(&mut e)[..],
         [Event::Response { result: Ok(_), .. }]
     ));
-    let id = e.request(T0, "ping", None).unwrap();
+    let id = e.request(T0, "ping", None, None).unwrap();
     let _ = outputs(&mut e);
     let at = e.poll_timeout().unwrap();
     e.handle_timeout(at);

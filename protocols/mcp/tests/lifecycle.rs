@@ -200,6 +200,7 @@ fn cancellation_targets_the_clients_request_not_the_servers() {
             now,
             "sampling/createMessage",
             Some(json!({"messages":[],"maxTokens":1})),
+            None,
         )
         .unwrap();
     assert_eq!(out, 1);
