@@ -60,7 +60,16 @@ for r in $(seq "$rounds"); do
     a=$(wrk "${args[@]}" "$fa_url/" | rps)
     b=$(wrk "${args[@]}" "$hy_url/" | rps)
     printf '%-8s %-10s %12s %12s   ratio %.2fx\n' "$r" "$mode" "$a" "$b" "$(echo "$a / $b" | bc -l)"
+    echo "$mode $a $b" >>"$tmp/results"
   done
+done
+# Medians over the rounds (the machine's load moves single rounds a lot).
+for mode in keepalive pipeline16; do
+  median() { sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+  a=$(awk -v m="$mode" '$1==m {print $2}' "$tmp/results" | median)
+  b=$(awk -v m="$mode" '$1==m {print $3}' "$tmp/results" | median)
+  r=$(awk -v m="$mode" '$1==m {print $2/$3}' "$tmp/results" | median)
+  printf '%-8s %-10s %12.0f %12.0f   median of ratios %.2fx\n' median "$mode" "$a" "$b" "$r"
 done
 
 echo "# memory per idle keep-alive connection ($idle connections, one request each)"
