@@ -57,8 +57,7 @@ fn enc(src: &[u8]) -> Vec<u8> {
 }
 
 /// The previous decoder (same table, refilled octet by octet, one symbol at a time near the
-/// end), kept as a cross-check of the
-/// word-refill decoder, including its `OutputFull` behaviour.
+/// end), kept as a cross-check of the word-refill decoder, including its `OutputFull` behaviour.
 fn previous_decode(src: &[u8], dst: &mut [u8]) -> Result<usize, HuffmanError> {
     let mut acc: u64 = 0;
     let mut nbits: u32 = 0;
