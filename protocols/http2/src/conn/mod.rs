@@ -34,6 +34,10 @@ use crate::config::{Config, RateLimit};
 use crate::error::Error;
 use crate::priority::Priority;
 
+/// DATA payloads up to this size are copied into the caller's buffer next to their frame
+/// header (cheaper than a separate write); larger ones are handed out without a copy.
+const COPY_PAYLOAD_MAX: usize = 1024;
+
 /// Which end of the connection a [`Connection`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -810,33 +814,40 @@ impl StreamMachine for Connection {
                 payload: None,
             };
         }
+        // Fill `buf` with control frames and DATA frames whose payload is small enough to
+        // copy; a larger payload is handed out after its header, without a copy.
+        let mut n = 0;
         loop {
             if self.out_pos < self.out.len() {
-                let k = (self.out.len() - self.out_pos).min(buf.len());
-                buf[..k].copy_from_slice(&self.out[self.out_pos..self.out_pos + k]);
+                let k = (self.out.len() - self.out_pos).min(buf.len() - n);
+                buf[n..n + k].copy_from_slice(&self.out[self.out_pos..self.out_pos + k]);
                 self.out_pos += k;
-                if self.out_pos == self.out.len() {
-                    self.out.clear();
-                    self.out_pos = 0;
+                n += k;
+                if self.out_pos < self.out.len() {
+                    break; // `buf` is full
                 }
-                return Transmit {
-                    len: k,
-                    payload: None,
-                };
+                self.out.clear();
+                self.out_pos = 0;
             }
-            if self.failed {
-                return none;
+            if self.failed || (n > 0 && buf.len() - n < FRAME_HEADER_LEN) {
+                break;
             }
             match self.next_data(now) {
-                send::Next::Nothing => return none,
+                send::Next::Nothing => break,
                 // Trailers or a bare END_STREAM went into the control queue: send it.
                 send::Next::Queued => {}
                 send::Next::Data(header, payload) => {
-                    if buf.len() >= FRAME_HEADER_LEN {
-                        header.emit(buf);
+                    if buf.len() - n >= FRAME_HEADER_LEN {
+                        header.emit(&mut buf[n..]);
+                        n += FRAME_HEADER_LEN;
+                        if payload.len() <= COPY_PAYLOAD_MAX && payload.len() <= buf.len() - n {
+                            buf[n..n + payload.len()].copy_from_slice(&payload);
+                            n += payload.len();
+                            continue;
+                        }
                         return Transmit {
-                            len: FRAME_HEADER_LEN,
-                            payload: (!payload.is_empty()).then_some(payload),
+                            len: n,
+                            payload: Some(payload),
                         };
                     }
                     // A buffer shorter than a frame header: go through the control queue
@@ -847,6 +858,10 @@ impl StreamMachine for Connection {
                     self.out.extend_from_slice(&payload);
                 }
             }
+        }
+        Transmit {
+            len: n,
+            payload: None,
         }
     }
 }
