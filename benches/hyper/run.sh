@@ -59,7 +59,7 @@ for r in $(seq "$rounds"); do
     [ "$mode" = pipeline16 ] && args+=(-s "$here/pipeline.lua")
     a=$(wrk "${args[@]}" "$fa_url/" | rps)
     b=$(wrk "${args[@]}" "$hy_url/" | rps)
-    printf '%-8s %-10s %12s %12s   ratio %.2fx\n' "$r" "$mode" "$a" "$b" "$(echo "$a / $b" | bc -l)"
+    printf "%-8s %-10s %12s %12s   ratio %.2fx\n" "$r" "$mode" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN {print a / b}')"
     echo "$mode $a $b" >>"$tmp/results"
   done
 done
