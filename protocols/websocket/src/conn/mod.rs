@@ -6,7 +6,6 @@ extern crate alloc;
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -111,7 +110,7 @@ struct InMessage {
 
 /// The receive arena's size: small messages are carved out of one allocation of this size
 /// (reference-counted `Bytes` slices), larger ones get their own.
-const ARENA: usize = 64 * 1024;
+const ARENA: usize = 8 * 1024;
 
 /// One WebSocket connection (after the handshake), server or client: frames in, events out,
 /// messages in, frames out.
@@ -137,6 +136,8 @@ pub struct Connection {
     rules: ParseRules,
     rng: Option<Box<dyn RandomSource + Send>>,
     state: State,
+    /// The receive buffer of the `input_buffer` path, allocated (at `Config::read_buffer`)
+    /// on first use: the `handle_input` path keeps only a partial header here.
     rbuf: Vec<u8>,
     rstart: usize,
     rend: usize,
@@ -198,7 +199,7 @@ impl Connection {
             rules,
             rng,
             state: State::Open,
-            rbuf: vec![0; config.read_buffer.max(MAX_HEADER_LEN + 2)],
+            rbuf: Vec::new(),
             rstart: 0,
             rend: 0,
             frame: None,
@@ -777,6 +778,9 @@ impl StreamMachine for Connection {
                 if !self.stopped {
                     // Fewer than MAX_HEADER_LEN bytes: a partial header.
                     let rest = &input[used..];
+                    if self.rbuf.len() < rest.len() {
+                        self.rbuf.resize(MAX_HEADER_LEN, 0);
+                    }
                     self.rbuf[..rest.len()].copy_from_slice(rest);
                     self.rstart = 0;
                     self.rend = rest.len();
@@ -788,6 +792,10 @@ impl StreamMachine for Connection {
     }
 
     fn input_buffer(&mut self) -> &mut [u8] {
+        let size = self.config.read_buffer.max(MAX_HEADER_LEN + 2);
+        if self.rbuf.len() < size {
+            self.rbuf.resize(size, 0);
+        }
         if self.stopped {
             // Whatever arrives after a close frame or an error is read and dropped.
             self.rstart = 0;
