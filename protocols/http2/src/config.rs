@@ -81,9 +81,9 @@ pub struct Config {
     /// Control frames (SETTINGS ACKs, PING ACKs, RST_STREAMs) we may hold for a peer that does
     /// not read them, in octets. Default 64 KiB.
     pub max_queued_control: usize,
-    /// Peer-opened streams waiting for the application to answer, counted against
-    /// [`Config::max_concurrent_streams`]; recently reset stream ids remembered so late frames
-    /// on them are ignored. Default 128.
+    /// How many recently reset stream ids are remembered, so that frames the peer sent before
+    /// it saw our RST_STREAM are ignored instead of treated as errors on a closed stream.
+    /// Default 128.
     pub reset_memory: usize,
 }
 
