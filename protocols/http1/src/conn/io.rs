@@ -6,15 +6,26 @@ use alloc::vec::Vec;
 use bytes::{Bytes, BytesMut};
 use fasterapi_core::Transmit;
 
-/// How much of the free buffer one `input_buffer` call lends at most (it is zero-filled first).
-const READ_CHUNK: usize = 16 * 1024;
+/// The first read lends this much; an idle connection holds no more than this.
+const FIRST_READ: usize = 4 * 1024;
+/// Reads that fill what was lent double the next lend, up to this.
+const MAX_READ: usize = 64 * 1024;
 
 /// The receive buffer: received bytes not yet handed out, within a fixed capacity.
+///
+/// `buf[..filled]` holds received bytes; `buf[filled..]` is scratch already initialized by an
+/// earlier lend, reused by the next one, so a read does not zero-fill its buffer again. The lend
+/// size adapts (hyper's read strategy): it starts at [`FIRST_READ`], so an idle keep-alive
+/// connection costs 4 KiB, and doubles while reads fill it.
 #[derive(Debug)]
 pub(crate) struct RecvBuf {
     buf: BytesMut,
-    /// Bytes at the end of `buf` lent through [`RecvBuf::lend`], not yet committed.
+    /// Received bytes at the front of `buf`.
+    filled: usize,
+    /// Bytes after `filled` lent through [`RecvBuf::lend`], not yet committed.
     lent: usize,
+    /// How much the next lend offers at most.
+    read_size: usize,
     cap: usize,
     /// Bytes handed out or dropped since the connection began (the stream offset of `buf[0]`).
     consumed: u64,
@@ -24,7 +35,9 @@ impl RecvBuf {
     pub(crate) fn new(cap: usize) -> Self {
         Self {
             buf: BytesMut::new(),
+            filled: 0,
             lent: 0,
+            read_size: FIRST_READ,
             cap,
             consumed: 0,
         }
@@ -39,79 +52,78 @@ impl RecvBuf {
         self.cap
     }
 
-    /// Drops the part lent but never committed.
-    fn settle(&mut self) {
-        if self.lent > 0 {
-            let len = self.buf.len() - self.lent;
-            self.buf.truncate(len);
-            self.lent = 0;
-        }
-    }
-
     /// Free space left under the capacity.
     pub(crate) fn space(&self) -> usize {
-        self.cap.saturating_sub(self.buf.len() - self.lent)
+        self.cap.saturating_sub(self.filled)
     }
 
-    /// Lends up to the free space for the transport to read into.
+    /// Makes `buf[filled..filled + n]` initialized, zero-filling only bytes never lent before.
+    fn scratch(&mut self, n: usize) -> &mut [u8] {
+        let end = self.filled + n;
+        if self.buf.len() < end {
+            self.buf.resize(end, 0);
+        }
+        &mut self.buf[self.filled..end]
+    }
+
+    /// Lends up to the free space for the transport to read into (an earlier lend that was never
+    /// committed is forgotten).
     pub(crate) fn lend(&mut self) -> &mut [u8] {
-        self.settle();
-        let n = self.space().min(READ_CHUNK);
-        let len = self.buf.len();
-        self.buf.resize(len + n, 0);
+        let n = self.space().min(self.read_size);
         self.lent = n;
-        &mut self.buf[len..]
+        self.scratch(n)
     }
 
     /// Keeps the first `n` lent bytes as received data; returns how many were kept.
     pub(crate) fn commit(&mut self, n: usize) -> usize {
         let n = n.min(self.lent);
-        let len = self.buf.len() - self.lent + n;
-        self.buf.truncate(len);
+        if n == self.lent && n == self.read_size {
+            self.read_size = (self.read_size * 2).min(MAX_READ);
+        }
+        self.filled += n;
         self.lent = 0;
         n
     }
 
     /// Copies as much of `input` as fits; returns how much.
     pub(crate) fn extend(&mut self, input: &[u8]) -> usize {
-        self.settle();
+        self.lent = 0;
         let n = self.space().min(input.len());
-        self.buf.extend_from_slice(&input[..n]);
+        self.scratch(n).copy_from_slice(&input[..n]);
+        self.filled += n;
         n
     }
 
     /// The received bytes.
     pub(crate) fn data(&self) -> &[u8] {
-        &self.buf[..self.buf.len() - self.lent]
+        &self.buf[..self.filled]
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.buf.len() - self.lent
+        self.filled
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.filled == 0
     }
 
     /// Hands out the first `n` received bytes without a copy.
     pub(crate) fn take(&mut self, n: usize) -> Bytes {
-        self.settle();
+        let n = n.min(self.filled);
+        self.lent = 0;
         self.consumed += n as u64;
+        self.filled -= n;
         self.buf.split_to(n).freeze()
     }
 
     /// Forgets the first `n` received bytes.
     pub(crate) fn discard(&mut self, n: usize) {
-        self.settle();
-        self.consumed += n as u64;
-        let _ = self.buf.split_to(n);
+        let _ = self.take(n);
     }
 
     /// Hands out every received byte.
     pub(crate) fn take_all(&mut self) -> Bytes {
-        self.settle();
-        self.consumed += self.buf.len() as u64;
-        self.buf.split().freeze()
+        self.take(self.filled)
     }
 }
 
@@ -243,5 +255,62 @@ impl TxQueue {
                 Err(e)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FIRST_READ, MAX_READ, RecvBuf};
+
+    fn read(buf: &mut RecvBuf, bytes: &[u8]) -> usize {
+        let lent = buf.lend();
+        let n = bytes.len().min(lent.len());
+        lent[..n].copy_from_slice(&bytes[..n]);
+        buf.commit(n)
+    }
+
+    #[test]
+    fn lend_starts_small_and_doubles_while_reads_fill_it() {
+        let mut buf = RecvBuf::new(1 << 20);
+        assert_eq!(buf.lend().len(), FIRST_READ);
+        buf.commit(FIRST_READ);
+        assert_eq!(buf.lend().len(), 2 * FIRST_READ);
+        buf.commit(10); // a short read keeps the size
+        assert_eq!(buf.lend().len(), 2 * FIRST_READ);
+        for _ in 0..10 {
+            let n = buf.lend().len();
+            buf.commit(n);
+        }
+        assert_eq!(buf.lend().len(), MAX_READ);
+    }
+
+    #[test]
+    fn received_bytes_survive_reuse_of_the_scratch() {
+        let mut buf = RecvBuf::new(64);
+        assert_eq!(read(&mut buf, b"hello world"), 11);
+        assert_eq!(&buf.take(6)[..], b"hello ");
+        assert_eq!(buf.data(), b"world");
+        // An uncommitted lend leaves the data alone, and stale scratch never shows up as data.
+        buf.lend()[..3].copy_from_slice(b"xyz");
+        assert_eq!(buf.commit(0), 0);
+        assert_eq!(buf.data(), b"world");
+        assert_eq!(buf.extend(b"!"), 1);
+        assert_eq!(read(&mut buf, b"?"), 1);
+        assert_eq!(&buf.take_all()[..], b"world!?");
+        assert!(buf.is_empty());
+        assert_eq!(buf.consumed(), 13);
+    }
+
+    #[test]
+    fn capacity_bounds_lend_and_extend() {
+        let mut buf = RecvBuf::new(8);
+        assert_eq!(buf.lend().len(), 8);
+        assert_eq!(buf.commit(100), 8, "commit keeps at most what was lent");
+        assert_eq!(buf.space(), 0);
+        assert!(buf.lend().is_empty());
+        assert_eq!(buf.extend(b"more"), 0);
+        buf.discard(3);
+        assert_eq!(buf.extend(b"more"), 3);
+        assert_eq!(buf.len(), 8);
     }
 }
