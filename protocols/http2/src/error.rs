@@ -96,6 +96,9 @@ pub enum Error {
     NoNewStreams,
     /// Extended CONNECT (`:protocol`) without the peer's SETTINGS_ENABLE_CONNECT_PROTOCOL.
     ConnectProtocolDisabled,
+    /// The fields exceed the peer's SETTINGS_MAX_HEADER_LIST_SIZE (§6.5.2: name + value + 32
+    /// octets per field); the peer would refuse them.
+    FieldsTooLarge,
     /// The connection already failed or closed.
     Closed,
 }
@@ -116,6 +119,7 @@ impl Error {
             | Self::StreamLimit
             | Self::NoNewStreams
             | Self::ConnectProtocolDisabled
+            | Self::FieldsTooLarge
             | Self::Closed => ErrorCode::INTERNAL_ERROR,
             _ => ErrorCode::PROTOCOL_ERROR,
         }
@@ -148,6 +152,7 @@ impl Error {
             Self::StreamLimit => "stream_limit",
             Self::NoNewStreams => "no_new_streams",
             Self::ConnectProtocolDisabled => "connect_protocol_disabled",
+            Self::FieldsTooLarge => "fields_too_large",
             Self::Closed => "closed",
         }
     }
@@ -188,6 +193,9 @@ impl fmt::Display for Error {
             Self::NoNewStreams => f.write_str("no new streams may be opened"),
             Self::ConnectProtocolDisabled => {
                 f.write_str("the peer did not enable extended CONNECT")
+            }
+            Self::FieldsTooLarge => {
+                f.write_str("fields exceed the peer's SETTINGS_MAX_HEADER_LIST_SIZE")
             }
             Self::Closed => f.write_str("the connection is closed"),
         }

@@ -535,3 +535,21 @@ proptest::proptest! {
         proptest::prop_assert!(whole.iter().any(|e| e.contains("CANCEL")));
     }
 }
+
+#[test]
+fn the_peers_header_list_limit_bounds_what_we_send() {
+    let mut small = Config::default();
+    small.max_header_list_size = 200;
+    let mut p = pair(Config::default(), small);
+    assert_eq!(p.client.machine.peer_settings().max_header_list_size, 200);
+    let big = [b'v'; 100];
+    let headers: [(&[u8], &[u8]); 1] = [(b"x-big", &big)];
+    assert_eq!(
+        p.client
+            .machine
+            .send_request(&get("/").with_headers(&headers), true),
+        Err(fasterapi_http2::Error::FieldsTooLarge)
+    );
+    // Within the limit it goes through.
+    p.client.machine.send_request(&get("/"), true).unwrap();
+}

@@ -30,6 +30,22 @@ impl Connection {
         Ok(())
     }
 
+    /// §6.5.2: the peer's SETTINGS_MAX_HEADER_LIST_SIZE bounds what we send (name + value +
+    /// 32 per field, pseudo-headers included).
+    fn check_list_size<'f>(
+        &self,
+        fields: impl IntoIterator<Item = (&'f [u8], &'f [u8])>,
+    ) -> Result<(), Error> {
+        let size: u64 = fields
+            .into_iter()
+            .map(|(n, v)| n.len() as u64 + v.len() as u64 + 32)
+            .sum();
+        if size > u64::from(self.peer.max_header_list_size) {
+            return Err(Error::FieldsTooLarge);
+        }
+        Ok(())
+    }
+
     /// Encodes a field block and queues it as HEADERS + CONTINUATIONs sized to the peer's
     /// SETTINGS_MAX_FRAME_SIZE.
     fn queue_block<'f>(
@@ -105,6 +121,9 @@ impl Connection {
             return Err(Error::InvalidField);
         }
         fields::check_outgoing(headers)?;
+        self.check_list_size(
+            core::iter::once((&b":status"[..], &b"200"[..])).chain(headers.iter().copied()),
+        )?;
         match self.streams.get(&id) {
             Some(s) if s.can_send() && !s.head_sent => {}
             _ => return Err(Error::InvalidStreamState(id)),
@@ -158,6 +177,18 @@ impl Connection {
             return Err(Error::InvalidField);
         }
         fields::check_outgoing(req.headers)?;
+        self.check_list_size(
+            [
+                (&b":method"[..], req.method),
+                (b":scheme", req.scheme),
+                (b":authority", req.authority),
+                (b":path", req.path),
+                (b":protocol", req.protocol.unwrap_or(b"")),
+            ]
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .chain(req.headers.iter().copied()),
+        )?;
         let id = StreamId::new(self.next_local_id);
         self.next_local_id += 2;
         let mut s = Stream::new(
@@ -216,6 +247,7 @@ impl Connection {
     ) -> Result<(), Error> {
         self.check_open()?;
         fields::check_outgoing(trailers)?;
+        self.check_list_size(trailers.iter().copied())?;
         let s = self.sendable(id)?;
         s.trailers = Some(
             trailers
