@@ -1,0 +1,423 @@
+//! Connection setup and the one background task per connection that drives the machine.
+
+use core::pin::Pin;
+use core::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use core::task::{Context, Poll};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use fasterapi_core::{Machine, StreamMachine, Timestamp};
+use fasterapi_pgwire::codec::TransactionStatus;
+use fasterapi_pgwire::{ClientConnection, Event, RequestId};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpStream, UnixStream};
+use tokio::sync::mpsc;
+use tokio_rustls::client::TlsStream;
+
+use crate::Error;
+use crate::config::{ConnectConfig, Host, SslMode};
+
+/// The machine keeps no timers (`poll_timeout` is always `None`), so one constant instant
+/// serves every call.
+const NOW: Timestamp = Timestamp::ZERO;
+/// Bytes read from the socket per call.
+const READ_CHUNK: usize = 64 * 1024;
+/// Notifications held for a listener that does not read; more are counted and dropped.
+pub(crate) const NOTIFICATION_QUEUE: usize = 4096;
+
+/// The socket: TCP, Unix, or TLS over TCP.
+#[derive(Debug)]
+pub(crate) enum Stream {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Self::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            Self::Unix(s) => Pin::new(s).poll_read(cx, buf),
+            Self::Tls(s) => Pin::new(s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Self::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            Self::Unix(s) => Pin::new(s).poll_write(cx, buf),
+            Self::Tls(s) => Pin::new(s).poll_write(cx, buf),
+        }
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Self::Tcp(s) => Pin::new(s).poll_flush(cx),
+            Self::Unix(s) => Pin::new(s).poll_flush(cx),
+            Self::Tls(s) => Pin::new(s).poll_flush(cx),
+        }
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Self::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            Self::Unix(s) => Pin::new(s).poll_shutdown(cx),
+            Self::Tls(s) => Pin::new(s).poll_shutdown(cx),
+        }
+    }
+}
+
+/// Opens the socket to `host`.
+pub(crate) async fn open(host: &Host) -> Result<Stream, Error> {
+    Ok(match host {
+        Host::Tcp(h, port) => {
+            let s = TcpStream::connect((h.as_str(), *port)).await?;
+            s.set_nodelay(true)?;
+            Stream::Tcp(s)
+        }
+        Host::Unix(dir, port) => {
+            Stream::Unix(UnixStream::connect(dir.join(format!(".s.PGSQL.{port}"))).await?)
+        }
+    })
+}
+
+/// Connects, runs TLS when the machine asks, authenticates, and waits for ReadyForQuery.
+pub(crate) async fn establish(config: &ConnectConfig) -> Result<(ClientConnection, Stream), Error> {
+    let unix = matches!(config.host, Host::Unix(..));
+    let mode = match config.ssl_mode {
+        // TLS over a Unix socket is not offered by PostgreSQL: libpq skips it for `prefer`.
+        SslMode::Disable => fasterapi_pgwire::SslMode::Disable,
+        SslMode::Prefer if unix => fasterapi_pgwire::SslMode::Disable,
+        SslMode::Prefer => fasterapi_pgwire::SslMode::Prefer,
+        SslMode::Require | SslMode::VerifyFull if unix => {
+            return Err(Error::Config(
+                "TLS was required but the host is a Unix socket".into(),
+            ));
+        }
+        SslMode::Require | SslMode::VerifyFull => fasterapi_pgwire::SslMode::Require,
+    };
+    let mut machine = ClientConnection::with_ring(config.pg.clone().ssl_mode(mode));
+    let mut stream = open(&config.host).await?;
+    let mut out = vec![0u8; 16 * 1024];
+    'io: loop {
+        loop {
+            let n = machine.poll_transmit(NOW, &mut out);
+            if n == 0 {
+                break;
+            }
+            stream.write_all(&out[..n]).await?;
+            stream.flush().await?;
+        }
+        while let Some(event) = machine.poll_event() {
+            match event {
+                Event::StartTls => {
+                    stream = start_tls(config, stream).await?;
+                    let cert = match &stream {
+                        Stream::Tls(t) => t
+                            .get_ref()
+                            .1
+                            .peer_certificates()
+                            .and_then(|c| c.first())
+                            .map(|c| c.as_ref().to_vec()),
+                        _ => None,
+                    };
+                    machine.tls_established(cert.as_deref())?;
+                    // The StartupMessage is queued now: send it before reading.
+                    continue 'io;
+                }
+                Event::Ready { .. } => return Ok((machine, stream)),
+                _ => {}
+            }
+        }
+        if let Some(e) = machine.poll_error() {
+            return Err(e.into());
+        }
+        let buf = machine.input_buffer();
+        if !buf.is_empty() {
+            let n = stream.read(buf).await?;
+            if n == 0 {
+                machine.handle_eof(NOW)?;
+                return Err(Error::Closed);
+            }
+            machine.commit_input(NOW, n)?;
+        }
+    }
+}
+
+async fn start_tls(config: &ConnectConfig, stream: Stream) -> Result<Stream, Error> {
+    let (Stream::Tcp(tcp), Host::Tcp(host, _)) = (stream, &config.host) else {
+        return Err(Error::Unexpected("TLS requested on a non-TCP socket"));
+    };
+    let tls = crate::tls::client_config(config)?;
+    let name = crate::tls::server_name(config, host)?;
+    let stream = tokio_rustls::TlsConnector::from(tls)
+        .connect(name, tcp)
+        .await
+        .map_err(|e| Error::Tls(e.to_string()))?;
+    Ok(Stream::Tls(Box::new(stream)))
+}
+
+/// What the task sends to a caller.
+#[derive(Debug)]
+pub(crate) enum Msg {
+    /// An event of one of the caller's requests.
+    Event(Event),
+    /// The connection failed or closed; no more events.
+    Lost(Arc<str>),
+}
+
+/// Work for the machine, built on the task.
+pub(crate) type Build = Box<
+    dyn FnOnce(&mut ClientConnection) -> Result<Vec<RequestId>, fasterapi_pgwire::Error> + Send,
+>;
+
+/// What a caller asks of the task.
+pub(crate) enum Command {
+    /// Send requests; route their events to `events`. The ids are sent back first.
+    Request {
+        build: Build,
+        ids: tokio::sync::oneshot::Sender<Result<Vec<RequestId>, Error>>,
+        events: mpsc::UnboundedSender<Msg>,
+    },
+    CopyData(Vec<u8>),
+    CopyDone,
+    CopyFail(String),
+    /// Deliver notifications here from now on.
+    Listen(mpsc::Sender<crate::Notification>),
+    Close,
+}
+
+impl core::fmt::Debug for Command {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::Request { .. } => "Request",
+            Self::CopyData(_) => "CopyData",
+            Self::CopyDone => "CopyDone",
+            Self::CopyFail(_) => "CopyFail",
+            Self::Listen(_) => "Listen",
+            Self::Close => "Close",
+        })
+    }
+}
+
+/// State shared between the task and the client handles.
+#[derive(Debug, Default)]
+pub(crate) struct Shared {
+    /// The last transaction status (`TransactionStatus` as its byte).
+    pub(crate) status: AtomicU8,
+    /// Notifications dropped because the listener's queue was full.
+    pub(crate) dropped_notifications: AtomicU64,
+}
+
+struct Task {
+    machine: ClientConnection,
+    routes: HashMap<RequestId, mpsc::UnboundedSender<Msg>>,
+    listener: Option<mpsc::Sender<crate::Notification>>,
+    shared: Arc<Shared>,
+}
+
+fn request_of(event: &Event) -> Option<(RequestId, bool)> {
+    Some(match event {
+        Event::Columns { id, .. }
+        | Event::Rows { id, .. }
+        | Event::CommandComplete { id, .. }
+        | Event::EmptyQuery { id }
+        | Event::Described { id, .. }
+        | Event::CopyIn { id, .. }
+        | Event::CopyOut { id, .. }
+        | Event::CopyData { id, .. }
+        | Event::CopyDone { id } => (*id, false),
+        Event::Done { id, .. }
+        | Event::Failed { id, .. }
+        | Event::Aborted { id }
+        | Event::Suspended { id } => (*id, true),
+        _ => return None,
+    })
+}
+
+impl Task {
+    fn route(&mut self, event: Event) {
+        if let Event::Notification {
+            process_id,
+            channel,
+            payload,
+        } = event
+        {
+            if let Some(l) = &self.listener {
+                let n = crate::Notification {
+                    process_id,
+                    channel,
+                    payload,
+                };
+                if l.try_send(n).is_err() {
+                    self.shared
+                        .dropped_notifications
+                        .fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            return;
+        }
+        if let Event::Done {
+            status: Some(s), ..
+        } = &event
+        {
+            self.shared.status.store(status_byte(*s), Ordering::Relaxed);
+        }
+        let Some((id, last)) = request_of(&event) else {
+            return;
+        };
+        if let Some(tx) = self.routes.get(&id) {
+            let _ = tx.send(Msg::Event(event));
+        }
+        if last {
+            self.routes.remove(&id);
+        }
+    }
+
+    fn command(&mut self, c: Command) {
+        match c {
+            Command::Request { build, ids, events } => {
+                let r = build(&mut self.machine).map_err(Error::from);
+                if let Ok(list) = &r {
+                    for id in list {
+                        self.routes.insert(*id, events.clone());
+                    }
+                }
+                let _ = ids.send(r);
+            }
+            // A COPY step out of turn is refused by the machine; the request it belongs to
+            // still ends (with the server's error), so nothing else needs telling.
+            Command::CopyData(d) => drop(self.machine.copy_data(&d)),
+            Command::CopyDone => drop(self.machine.copy_done()),
+            Command::CopyFail(m) => drop(self.machine.copy_fail(&m)),
+            Command::Listen(tx) => self.listener = Some(tx),
+            Command::Close => self.machine.close(NOW),
+        }
+    }
+
+    fn lose(&mut self, why: &str) {
+        let why: Arc<str> = Arc::from(why);
+        for (_, tx) in self.routes.drain() {
+            let _ = tx.send(Msg::Lost(why.clone()));
+        }
+    }
+}
+
+pub(crate) fn status_byte(s: TransactionStatus) -> u8 {
+    match s {
+        TransactionStatus::Idle => b'I',
+        TransactionStatus::InTransaction => b'T',
+        _ => b'E',
+    }
+}
+
+/// Drives the machine until it closes or the socket fails; requests arrive on `rx`.
+pub(crate) async fn run(
+    machine: ClientConnection,
+    stream: Stream,
+    mut rx: mpsc::UnboundedReceiver<Command>,
+    shared: Arc<Shared>,
+) {
+    let mut task = Task {
+        machine,
+        routes: HashMap::new(),
+        listener: None,
+        shared,
+    };
+    let (mut rd, mut wr) = tokio::io::split(stream);
+    let mut rbuf = vec![0u8; READ_CHUNK];
+    let mut wbuf: Vec<u8> = Vec::new();
+    let mut wpos = 0;
+    let mut commands_open = true;
+    let why = loop {
+        loop {
+            let start = wbuf.len();
+            wbuf.resize(start + 16 * 1024, 0);
+            let n = task.machine.poll_transmit(NOW, &mut wbuf[start..]);
+            wbuf.truncate(start + n);
+            if n == 0 {
+                break;
+            }
+        }
+        while let Some(event) = task.machine.poll_event() {
+            task.route(event);
+        }
+        if let Some(e) = task.machine.poll_error() {
+            break format!("protocol error: {e}");
+        }
+        if task.machine.is_closed() && wpos == wbuf.len() {
+            let _ = wr.shutdown().await;
+            break "the connection was closed".to_owned();
+        }
+        tokio::select! {
+            r = rd.read(&mut rbuf) => match r {
+                Ok(0) => match task.machine.handle_eof(NOW) {
+                    Err(e) => break format!("the server closed the connection: {e}"),
+                    Ok(()) => break "the server closed the connection".to_owned(),
+                },
+                Ok(n) => {
+                    if let Err(e) = feed(&mut task.machine, &rbuf[..n]) {
+                        while let Some(event) = task.machine.poll_event() {
+                            task.route(event);
+                        }
+                        break format!("protocol error: {e}");
+                    }
+                }
+                Err(e) => break format!("read: {e}"),
+            },
+            r = wr.write(&wbuf[wpos..]), if wpos < wbuf.len() => match r {
+                Ok(0) => break "write: the socket is closed".to_owned(),
+                Ok(n) => {
+                    wpos += n;
+                    if wpos == wbuf.len() {
+                        wbuf.clear();
+                        wpos = 0;
+                        // TLS holds records until flushed; for TCP and Unix this is a no-op.
+                        if let Err(e) = wr.flush().await {
+                            break format!("write: {e}");
+                        }
+                    }
+                }
+                Err(e) => break format!("write: {e}"),
+            },
+            c = rx.recv(), if commands_open => match c {
+                Some(c) => {
+                    task.command(c);
+                    while let Ok(c) = rx.try_recv() {
+                        task.command(c);
+                    }
+                }
+                None => {
+                    commands_open = false;
+                    task.machine.close(NOW);
+                }
+            },
+        }
+    };
+    task.lose(&why);
+}
+
+/// Hands bytes read from the socket to the machine.
+fn feed(machine: &mut ClientConnection, mut bytes: &[u8]) -> Result<(), fasterapi_pgwire::Error> {
+    while !bytes.is_empty() {
+        let buf = machine.input_buffer();
+        if buf.is_empty() {
+            return Err(fasterapi_pgwire::Error::Protocol(
+                "bytes arrived while the machine takes no input",
+            ));
+        }
+        let n = buf.len().min(bytes.len());
+        buf[..n].copy_from_slice(&bytes[..n]);
+        machine.commit_input(NOW, n)?;
+        bytes = &bytes[n..];
+    }
+    Ok(())
+}
