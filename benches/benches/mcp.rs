@@ -2,7 +2,10 @@
 //!
 //! * `engine`: request bytes → `Engine::handle_payload` → `poll_output` → response bytes;
 //! * `stdio`: the same through the `StdioServer` stream machine (line framing, caller buffer);
-//! * both for a legacy (2025-11-25 session) and a stateless (2026-07-28 `_meta`) request.
+//! * both for a legacy (2025-11-25 session) and a stateless (2026-07-28 `_meta`) request;
+//! * anchor `rmcp/stateless`: the same tool on rmcp 3 (the official Rust SDK), served with
+//!   `serve_directly` over an in-memory `tokio::io::duplex` on a current-thread runtime; the
+//!   bench writes the same request line and reads the response line.
 //!
 //! Criterion reports the mean and median (p50) per round trip.
 
@@ -55,6 +58,59 @@ fn initialized() -> Engine {
     e
 }
 
+mod anchor {
+    use rmcp::model::{
+        CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ServerCapabilities,
+        ServerConfig,
+    };
+    use rmcp::service::{RequestContext, RunningService, serve_directly};
+    use rmcp::{ErrorData, RoleServer, ServerHandler};
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines, WriteHalf};
+
+    /// The same tool as ours: answers the length of `text`.
+    #[derive(Clone)]
+    pub(crate) struct Echo;
+
+    impl ServerHandler for Echo {
+        fn get_info(&self) -> ServerConfig {
+            ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        }
+
+        async fn call_tool(
+            &self,
+            request: CallToolRequestParams,
+            _context: RequestContext<RoleServer>,
+        ) -> Result<CallToolResponse, ErrorData> {
+            let n = request
+                .arguments
+                .as_ref()
+                .and_then(|a| a.get("text"))
+                .and_then(|t| t.as_str())
+                .map_or(0, str::len);
+            Ok(CallToolResult::success(vec![ContentBlock::text(n.to_string())]).into())
+        }
+    }
+
+    /// The bench's end of the duplex, and the running server.
+    pub(crate) struct Peer {
+        pub(crate) lines: Lines<BufReader<tokio::io::ReadHalf<DuplexStream>>>,
+        pub(crate) write: WriteHalf<DuplexStream>,
+        _server: RunningService<RoleServer, Echo>,
+    }
+
+    pub(crate) fn start() -> Peer {
+        let (ours, theirs) = tokio::io::duplex(64 * 1024);
+        let server = serve_directly::<RoleServer, _, _, _, _>(Echo, theirs, None);
+        let (read, write) = tokio::io::split(ours);
+        Peer { lines: BufReader::new(read).lines(), write, _server: server }
+    }
+
+    pub(crate) async fn round_trip(peer: &mut Peer, request: &[u8]) -> String {
+        peer.write.write_all(request).await.expect("write");
+        peer.lines.next_line().await.expect("read").expect("a response line")
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("mcp_tools_call_1k");
     for (name, modern) in [("legacy", false), ("stateless", true)] {
@@ -82,6 +138,14 @@ fn bench(c: &mut Criterion) {
             });
         });
     }
+    let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    let req = request(true);
+    let mut peer = rt.block_on(async { anchor::start() });
+    let first = rt.block_on(anchor::round_trip(&mut peer, &req));
+    assert!(first.contains("1013"), "rmcp answers the same: {first}");
+    g.bench_function("rmcp/stateless", |b| {
+        b.iter(|| black_box(rt.block_on(anchor::round_trip(&mut peer, black_box(&req)))));
+    });
     g.finish();
 }
 
