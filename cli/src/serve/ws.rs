@@ -22,7 +22,8 @@ pub(crate) fn accept(conn: &mut ServerConnection, request: &IncomingRequest) -> 
 }
 
 /// Echoes every message back, in the kind it came.
-struct Echo;
+#[derive(Debug)]
+pub(crate) struct Echo;
 
 impl Handler<Connection> for Echo {
     fn on_event(&mut self, ws: &mut Connection, event: Event, _now: Timestamp) {
@@ -55,12 +56,22 @@ where
     IO: AsyncRead + AsyncWrite + Unpin,
     S: Future<Output = ()>,
 {
+    let Some(ws) = machine(accepted, leftover, Timestamp::ZERO) else {
+        return false;
+    };
+    let config = config.clone().close_transport(true);
+    drive_stream(ws, io, Echo, &config, shutdown).await.is_ok()
+}
+
+/// The WebSocket machine for an accepted handshake, fed with the bytes the HTTP/1.1 machine
+/// had read past it (at `now`, on the clock the machine will run on); `None` when those bytes
+/// already fail it. Shared by both runtimes.
+pub(crate) fn machine(accepted: &Accepted, leftover: &Bytes, now: Timestamp) -> Option<Connection> {
     let mut base = Config::default();
     base.max_message_size = MAX_MESSAGE;
     let mut ws = Connection::server(accepted.config(base));
-    if !leftover.is_empty() && ws.handle_leftover(Timestamp::ZERO, leftover).is_err() {
-        return false;
+    if !leftover.is_empty() && ws.handle_leftover(now, leftover).is_err() {
+        return None;
     }
-    let config = config.clone().close_transport(true);
-    drive_stream(ws, io, Echo, &config, shutdown).await.is_ok()
+    Some(ws)
 }
