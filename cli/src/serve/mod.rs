@@ -8,6 +8,7 @@
 //! with the bytes read past the handshake.
 
 mod app;
+mod mio;
 mod page;
 mod routes;
 mod sse;
@@ -46,8 +47,10 @@ pub(crate) mod exit {
 /// The runtime driving the connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Runtime {
-    /// tokio.
+    /// tokio: one current-thread runtime per worker (HTTP/1.1, TLS).
     Tokio,
+    /// mio: one reactor thread per worker (`fasterapi-mio`; HTTP/1.1 cleartext).
+    Mio,
 }
 
 /// Options of `fasterapi serve`.
@@ -90,7 +93,12 @@ const ALPN: &[&[u8]] = &[ALPN_HTTP1];
 
 /// Runs the server until SIGINT or SIGTERM.
 pub(crate) fn run(args: &ServeArgs) -> ExitCode {
-    let Runtime::Tokio = args.runtime;
+    if args.tls && args.runtime == Runtime::Mio {
+        eprintln!(
+            "error: --tls needs --runtime tokio (the mio runtime serves cleartext HTTP/1.1 only)"
+        );
+        return ExitCode::from(crate::exit::USAGE);
+    }
     let tls = if args.tls {
         match acceptor(args) {
             Ok(acceptor) => Some(acceptor),
@@ -106,7 +114,17 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
         || std::thread::available_parallelism().map_or(1, usize::from),
         usize::from,
     );
-    serve(args.addr, tls, workers)
+    let started = match args.runtime {
+        Runtime::Tokio => start(args.addr, tls, workers),
+        Runtime::Mio => mio::start(args.addr, workers),
+    };
+    match started {
+        Ok(code) => code,
+        Err((message, code)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(code)
+        }
+    }
 }
 
 /// The TLS acceptor: the given certificate and key, or a development certificate.
@@ -121,21 +139,6 @@ fn acceptor(args: &ServeArgs) -> Result<TlsAcceptor, tls::TlsError> {
 /// A failure before serving: the message and the exit code.
 type Fatal = (String, u8);
 
-/// One current-thread tokio runtime per worker, each accepting on its own `SO_REUSEPORT`
-/// listener of the same port (the kernel spreads connections over them), and the signals
-/// handled on this thread. Measured faster than one multi-threaded runtime sharing a listener
-/// (docs/BENCHMARKS.md): no work stealing, no cross-thread wake-ups, each connection stays on
-/// the thread that accepted it.
-fn serve(addr: SocketAddr, tls: Option<TlsAcceptor>, workers: usize) -> ExitCode {
-    match start(addr, tls, workers) {
-        Ok(code) => code,
-        Err((message, code)) => {
-            eprintln!("error: {message}");
-            ExitCode::from(code)
-        }
-    }
-}
-
 fn runtime() -> Result<tokio::runtime::Runtime, Fatal> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -143,31 +146,56 @@ fn runtime() -> Result<tokio::runtime::Runtime, Fatal> {
         .map_err(|e| (format!("cannot start the tokio runtime: {e}"), exit::OS))
 }
 
+/// The signal handlers, installed on `main` (before any listener, so a Ctrl-C right after
+/// the URLs are printed is never missed); the future resolves at the first SIGINT or SIGTERM.
+fn signals(main: &tokio::runtime::Runtime) -> Result<impl Future<Output = ()> + use<>, Fatal> {
+    main.block_on(async { shutdown_signal() })
+        .map_err(|e| (format!("cannot install the signal handlers: {e}"), exit::OS))
+}
+
+/// The error for a listener that cannot be bound: busy port or anything else.
+fn listen_failed(addr: SocketAddr, e: &io::Error) -> Fatal {
+    if e.kind() == io::ErrorKind::AddrInUse {
+        let message = format!(
+            "cannot listen on {addr}: the address is already in use (is another server running? pick another port with --addr)"
+        );
+        (message, exit::ADDR_IN_USE)
+    } else {
+        (format!("cannot listen on {addr}: {e}"), exit::OS)
+    }
+}
+
+/// Prints the URLs, and returns the application shared by every connection.
+fn announce(base_url: &str, security: &str, runtime: &str, workers: usize) -> Arc<App> {
+    println!(
+        "fasterapi serve: listening on {base_url} (HTTP/1.1, {security}, {runtime}, {workers} workers); Ctrl-C stops"
+    );
+    for (method, route, _, sample) in routes::ROUTES {
+        println!("  {:<5} {base_url}{sample}  ({route})", method.as_str());
+    }
+    Arc::new(App {
+        table: routes::table(),
+        hello: routes::hello(base_url),
+        stopping: false.into(),
+    })
+}
+
+/// One current-thread tokio runtime per worker, each accepting on its own `SO_REUSEPORT`
+/// listener of the same port (the kernel spreads connections over them), and the signals
+/// handled on this thread. Measured faster than one multi-threaded runtime sharing a listener
+/// (docs/BENCHMARKS.md): no work stealing, no cross-thread wake-ups, each connection stays on
+/// the thread that accepted it.
 fn start(addr: SocketAddr, tls: Option<TlsAcceptor>, workers: usize) -> Result<ExitCode, Fatal> {
     let main = runtime()?;
-    let signal = main
-        .block_on(async { shutdown_signal() })
-        .map_err(|e| (format!("cannot install the signal handlers: {e}"), exit::OS))?;
+    let signal = signals(&main)?;
     // The first listener resolves port 0; the others bind the port it got.
     let mut local = addr;
     let mut listeners = Vec::with_capacity(workers);
     for _ in 0..workers {
         let rt = runtime()?;
-        let listener = rt.block_on(async { listen(local) }).map_err(|e| {
-            let message = if e.kind() == io::ErrorKind::AddrInUse {
-                format!(
-                    "cannot listen on {addr}: the address is already in use (is another server running? pick another port with --addr)"
-                )
-            } else {
-                format!("cannot listen on {addr}: {e}")
-            };
-            let code = if e.kind() == io::ErrorKind::AddrInUse {
-                exit::ADDR_IN_USE
-            } else {
-                exit::OS
-            };
-            (message, code)
-        })?;
+        let listener = rt
+            .block_on(async { listen(local) })
+            .map_err(|e| listen_failed(addr, &e))?;
         local = listener.local_addr().unwrap_or(local);
         listeners.push((rt, listener));
     }
@@ -176,18 +204,7 @@ fn start(addr: SocketAddr, tls: Option<TlsAcceptor>, workers: usize) -> Result<E
     } else {
         ("http", "cleartext")
     };
-    let base_url = format!("{scheme}://{local}");
-    println!(
-        "fasterapi serve: listening on {base_url} (HTTP/1.1, {security}, tokio, {workers} workers); Ctrl-C stops"
-    );
-    for (method, route, _, sample) in routes::ROUTES {
-        println!("  {:<5} {base_url}{sample}  ({route})", method.as_str());
-    }
-    let app = Arc::new(App {
-        table: routes::table(),
-        hello: routes::hello(&base_url),
-        stopping: false.into(),
-    });
+    let app = announce(&format!("{scheme}://{local}"), security, "tokio", workers);
     let options = ServeOptions::default()
         .driver(DriverConfig::default().shutdown_grace(SHUTDOWN_GRACE))
         .tls(tls)
