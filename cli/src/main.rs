@@ -3,8 +3,9 @@
 //! * `fasterapi decode <codec> [--role client|server] [--hex] [FILE]` reads a byte stream (a
 //!   file or stdin, raw or as hex text) through a protocol machine and prints one JSON object
 //!   per event (JSON Lines). The schema and exit codes are in `docs/cli.md` and kept stable.
-//! * `fasterapi serve [--addr 127.0.0.1:8080] [--runtime tokio]` runs the demo server (see
-//!   `serve/mod.rs` and `docs/cli.md`).
+//! * `fasterapi serve [--addr 127.0.0.1:8080] [--tls [--cert FILE --key FILE]]
+//!   [--runtime tokio|mio] [--workers N]` runs the demo server (see `serve/mod.rs` and
+//!   `docs/cli.md`).
 #![allow(
     clippy::print_stdout,
     clippy::print_stderr,
