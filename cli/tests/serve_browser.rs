@@ -5,10 +5,11 @@
 
 mod serve_support;
 
-use serve_support::{Server, assert_demo_result, demo_page};
+use serve_support::{Server, assert_demo_result, both_runtimes, demo_page};
 
-#[test]
-fn demo_page_in_headless_chromium() {
-    let server = Server::start();
+both_runtimes!(demo_page_in_headless_chromium,);
+
+fn demo_page_in_headless_chromium(runtime: &str) {
+    let server = Server::start_on(runtime);
     assert_demo_result(&demo_page(&server, &[]));
 }

@@ -3,11 +3,18 @@
 
 mod serve_support;
 
-use serve_support::{Server, curl, text};
+use serve_support::{Server, both_runtimes, curl, text};
 
-#[test]
-fn hello_and_path_parameter() {
-    let server = Server::start();
+both_runtimes!(
+    hello_and_path_parameter,
+    not_found_and_method_not_allowed,
+    echo_streams_a_chunked_upload_back,
+    keep_alive_reuses_the_connection,
+    events_ticks_with_ids,
+);
+
+fn hello_and_path_parameter(runtime: &str) {
+    let server = Server::start_on(runtime);
     let out = curl(&["-i", &server.url("/")]);
     assert!(out.status.success(), "{out:?}");
     let body = text(&out);
@@ -23,9 +30,8 @@ fn hello_and_path_parameter() {
     assert_eq!(user["id"], "café");
 }
 
-#[test]
-fn not_found_and_method_not_allowed() {
-    let server = Server::start();
+fn not_found_and_method_not_allowed(runtime: &str) {
+    let server = Server::start_on(runtime);
     let out = curl(&["-i", &server.url("/nope")]);
     let body = text(&out);
     assert!(body.starts_with("HTTP/1.1 404 Not Found\r\n"), "{body}");
@@ -44,10 +50,12 @@ fn not_found_and_method_not_allowed() {
     assert!(body.contains("\r\nAllow: GET, HEAD\r\n"), "{body}");
 }
 
-#[test]
-fn echo_streams_a_chunked_upload_back() {
-    let server = Server::start();
-    let dir = std::env::temp_dir().join(format!("fasterapi-serve-echo-{}", std::process::id()));
+fn echo_streams_a_chunked_upload_back(runtime: &str) {
+    let server = Server::start_on(runtime);
+    let dir = std::env::temp_dir().join(format!(
+        "fasterapi-serve-echo-{runtime}-{}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let file = dir.join("upload.bin");
     let payload: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
@@ -76,9 +84,8 @@ fn echo_streams_a_chunked_upload_back() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn keep_alive_reuses_the_connection() {
-    let server = Server::start();
+fn keep_alive_reuses_the_connection(runtime: &str) {
+    let server = Server::start_on(runtime);
     let out = curl(&[
         "-v",
         &server.url("/"),
@@ -99,9 +106,8 @@ fn keep_alive_reuses_the_connection() {
     );
 }
 
-#[test]
-fn events_ticks_with_ids() {
-    let server = Server::start();
+fn events_ticks_with_ids(runtime: &str) {
+    let server = Server::start_on(runtime);
     // Ticks come every second from the first; 2.5 s holds two (curl then times out: 28).
     let out = curl(&["-N", "-i", "--max-time", "2.5", &server.url("/events")]);
     assert_eq!(out.status.code(), Some(28), "{out:?}");

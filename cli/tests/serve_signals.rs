@@ -8,10 +8,16 @@ use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use serve_support::{Server, wait_child};
+use serve_support::{Server, both_runtimes, wait_child};
 
-fn stops_gracefully_on(signal: &str) {
-    let mut server = Server::start();
+both_runtimes!(
+    sigint_stops_with_exit_0,
+    sigterm_stops_with_exit_0,
+    busy_port_is_exit_69,
+);
+
+fn stops_gracefully_on(runtime: &str, signal: &str) {
+    let mut server = Server::start_on(runtime);
     // An open event stream and an idle keep-alive connection when the signal comes.
     let mut events = Command::new("curl")
         .args(["-sS", "-N", "--max-time", "20", &server.url("/events")])
@@ -27,7 +33,7 @@ fn stops_gracefully_on(signal: &str) {
     assert_eq!(
         status.and_then(|s| s.code()),
         Some(0),
-        "{signal}: {status:?}"
+        "{runtime} {signal}: {status:?}"
     );
     assert!(
         start.elapsed() < Duration::from_secs(5),
@@ -53,22 +59,19 @@ fn stops_gracefully_on(signal: &str) {
     assert!(rest.iter().any(|l| l.contains("stopped")), "{rest:?}");
 }
 
-#[test]
-fn sigint_stops_with_exit_0() {
-    stops_gracefully_on("INT");
+fn sigint_stops_with_exit_0(runtime: &str) {
+    stops_gracefully_on(runtime, "INT");
 }
 
-#[test]
-fn sigterm_stops_with_exit_0() {
-    stops_gracefully_on("TERM");
+fn sigterm_stops_with_exit_0(runtime: &str) {
+    stops_gracefully_on(runtime, "TERM");
 }
 
-#[test]
-fn busy_port_is_exit_69() {
+fn busy_port_is_exit_69(runtime: &str) {
     let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = taken.local_addr().expect("addr").to_string();
     let mut child = Command::new(env!("CARGO_BIN_EXE_fasterapi"))
-        .args(["serve", "--addr", &addr])
+        .args(["serve", "--addr", &addr, "--runtime", runtime])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

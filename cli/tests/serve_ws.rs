@@ -6,7 +6,13 @@ mod serve_support;
 use core::time::Duration;
 use std::process::{Command, Stdio};
 
-use serve_support::{Server, python, wait_child};
+use serve_support::{Server, both_runtimes, python, wait_child};
+
+both_runtimes!(
+    websocket_echo_with_permessage_deflate,
+    websocket_handshake_refused_without_a_key,
+    sigint_closes_websockets_with_a_close_frame,
+);
 
 const CLIENT: &str = r#"
 import asyncio, sys
@@ -29,9 +35,8 @@ async def main(url):
 asyncio.run(main(sys.argv[1]))
 "#;
 
-#[test]
-fn websocket_echo_with_permessage_deflate() {
-    let server = Server::start();
+fn websocket_echo_with_permessage_deflate(runtime: &str) {
+    let server = Server::start_on(runtime);
     let mut child = Command::new(python())
         .args(["-c", CLIENT, &format!("ws://{}/ws", server.addr)])
         .stdout(Stdio::piped())
@@ -51,9 +56,8 @@ fn websocket_echo_with_permessage_deflate() {
     );
 }
 
-#[test]
-fn websocket_handshake_refused_without_a_key() {
-    let server = Server::start();
+fn websocket_handshake_refused_without_a_key(runtime: &str) {
+    let server = Server::start_on(runtime);
     let out = serve_support::curl(&[
         "-i",
         "-H",
@@ -85,11 +89,10 @@ async def main(url):
 asyncio.run(main(sys.argv[1]))
 "#;
 
-#[test]
-fn sigint_closes_websockets_with_a_close_frame() {
+fn sigint_closes_websockets_with_a_close_frame(runtime: &str) {
     use std::io::{BufRead, BufReader};
 
-    let mut server = Server::start();
+    let mut server = Server::start_on(runtime);
     let mut child = Command::new(python())
         .args(["-c", WAIT_FOR_CLOSE, &format!("ws://{}/ws", server.addr)])
         .stdout(Stdio::piped())

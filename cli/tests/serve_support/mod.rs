@@ -11,6 +11,27 @@ use std::sync::mpsc::{Receiver, channel};
 use std::thread;
 use std::time::Instant;
 
+/// For each test function `name(runtime: &str)`, a module `name` with the `#[test]`s `tokio`
+/// and `mio`, each calling it with `--runtime`'s value: one check, run on both runtimes.
+#[allow(unused_macros, reason = "each test file uses a part of the helpers")]
+macro_rules! both_runtimes {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn tokio() {
+                super::$name("tokio");
+            }
+
+            #[test]
+            fn mio() {
+                super::$name("mio");
+            }
+        }
+    )+};
+}
+#[allow(unused_imports, reason = "each test file uses a part of the helpers")]
+pub(crate) use both_runtimes;
+
 /// A running server.
 pub(crate) struct Server {
     child: Child,
@@ -26,6 +47,11 @@ impl Server {
     /// Starts the binary with `--addr 127.0.0.1:0` and reads the port from its first line.
     pub(crate) fn start() -> Self {
         Self::start_with(&[])
+    }
+
+    /// As [`Server::start`], on `runtime` (`tokio` or `mio`, from [`both_runtimes!`]).
+    pub(crate) fn start_on(runtime: &str) -> Self {
+        Self::start_with(&["--runtime", runtime])
     }
 
     /// As [`Server::start`], with more arguments (`--tls`, `--workers N`).
