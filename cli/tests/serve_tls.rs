@@ -17,6 +17,7 @@ fn curl_https_http1_with_alpn() {
     assert_eq!(server.scheme, "https");
     let out = curl(&[
         "-k",
+        "--http1.1",
         "-v",
         "-w",
         "|%{http_version}\n",

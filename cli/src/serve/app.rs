@@ -7,6 +7,7 @@ use std::sync::Arc;
 use bytes::{Bytes, BytesMut};
 use fasterapi_core::Timestamp;
 use fasterapi_http1::{Event, Header, IncomingRequest, ServerConnection};
+use fasterapi_http2::upgrade::{H2cAccepted, accept_h2c};
 use fasterapi_router::FrozenMethodRouter;
 use fasterapi_tokio::Handler;
 use fasterapi_websocket::handshake::Accepted;
@@ -17,7 +18,7 @@ use super::sse::Ticker;
 use super::ws;
 
 /// Largest `/demo-result` body kept.
-const MAX_RESULT: usize = 16 * 1024;
+pub(crate) const MAX_RESULT: usize = 16 * 1024;
 
 /// What every connection shares.
 #[derive(Debug)]
@@ -61,6 +62,10 @@ pub(crate) struct Http {
     pub(crate) upgrade: Option<Accepted>,
     /// The bytes after the handshake, once the machine switched.
     pub(crate) leftover: Option<Bytes>,
+    /// An accepted h2c upgrade, once the 101 is queued: HTTP/2 follows.
+    pub(crate) h2c: Option<H2cAccepted>,
+    /// Whether `Upgrade: h2c` is taken.
+    allow_h2c: bool,
 }
 
 impl Http {
@@ -71,11 +76,29 @@ impl Http {
             current: Current::None,
             upgrade: None,
             leftover: None,
+            h2c: None,
+            allow_h2c: false,
+        }
+    }
+
+    /// A handler that also accepts `Upgrade: h2c` (its runtime continues with HTTP/2).
+    pub(crate) fn with_h2c(app: Arc<App>) -> Self {
+        Self {
+            allow_h2c: true,
+            ..Self::new(app)
         }
     }
 
     fn request(&mut self, conn: &mut ServerConnection, req: &IncomingRequest, now: Timestamp) {
         let head = &req.method[..] == b"HEAD";
+        if self.allow_h2c && req.header("upgrade").is_some() {
+            // `Upgrade: h2c` (curl --http2 on http://): 101, then HTTP/2 on the transport.
+            // Refused (a body, bad settings, another protocol): answered in HTTP/1.1 below.
+            if let Ok(accepted) = accept_h2c(conn, req) {
+                self.h2c = Some(accepted);
+                return;
+            }
+        }
         match routes::route(&self.app.table, &req.method, &req.target) {
             Routed::Found(route, id) => self.found(conn, req, route, id, head, now),
             Routed::NotFound => {

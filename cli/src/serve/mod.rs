@@ -1,13 +1,18 @@
-//! `fasterapi serve`: the demo server. HTTP/1.1 over TCP, or over TLS with ALPN, on tokio,
+//! `fasterapi serve`: the demo server. HTTP/1.1 and HTTP/2 on one port, over TCP or over TLS
+//! with ALPN (`h2`, `http/1.1`), on tokio (or HTTP/1.1 on mio),
 //! routed by `fasterapi-router`: a JSON hello, a path parameter, a streaming echo, an SSE
 //! ticker, a WebSocket echo with permessage-deflate, and a page using both from a browser.
 //!
 //! Connections are accepted by `fasterapi_tokio::serve_tcp` (TLS handshake first with
-//! `--tls`); each is an HTTP/1.1 machine, and after a WebSocket handshake the driver hands the
-//! open transport back ([`Demo::finished`]) and a WebSocket machine is driven over it, fed first
-//! with the bytes read past the handshake.
+//! `--tls`); each is an HTTP/2 machine when ALPN chose `h2` or a cleartext client began with
+//! the h2 preface, an HTTP/1.1 machine otherwise (`conn`). After a WebSocket handshake or an
+//! `Upgrade: h2c` the driver hands the open transport back ([`Demo::finished`]) and a
+//! WebSocket or HTTP/2 machine is driven over it, fed first with the bytes read past the
+//! handshake. Over HTTP/2, `/ws` is an extended CONNECT (RFC 8441) stream (`h2`).
 
 mod app;
+mod conn;
+mod h2;
 mod mio;
 mod page;
 mod routes;
@@ -22,8 +27,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use fasterapi_http1::{ConnectionConfig, ServerConnection};
-use fasterapi_tokio::tls::{self, ALPN_HTTP1, TlsAcceptor};
+use fasterapi_tokio::tls::{self, ALPN_H2, ALPN_HTTP1, TlsAcceptor};
 use fasterapi_tokio::{
     ConnectionInfo, DriverConfig, Finished, ServeOptions, Service, Shutdown, Transport, serve_tcp,
 };
@@ -31,7 +35,8 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::watch;
 
-use app::{App, Http};
+use app::App;
+use conn::{Conn, ConnHandler};
 
 /// Exit codes of `serve`, stable (see docs/cli.md).
 pub(crate) mod exit {
@@ -83,13 +88,9 @@ const MAX_CONNECTIONS: usize = 10_000;
 /// How long a connection gets to finish after Ctrl-C / SIGTERM.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
-/// The protocols offered with ALPN, in order of preference. HTTP/2 joins here (`ALPN_H2`
-/// first) once an h2 machine is wired in: [`Demo::connect`] then picks the machine by
-/// `ConnectionInfo::alpn`, and cleartext connections starting with the h2 preface
-/// (`PRI * HTTP/2.0`) the same way once `ServeOptions::sniff_h2_preface` is turned on (it
-/// reports them in `ConnectionInfo::h2_preface`; off until then, as it costs a `peek` per
-/// connection and the HTTP/1.1 machine answers such a client 505/400 by itself).
-const ALPN: &[&[u8]] = &[ALPN_HTTP1];
+/// The protocols offered with ALPN, in order of preference: [`Demo::connect`] picks the
+/// machine by `ConnectionInfo::alpn`, and on cleartext by `ConnectionInfo::h2_preface`.
+const ALPN: &[&[u8]] = &[ALPN_H2, ALPN_HTTP1];
 
 /// Runs the server until SIGINT or SIGTERM.
 pub(crate) fn run(args: &ServeArgs) -> ExitCode {
@@ -200,14 +201,15 @@ fn start(addr: SocketAddr, tls: Option<TlsAcceptor>, workers: usize) -> Result<E
         listeners.push((rt, listener));
     }
     let (scheme, security) = if tls.is_some() {
-        ("https", "TLS, ALPN http/1.1")
+        ("https", "TLS, ALPN h2 and http/1.1")
     } else {
-        ("http", "cleartext")
+        ("http", "cleartext, h2c by prior knowledge or Upgrade")
     };
     let app = announce(&format!("{scheme}://{local}"), security, "tokio", workers);
     let options = ServeOptions::default()
         .driver(DriverConfig::default().shutdown_grace(SHUTDOWN_GRACE))
         .tls(tls)
+        .sniff_h2_preface(true)
         .max_connections(MAX_CONNECTIONS.div_ceil(workers));
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut threads = Vec::with_capacity(workers);
@@ -280,35 +282,41 @@ struct Demo {
 }
 
 impl Service for Demo {
-    type Machine = ServerConnection;
-    type Handler = Http;
+    type Machine = Conn;
+    type Handler = ConnHandler;
 
-    /// Every connection is HTTP/1.1 for now: ALPN offers only `http/1.1` ([`ALPN`]). The h2
-    /// seam is here: `info.alpn == Some(b"h2")` or `info.h2_preface` will get the HTTP/2
-    /// machine.
-    fn connect(&self, info: &ConnectionInfo) -> (ServerConnection, Http) {
-        debug_assert!(info.alpn.as_deref().is_none_or(|p| p == ALPN_HTTP1));
-        (
-            ServerConnection::new(ConnectionConfig::default()),
-            Http::new(Arc::clone(&self.app)),
-        )
+    /// HTTP/2 when ALPN picked `h2` or a cleartext client began with the h2 preface;
+    /// HTTP/1.1 otherwise.
+    fn connect(&self, info: &ConnectionInfo) -> (Conn, ConnHandler) {
+        if info.h2_preface || info.alpn.as_deref() == Some(ALPN_H2) {
+            Conn::http2(&self.app)
+        } else {
+            Conn::http1(&self.app)
+        }
     }
 
-    /// After a WebSocket handshake, the WebSocket echo over the same transport.
-    async fn finished(
-        &self,
-        finished: Finished<ServerConnection, Transport, Http>,
-        shutdown: Shutdown,
-    ) {
+    /// After a WebSocket handshake, the WebSocket echo over the same transport; after an h2c
+    /// upgrade, HTTP/2.
+    async fn finished(&self, finished: Finished<Conn, Transport, ConnHandler>, shutdown: Shutdown) {
         let Finished {
-            mut io,
-            mut handler,
-            ..
+            mut io, handler, ..
         } = finished;
-        match (handler.upgrade.take(), handler.leftover.take()) {
-            (Some(accepted), Some(leftover)) => {
-                let config = DriverConfig::default().shutdown_grace(SHUTDOWN_GRACE);
+        let config = DriverConfig::default().shutdown_grace(SHUTDOWN_GRACE);
+        let ConnHandler::H1(mut handler) = handler else {
+            let _ = io.shutdown().await;
+            return;
+        };
+        match (
+            handler.upgrade.take(),
+            handler.h2c.take(),
+            handler.leftover.take(),
+        ) {
+            (Some(accepted), _, Some(leftover)) => {
                 let _ = ws::run(io, &accepted, &leftover, &config, shutdown.signalled()).await;
+            }
+            (_, Some(accepted), Some(leftover)) => {
+                let app = Arc::clone(&self.app);
+                let _ = h2::after_upgrade(io, accepted, &leftover, app, &config, shutdown).await;
             }
             _ => {
                 let _ = io.shutdown().await;

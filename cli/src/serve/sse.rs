@@ -21,7 +21,59 @@ pub(crate) struct Ticker {
     start: Timestamp,
 }
 
+/// What a ticker has to send at a given time.
+#[derive(Debug)]
+pub(crate) enum Tick {
+    /// Nothing yet.
+    NotYet,
+    /// This event.
+    Event(Bytes),
+    /// The event could not be encoded: end the stream.
+    End,
+}
+
 impl Ticker {
+    /// A ticker whose first event is due `now`; `last_id` is the client's `Last-Event-ID`:
+    /// the count resumes after it.
+    pub(crate) fn new(now: Timestamp, last_id: Option<&[u8]>) -> Self {
+        let next_id = last_id
+            .and_then(|v| core::str::from_utf8(v).ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map_or(1, |id| id.saturating_add(1));
+        Self {
+            next_id,
+            next_tick: now,
+            start: now,
+        }
+    }
+
+    /// The comment that opens every stream.
+    pub(crate) fn comment() -> Option<Bytes> {
+        let comment = "fasterapi ticker";
+        let mut buf = BytesMut::zeroed(comment.len() + 3);
+        let n = encode_comment(comment, &mut buf).ok()?;
+        buf.truncate(n);
+        Some(buf.freeze())
+    }
+
+    /// The event due at `now`, if any; the next one is then due a [`TICK`] later.
+    pub(crate) fn due(&mut self, now: Timestamp) -> Tick {
+        if now < self.next_tick {
+            return Tick::NotYet;
+        }
+        let id = self.next_id.to_string();
+        let elapsed_ms = now.as_nanos().saturating_sub(self.start.as_nanos()) / 1_000_000;
+        let data =
+            serde_json::json!({ "tick": self.next_id, "elapsed_ms": elapsed_ms }).to_string();
+        let msg = Message::new(&data).with_id(&id);
+        let Some(event) = encode(&msg) else {
+            return Tick::End;
+        };
+        self.next_id += 1;
+        self.next_tick = now.saturating_add(TICK);
+        Tick::Event(event)
+    }
+
     /// Sends the response head and the first event. `last_id` is the client's
     /// `Last-Event-ID`: the count resumes after it.
     pub(crate) fn start(
@@ -45,20 +97,9 @@ impl Ticker {
             let _ = conn.end_body();
             return None;
         }
-        let next_id = last_id
-            .and_then(|v| core::str::from_utf8(v).ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map_or(1, |id| id.saturating_add(1));
-        let mut ticker = Self {
-            next_id,
-            next_tick: now,
-            start: now,
-        };
-        let comment = "fasterapi ticker";
-        let mut buf = BytesMut::zeroed(comment.len() + 3);
-        if let Ok(n) = encode_comment(comment, &mut buf) {
-            buf.truncate(n);
-            let _ = conn.send_data(buf.freeze());
+        let mut ticker = Self::new(now, last_id);
+        if let Some(comment) = Self::comment() {
+            let _ = conn.send_data(comment);
         }
         ticker.on_timeout(conn, now).then_some(ticker)
     }
@@ -70,23 +111,11 @@ impl Ticker {
 
     /// Sends the tick that is due; returns false when the stream ended.
     pub(crate) fn on_timeout(&mut self, conn: &mut ServerConnection, now: Timestamp) -> bool {
-        if now < self.next_tick {
-            return true;
+        match self.due(now) {
+            Tick::NotYet => true,
+            Tick::Event(event) => conn.send_data(event).is_ok(),
+            Tick::End => self.finish(conn),
         }
-        let id = self.next_id.to_string();
-        let elapsed_ms = now.as_nanos().saturating_sub(self.start.as_nanos()) / 1_000_000;
-        let data =
-            serde_json::json!({ "tick": self.next_id, "elapsed_ms": elapsed_ms }).to_string();
-        let msg = Message::new(&data).with_id(&id);
-        let Some(event) = encode(&msg) else {
-            return self.finish(conn);
-        };
-        if conn.send_data(event).is_err() {
-            return false;
-        }
-        self.next_id += 1;
-        self.next_tick = now.saturating_add(TICK);
-        true
     }
 
     /// Ends the stream (server shutting down): the last chunk.
