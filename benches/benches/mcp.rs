@@ -40,7 +40,8 @@ fn request(modern: bool) -> Vec<u8> {
             "io.modelcontextprotocol/clientCapabilities": {},
         });
     }
-    let mut line = json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":params}).to_string();
+    let mut line =
+        json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":params}).to_string();
     line.push('\n');
     line.into_bytes()
 }
@@ -52,7 +53,10 @@ fn initialized() -> Engine {
         now,
         br#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"b","version":"1"}}}"#,
     );
-    e.handle_payload(now, br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+    e.handle_payload(
+        now,
+        br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+    );
     while e.poll_output().is_some() {}
     while e.poll_event().is_some() {}
     e
@@ -102,12 +106,20 @@ mod anchor {
         let (ours, theirs) = tokio::io::duplex(64 * 1024);
         let server = serve_directly::<RoleServer, _, _, _, _>(Echo, theirs, None);
         let (read, write) = tokio::io::split(ours);
-        Peer { lines: BufReader::new(read).lines(), write, _server: server }
+        Peer {
+            lines: BufReader::new(read).lines(),
+            write,
+            _server: server,
+        }
     }
 
     pub(crate) async fn round_trip(peer: &mut Peer, request: &[u8]) -> String {
         peer.write.write_all(request).await.expect("write");
-        peer.lines.next_line().await.expect("read").expect("a response line")
+        peer.lines
+            .next_line()
+            .await
+            .expect("read")
+            .expect("a response line")
     }
 }
 
@@ -131,14 +143,18 @@ fn bench(c: &mut Criterion) {
         let mut buf = vec![0u8; 4096];
         g.bench_function(format!("stdio/{name}"), |b| {
             b.iter(|| {
-                stdio.handle_input(Timestamp::ZERO, black_box(&req)).expect("input");
+                stdio
+                    .handle_input(Timestamp::ZERO, black_box(&req))
+                    .expect("input");
                 let n = stdio.poll_transmit(Timestamp::ZERO, &mut buf);
                 assert!(n > 0);
                 black_box(&buf[..n]);
             });
         });
     }
-    let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
     let req = request(true);
     let mut peer = rt.block_on(async { anchor::start() });
     let first = rt.block_on(anchor::round_trip(&mut peer, &req));

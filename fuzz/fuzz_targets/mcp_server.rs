@@ -9,7 +9,9 @@ use std::sync::Arc;
 use arbitrary::Arbitrary;
 use fasterapi_core::Timestamp;
 use fasterapi_mcp::jsonrpc::{CodecLimits, Id, Message, Payload, Rejected};
-use fasterapi_mcp::{CallToolResult, Engine, EngineConfig, Event, OutPayload, Server, ToolReply, schema};
+use fasterapi_mcp::{
+    CallToolResult, Engine, EngineConfig, Event, OutPayload, Server, ToolReply, schema,
+};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 
@@ -17,7 +19,13 @@ use serde_json::{Value, json};
 enum Step {
     Initialize(u8),
     Initialized,
-    Request { id: u8, method: u8, modern: bool, arg: u8, token: bool },
+    Request {
+        id: u8,
+        method: u8,
+        modern: bool,
+        arg: u8,
+        token: bool,
+    },
     Cancel(u8),
     Batch(Vec<(u8, u8)>),
     Complete(u8),
@@ -29,16 +37,38 @@ enum Step {
 }
 
 const METHODS: &[&str] = &[
-    "ping", "tools/list", "tools/call", "resources/list", "resources/read", "prompts/list",
-    "prompts/get", "completion/complete", "logging/setLevel", "server/discover",
-    "subscriptions/listen", "resources/subscribe", "initialize", "bogus/method",
+    "ping",
+    "tools/list",
+    "tools/call",
+    "resources/list",
+    "resources/read",
+    "prompts/list",
+    "prompts/get",
+    "completion/complete",
+    "logging/setLevel",
+    "server/discover",
+    "subscriptions/listen",
+    "resources/subscribe",
+    "initialize",
+    "bogus/method",
 ];
-const VERSIONS: &[&str] = &["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28", "1999-01-01"];
+const VERSIONS: &[&str] = &[
+    "2024-11-05",
+    "2025-03-26",
+    "2025-06-18",
+    "2025-11-25",
+    "2026-07-28",
+    "1999-01-01",
+];
 
 fn params(method: &str, arg: u8) -> Value {
     match method {
-        "tools/call" => json!({"name": if arg % 3 == 0 { "slow" } else { "echo" }, "arguments": {"text": "x"}}),
-        "resources/read" | "resources/subscribe" => json!({"uri": if arg % 2 == 0 { "demo://a" } else { "demo://b" }}),
+        "tools/call" => {
+            json!({"name": if arg % 3 == 0 { "slow" } else { "echo" }, "arguments": {"text": "x"}})
+        }
+        "resources/read" | "resources/subscribe" => {
+            json!({"uri": if arg % 2 == 0 { "demo://a" } else { "demo://b" }})
+        }
         "logging/setLevel" => json!({"level": "debug"}),
         "subscriptions/listen" => json!({"notifications": {"toolsListChanged": true}}),
         "tools/list" => json!({"cursor": if arg % 4 == 0 { json!("1") } else { Value::Null }}),
@@ -48,7 +78,9 @@ fn params(method: &str, arg: u8) -> Value {
 
 fuzz_target!(|steps: Vec<Step>| {
     let server = Server::new("fuzz", "1")
-        .tool("echo", "e", schema::object(), |_| ToolReply::Done(CallToolResult::text("e")))
+        .tool("echo", "e", schema::object(), |_| {
+            ToolReply::Done(CallToolResult::text("e"))
+        })
         .tool("slow", "s", schema::object(), |_| ToolReply::Defer);
     let mut config = EngineConfig::default();
     config.page_size = 1;
@@ -67,8 +99,17 @@ fuzz_target!(|steps: Vec<Step>| {
                 e.handle_payload(now, m.to_string().as_bytes());
                 *sent.entry(Id::from("init")).or_default() += 1;
             }
-            Step::Initialized => e.handle_payload(now, br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#),
-            Step::Request { id, method, modern, arg, token } => {
+            Step::Initialized => e.handle_payload(
+                now,
+                br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+            ),
+            Step::Request {
+                id,
+                method,
+                modern,
+                arg,
+                token,
+            } => {
                 let method = METHODS[usize::from(method) % METHODS.len()];
                 let mut p = params(method, arg);
                 if modern {
@@ -112,7 +153,12 @@ fuzz_target!(|steps: Vec<Step>| {
                 0 => e.notify_list_changed("tools"),
                 1 => e.notify_resource_updated("demo://a"),
                 _ => {
-                    let _ = e.request(now, "sampling/createMessage", Some(json!({})), deferred.first());
+                    let _ = e.request(
+                        now,
+                        "sampling/createMessage",
+                        Some(json!({})),
+                        deferred.first(),
+                    );
                 }
             },
             Step::Advance(s) => {
@@ -153,10 +199,16 @@ fuzz_target!(|steps: Vec<Step>| {
                 let v = m.to_value();
                 assert_eq!(v["jsonrpc"], "2.0");
                 if v.get("result").is_some() || v.get("error").is_some() {
-                    if let Some(id) = v.get("id").and_then(|i| serde_json::from_value::<Id>(i.clone()).ok()) {
+                    if let Some(id) = v
+                        .get("id")
+                        .and_then(|i| serde_json::from_value::<Id>(i.clone()).ok())
+                    {
                         let n = answered.entry(id.clone()).or_default();
                         *n += 1;
-                        assert!(*n <= sent.get(&id).copied().unwrap_or(0), "second response for {id}");
+                        assert!(
+                            *n <= sent.get(&id).copied().unwrap_or(0),
+                            "second response for {id}"
+                        );
                     }
                 }
             }

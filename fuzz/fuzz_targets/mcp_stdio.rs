@@ -15,7 +15,11 @@ fn machine() -> StdioServer {
             "echo",
             "echo",
             schema::object().required("text", schema::string("t")),
-            |c| ToolReply::Done(CallToolResult::text(c.arguments["text"].as_str().unwrap_or(""))),
+            |c| {
+                ToolReply::Done(CallToolResult::text(
+                    c.arguments["text"].as_str().unwrap_or(""),
+                ))
+            },
         )
         .tool("slow", "deferred", schema::object(), |_| ToolReply::Defer);
     StdioServer::new(Engine::new(Arc::new(server), EngineConfig::default()), 4096)
