@@ -59,7 +59,6 @@
 //! See `docs/adapters.md` for how a driver drives any machine.
 
 mod config;
-mod error;
 mod output;
 mod reactor;
 mod server;
@@ -67,8 +66,7 @@ mod session;
 mod timers;
 
 pub use config::DriverConfig;
-pub use error::DriveError;
-pub use fasterapi_core::Handler;
+pub use fasterapi_core::{DriveError, Handler};
 pub use reactor::{Reactor, ServeStats, ShutdownHandle};
 pub use server::{Server, serve};
 pub use session::{Continue, End, Finished, Session};

@@ -1,10 +1,10 @@
 //! The stream driver: any [`StreamMachine`] over `AsyncRead + AsyncWrite`.
 
-use core::fmt;
 use core::future::Future;
 use core::time::Duration;
 use std::io::{self, IoSlice};
 
+pub use fasterapi_core::DriveError;
 use fasterapi_core::{Epoch, Handler, StreamMachine, Timestamp};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
@@ -66,57 +66,6 @@ impl DriverConfig {
     pub fn write_buffer(mut self, bytes: usize) -> Self {
         self.write_buffer = bytes.max(1);
         self
-    }
-}
-
-/// Why a driver stopped before the machine closed.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum DriveError<E> {
-    /// The machine reported a protocol error; its reaction was written out first.
-    Protocol(E),
-    /// The transport failed.
-    Io(io::Error),
-    /// Nothing happened within [`DriverConfig::idle_timeout`].
-    TimedOut,
-    /// The machine had not closed [`DriverConfig::shutdown_grace`] after the shutdown signal.
-    ShutdownTimedOut,
-    /// The peer ended the stream and the machine, with nothing left to do, did not close.
-    PeerGone,
-    /// The machine accepts no input yet has nothing to drain (a bug in the machine).
-    Stalled,
-}
-
-impl<E: fmt::Display> fmt::Display for DriveError<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Protocol(e) => write!(f, "protocol error: {e}"),
-            Self::Io(e) => write!(f, "transport error: {e}"),
-            Self::TimedOut => f.write_str("idle timeout"),
-            Self::ShutdownTimedOut => {
-                f.write_str("the machine did not close within the grace period")
-            }
-            Self::PeerGone => f.write_str("the peer ended the stream"),
-            Self::Stalled => {
-                f.write_str("machine stalled: receive buffer full with nothing to drain")
-            }
-        }
-    }
-}
-
-impl<E: core::error::Error + 'static> core::error::Error for DriveError<E> {
-    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
-        match self {
-            Self::Protocol(e) => Some(e),
-            Self::Io(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-impl<E> From<io::Error> for DriveError<E> {
-    fn from(e: io::Error) -> Self {
-        Self::Io(e)
     }
 }
 

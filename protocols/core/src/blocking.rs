@@ -137,19 +137,32 @@ impl DriverConfig {
     }
 }
 
-/// Why the [`BlockingDriver`] stopped.
+/// Why a driver stopped before its machine closed (or handed the connection off): the one
+/// error of every adapter — this crate's [`BlockingDriver`], `fasterapi-tokio` and
+/// `fasterapi-mio` re-export it — so an application matches the same variants on any runtime.
+/// A driver reports only the variants that apply to it (the blocking driver has no shutdown
+/// signal, so never [`DriveError::ShutdownTimedOut`]).
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum DriveError<E> {
-    /// The machine reported a protocol error; its reaction was written out before stopping.
+    /// The machine reported a protocol error; its reaction (a 400, a GOAWAY, a close frame)
+    /// was written out first, as far as the transport took it.
     Protocol(E),
     /// The transport failed.
     Io(io::Error),
-    /// Nothing arrived and no timer fired within [`DriverConfig::idle_timeout`].
+    /// Nothing arrived (and, for the blocking driver, no timer fired) within the driver's
+    /// idle timeout.
     TimedOut,
+    /// The machine had not closed within the driver's shutdown grace period after shutdown
+    /// began.
+    ShutdownTimedOut,
+    /// The peer ended the stream and the machine, with nothing left to do, did not close.
+    PeerGone,
     /// The machine takes no input (back-pressure: it waits for the application to act, for
     /// example to answer the request it holds) and has no event, no output and no timer, so
-    /// waiting cannot help. Act on the machine, then call [`BlockingDriver::next_event`] again.
+    /// waiting cannot help: a bug in the machine or in the application, which owes it an
+    /// action. With the blocking driver: act on the machine, then call
+    /// [`BlockingDriver::next_event`] again.
     Stalled,
 }
 
@@ -158,7 +171,11 @@ impl<E: fmt::Display> fmt::Display for DriveError<E> {
         match self {
             Self::Protocol(e) => write!(f, "protocol error: {e}"),
             Self::Io(e) => write!(f, "transport error: {e}"),
-            Self::TimedOut => f.write_str("timed out waiting for the peer"),
+            Self::TimedOut => f.write_str("idle timeout: nothing arrived from the peer"),
+            Self::ShutdownTimedOut => {
+                f.write_str("the machine did not close within the shutdown grace period")
+            }
+            Self::PeerGone => f.write_str("the peer ended the stream"),
             Self::Stalled => f.write_str(
                 "machine stalled: it takes no input until the application acts, and nothing else is pending",
             ),
@@ -171,7 +188,7 @@ impl<E: core::error::Error + 'static> core::error::Error for DriveError<E> {
         match self {
             Self::Protocol(e) => Some(e),
             Self::Io(e) => Some(e),
-            Self::TimedOut | Self::Stalled => None,
+            Self::TimedOut | Self::ShutdownTimedOut | Self::PeerGone | Self::Stalled => None,
         }
     }
 }
