@@ -13,12 +13,14 @@
 //! - [`router`]: the path router with method dispatch.
 //! - [`server`]: the fused server fast path on the `ServerConnection` machine.
 //! - [`client`]: the same for clients, on the `ClientConnection` machine.
+//! - [`h2`]: the HTTP/2 connection machine, for the h2-shaped `fasterapi.h2`.
 //!
 //! A Rust panic becomes a Python `pyo3_runtime.PanicException` (the release profile unwinds).
 
 use pyo3::prelude::*;
 
 pub mod client;
+pub mod h2;
 pub mod http1;
 pub mod router;
 pub mod server;
@@ -42,5 +44,6 @@ fn _fasterapi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     sse::register(m)?;
     router::register(m)?;
     server::register(m)?;
-    client::register(m)
+    client::register(m)?;
+    h2::register(m)
 }
