@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use crate::Role;
 use crate::input::{HexDecoder, HexError};
 
+mod h2;
 mod hpack;
 mod http1;
 mod sse;
@@ -59,6 +60,13 @@ pub(crate) struct Codec {
 
 /// Every codec `decode` knows. Add one line per protocol crate.
 pub(crate) static CODECS: &[Codec] = &[
+    Codec {
+        name: "h2",
+        about: "HTTP/2 frames, field blocks HPACK-decoded (RFC 9113; server: client preface + frames)",
+        roles: &[Role::Server, Role::Client],
+        line_blocks: false,
+        make: h2::make,
+    },
     Codec {
         name: "hpack",
         about: "HPACK header blocks (RFC 7541); with --hex one block per line, one table across lines",
