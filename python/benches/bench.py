@@ -3,6 +3,7 @@
     target/venv/bin/pip install -r python/benches/requirements.txt
     target/venv/bin/python python/benches/bench.py            # everything (wrk needed for the App)
     target/venv/bin/python python/benches/bench.py --quick    # fewer iterations, no wrk
+    target/venv/bin/python python/benches/bench.py --h2-only  # the HTTP/2 table alone
 
 HTTP per-operation times are the best of 30 repeats of a timed loop of 2,000 operations
 (time.perf_counter); WebSocket times the median of 50 single runs.
@@ -336,15 +337,127 @@ def table(title: str, rows: List[Tuple[str, str]]) -> None:
         print("  {:<48} {}".format(name, value))
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--no-wrk", action="store_true")
-    args = ap.parse_args()
-    # Many short repeats: on a shared machine the best repeat is the one least disturbed.
-    n, repeats = (1000, 5) if args.quick else (2000, 30)
-    print("python", sys.version.split()[0], "| GET is", len(GET), "bytes")
+# ----- HTTP/2 steady state: one GET stream in, 200 + 5 headers + 13 B body out, both ends -----
 
+H2_REQUEST = [
+    (b":method", b"GET"), (b":scheme", b"https"), (b":authority", b"api.example.com"),
+    (b":path", b"/api/v1/users/12345/profile?fields=name,email,avatar&lang=en"),
+    (b"user-agent", b"Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"),
+    (b"accept", b"text/html,application/json"),
+]
+H2_RESPONSE = [(b":status", b"200")] + [(k.lower(), v) for k, v in RESPONSE_HEADERS]
+
+
+def h2_benches() -> Dict[str, Callable[[int], None]]:
+    """Per operation: the client opens a stream with the request (END_STREAM), the server takes
+    the events and answers with HEADERS + a 13 B DATA (END_STREAM), the client takes the
+    response events. Both ends run in this process on one warmed-up connection pair, so an
+    operation is the whole exchange, both ends' work (the bytes pass in memory)."""
+    import h2.config
+    import h2.connection
+    import h2.events
+
+    from fasterapi import h2 as fh2
+
+    out: Dict[str, Callable[[int], None]] = {}
+
+    def hyper(n: int) -> None:
+        c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+        s = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+        c.initiate_connection()
+        s.initiate_connection()
+        s.receive_data(c.data_to_send())
+        c.receive_data(s.data_to_send())
+        s.receive_data(c.data_to_send())
+        for _ in range(n):
+            sid = c.get_next_available_stream_id()
+            c.send_headers(sid, H2_REQUEST, end_stream=True)
+            for ev in s.receive_data(c.data_to_send()):
+                if isinstance(ev, h2.events.RequestReceived):
+                    s.send_headers(ev.stream_id, H2_RESPONSE)
+                    s.send_data(ev.stream_id, BODY, end_stream=True)
+            for ev in c.receive_data(s.data_to_send()):
+                if isinstance(ev, h2.events.DataReceived):  # the flow-control duty
+                    c.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+            s.receive_data(c.data_to_send())
+
+    def ours(n: int) -> None:
+        c = fh2.H2Connection(fh2.H2Configuration(client_side=True))
+        s = fh2.H2Connection(fh2.H2Configuration(client_side=False))
+        s.receive_data(c.data_to_send())
+        c.receive_data(s.data_to_send())
+        s.receive_data(c.data_to_send())
+        for _ in range(n):
+            sid = c.get_next_available_stream_id()
+            c.send_headers(sid, H2_REQUEST, end_stream=True)
+            for ev in s.receive_data(c.data_to_send()):
+                if isinstance(ev, fh2.RequestReceived):
+                    s.send_headers(ev.stream_id, H2_RESPONSE)
+                    s.send_data(ev.stream_id, BODY, end_stream=True)
+            c.receive_data(s.data_to_send())  # window updates are the machine's job
+            s.receive_data(c.data_to_send())
+
+    out["h2 (hyper-h2)"] = hyper
+    try:
+        import zttp
+
+        def zttp_h2(n: int) -> None:
+            c = zttp.H2Connection(zttp.CLIENT)
+            s = zttp.H2Connection(zttp.SERVER)
+            c.initiate_connection()
+            s.initiate_connection()
+            s.receive_data(c.data_to_send())
+            c.receive_data(s.data_to_send())
+            s.receive_data(c.data_to_send())
+            while c.next_event() is not zttp.NEED_DATA:
+                pass
+            while s.next_event() is not zttp.NEED_DATA:
+                pass
+            headers = [(b"host", b"api.example.com"), H2_REQUEST[4], H2_REQUEST[5]]
+            target = H2_REQUEST[3][1]
+            resp = H2_RESPONSE[1:]
+            for _ in range(n):
+                c.send_request(b"GET", target, b"HTTP/2", headers).end_message()
+                s.receive_data(c.data_to_send())
+                while True:
+                    ev = s.next_event()
+                    if ev is zttp.NEED_DATA:
+                        break
+                    if isinstance(ev, zttp.Request):
+                        st = s.stream(ev.stream_id)
+                        st.send_response(200, resp)
+                        st.send_data(BODY)
+                        st.end_message()
+                c.receive_data(s.data_to_send())
+                while c.next_event() is not zttp.NEED_DATA:
+                    pass
+                s.receive_data(c.data_to_send())
+
+        out["zttp (H2Connection)"] = zttp_h2
+    except ImportError:
+        pass
+    def raw(n: int) -> None:
+        from fasterapi._fasterapi import H2Core
+
+        c, s = H2Core(True), H2Core(False)
+        s.receive(c.data_to_send())
+        c.receive(s.data_to_send())
+        s.receive(c.data_to_send())
+        for _ in range(n):
+            c.send_request(H2_REQUEST, True)
+            for ev in s.receive(c.data_to_send()):
+                if ev[0] == 0:  # a request: (0, stream id, headers, end_stream)
+                    s.send_response(ev[1], H2_RESPONSE, False)
+                    s.send_data(ev[1], BODY, True)
+            c.receive(s.data_to_send())
+            s.receive(c.data_to_send())
+
+    out["fasterapi.h2 (hyper-h2 API)"] = ours
+    out["fasterapi raw (H2Core, tuples)"] = raw
+    return out
+
+
+def http1_and_websocket(args: argparse.Namespace, n: int, repeats: int) -> None:
     parse = parse_benches()
     times = {k: best(f, n, repeats) for k, f in parse.items()}
     ref = times["h11"]
@@ -356,6 +469,27 @@ def main() -> None:
     ref = times["h11"]
     table("keep-alive cycle: GET in, 200 + 5 headers + 13 B body out",
           [(k, "{:7.2f} us  ({:5.1f}x h11)".format(v * 1e6, ref / v)) for k, v in times.items()])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--no-wrk", action="store_true")
+    ap.add_argument("--h2-only", action="store_true", help="only the HTTP/2 table")
+    args = ap.parse_args()
+    # Many short repeats: on a shared machine the best repeat is the one least disturbed.
+    n, repeats = (1000, 5) if args.quick else (2000, 30)
+    print("python", sys.version.split()[0], "| GET is", len(GET), "bytes")
+
+    if not args.h2_only:
+        http1_and_websocket(args, n, repeats)
+    # Short loops, many repeats: under load a 2,000-operation loop is rarely left alone.
+    times = {k: best(f, 200, 20 if args.quick else 60) for k, f in h2_benches().items()}
+    ref = times["h2 (hyper-h2)"]
+    table("HTTP/2 steady state: GET stream in, 200 + 5 headers + 13 B body out (both ends)",
+          [(k, "{:7.2f} us  ({:5.1f}x hyper-h2)".format(v * 1e6, ref / v)) for k, v in times.items()])
+    if args.h2_only:
+        return
 
     small = mask_frames(b"x" * 125, 1000, 0x1)
     large = mask_frames(os.urandom(1 << 20), 1, 0x2)

@@ -2,6 +2,7 @@
 
 - :mod:`fasterapi.http1`: an h11-compatible HTTP/1.1 ``Connection``.
 - :mod:`fasterapi.websocket`: a wsproto-shaped WebSocket connection and handshakes.
+- :mod:`fasterapi.h2`: an h2-shaped (hyper-h2) HTTP/2 connection, flow control automatic.
 - :mod:`fasterapi.sse`: the server-sent-events parser and encoder.
 - :mod:`fasterapi.router`: the path router.
 - :mod:`fasterapi.asyncio`: asyncio drivers (server protocol, client).

@@ -427,7 +427,8 @@ class H2Connection:
         """Sends a field block on ``stream_id``: a request (client, new stream: ``:method``
         among the headers), a response (server: ``:status``), or trailers (neither; they end
         the stream, so ``end_stream`` must be true)."""
-        headers = list(headers)
+        if type(headers) is not list:
+            headers = list(headers)
         first = headers[0][0] if headers else b""
         try:
             if self.client_side and first in (b":method", ":method"):
