@@ -14,6 +14,7 @@ use crate::input::{HexDecoder, HexError};
 mod h2;
 mod hpack;
 mod http1;
+mod pg;
 mod sse;
 pub(crate) mod ws;
 
@@ -80,6 +81,13 @@ pub(crate) static CODECS: &[Codec] = &[
         roles: &[Role::Server, Role::Client],
         line_blocks: false,
         make: http1::make,
+    },
+    Codec {
+        name: "pg",
+        about: "PostgreSQL wire protocol 3.0/3.2 (client: backend messages, server: startup + frontend messages)",
+        roles: &[Role::Client, Role::Server],
+        line_blocks: false,
+        make: pg::make,
     },
     Codec {
         name: "sse",
