@@ -384,3 +384,42 @@ fn demo_page_in_headless_chromium_over_h2() {
     assert_demo_result(&seen);
     assert_eq!(seen["page_protocol"], "h2", "{seen}");
 }
+
+/// fasterapi-tokio's `H2Client` (prior knowledge): an upload and two GETs multiplexed on one
+/// connection, answered in any order.
+#[test]
+fn fasterapi_h2_client_multiplexed() {
+    let server = Server::start();
+    let port: u16 = server
+        .addr
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.parse().ok())
+        .expect("a port");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let mut client = fasterapi_tokio::H2Client::connect("127.0.0.1", port, None)
+            .await
+            .expect("connects");
+        let data = bytes::Bytes::from(body(200_000));
+        let ct: &[(&[u8], &[u8])] = &[(b"content-type", b"application/x-test")];
+        let echo = client
+            .send(b"POST", "/echo", ct, Some(data.clone()))
+            .await
+            .expect("upload");
+        let user = client.send(b"GET", "/users/9", &[], None).await.expect("get");
+        let hello = client.send(b"GET", "/", &[], None).await.expect("get");
+        let r = client.response(hello).await.expect("hello");
+        assert_eq!(r.status, 200);
+        assert!(r.body.starts_with(br#"{"hello":"fasterapi""#));
+        let r = client.response(user).await.expect("user");
+        assert_eq!(&r.body[..], b"{\"id\":\"9\",\"name\":\"user 9\"}\n");
+        let r = client.response(echo).await.expect("echo");
+        assert_eq!(r.status, 200);
+        assert_eq!(r.headers.get(b"content-type"), Some(&b"application/x-test"[..]));
+        assert!(r.body == data, "echo differs: {} bytes", r.body.len());
+        client.close().await.expect("GOAWAY, then closed");
+    });
+}

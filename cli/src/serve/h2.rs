@@ -199,6 +199,13 @@ impl H2 {
                 );
                 respond(conn, id, is_head, 400, JSON, body);
             }
+            // Routes this handler does not serve over HTTP/2 yet (/mcp: its Streamable
+            // HTTP exchange is written for the HTTP/1.1 machine); clients retry in HTTP/1.1
+            // (RFC 9113 §8.7's HTTP_1_1_REQUIRED).
+            #[allow(unreachable_patterns, reason = "routes are added by other features")]
+            _ => {
+                let _ = conn.reset(id, ErrorCode::HTTP_1_1_REQUIRED);
+            }
         }
     }
 

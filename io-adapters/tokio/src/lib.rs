@@ -22,8 +22,9 @@
 //!   HTTP/1.1 upgrade), graceful shutdown of them all;
 //! * [`tls`]: rustls with ring: PEM loading with errors naming the file, ALPN, a development
 //!   certificate made with rcgen, client trust (webpki roots or a given root).
-//! * `HttpClient` (feature `http1`) and `WebSocketClient` (feature `websocket`, both on by
-//!   default): thin clients over TCP or TLS, each a protocol machine driven by a pull loop.
+//! * `HttpClient` (feature `http1`), `H2Client` (feature `http2`: HTTP/2 with multiplexed
+//!   requests, prior knowledge or ALPN h2) and `WebSocketClient` (feature `websocket`; all on
+//!   by default): thin clients over TCP or TLS, each a protocol machine driven by a pull loop.
 //!
 //! ```no_run
 //! use fasterapi_http1::{ConnectionConfig, Event, Header, ServerConnection};
@@ -69,6 +70,8 @@ mod transport;
 pub use client::WebSocketClient;
 #[cfg(feature = "http1")]
 pub use client::{ClientError, HttpClient};
+#[cfg(feature = "http2")]
+pub use client::{DEFAULT_MAX_BODY, H2Client, H2Response};
 pub use datagram::drive_datagram;
 pub use fasterapi_core::Handler;
 pub use server::{

@@ -1,7 +1,9 @@
-//! Thin clients: [`HttpClient`] (HTTP/1.1, feature `http1`) and [`WebSocketClient`] (feature
-//! `websocket`), over TCP or TLS, each a protocol machine driven by a pull loop: the caller
+//! Thin clients: [`HttpClient`] (HTTP/1.1, feature `http1`), `H2Client` (HTTP/2 with
+//! multiplexed requests, feature `http2`) and [`WebSocketClient`] (feature `websocket`), over TCP or TLS, each a protocol machine driven by a pull loop: the caller
 //! asks for the next event and the loop writes, reads and fires timers until there is one.
 
+#[cfg(feature = "http2")]
+mod h2;
 mod http;
 mod pump;
 #[cfg(feature = "websocket")]
@@ -17,6 +19,8 @@ use tokio::net::TcpStream;
 use crate::tls::TlsConnector;
 use crate::transport::Transport;
 
+#[cfg(feature = "http2")]
+pub use h2::{DEFAULT_MAX_BODY, H2Client, H2Response};
 pub use http::HttpClient;
 #[cfg(feature = "websocket")]
 pub use websocket::WebSocketClient;
@@ -37,6 +41,14 @@ pub enum ClientError {
     /// The server did not accept the WebSocket handshake (its status or headers were wrong).
     #[cfg(feature = "websocket")]
     Handshake(fasterapi_websocket::handshake::HandshakeError),
+    /// The HTTP/2 machine refused an action or the server's frames.
+    #[cfg(feature = "http2")]
+    Http2(fasterapi_http2::Error),
+    /// The server reset the stream (or refused it with GOAWAY).
+    #[cfg(feature = "http2")]
+    StreamReset(fasterapi_http2::ErrorCode),
+    /// A response body passed the client's limit; the stream was reset.
+    BodyTooLarge,
     /// The server closed the connection while an answer was expected.
     PeerGone,
     /// The server answered something the call does not expect (a body event before the
@@ -54,6 +66,11 @@ impl fmt::Display for ClientError {
             Self::WebSocket(e) => write!(f, "WebSocket: {e}"),
             #[cfg(feature = "websocket")]
             Self::Handshake(e) => write!(f, "WebSocket handshake refused: {e}"),
+            #[cfg(feature = "http2")]
+            Self::Http2(e) => write!(f, "HTTP/2: {e}"),
+            #[cfg(feature = "http2")]
+            Self::StreamReset(code) => write!(f, "the server reset the stream: {code:?}"),
+            Self::BodyTooLarge => f.write_str("the response body is larger than the limit"),
             Self::PeerGone => f.write_str("the server closed the connection"),
             Self::Unexpected(what) => write!(f, "unexpected answer: {what}"),
         }
@@ -65,6 +82,8 @@ impl core::error::Error for ClientError {
         match self {
             Self::Io(e) => Some(e),
             Self::Http(e) => Some(e),
+            #[cfg(feature = "http2")]
+            Self::Http2(e) => Some(e),
             #[cfg(feature = "websocket")]
             Self::WebSocket(e) => Some(e),
             #[cfg(feature = "websocket")]
