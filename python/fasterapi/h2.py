@@ -485,7 +485,10 @@ class H2Connection:
 
     def acknowledge_received_data(self, acknowledged_size: int, stream_id: int) -> None:
         """Returns receive credit. Needed only with ``auto_flow_control=False``; with automatic
-        flow control the credit is already returned and this does nothing."""
+        flow control the credit is already returned and this does nothing.
+
+        Raises :class:`ProtocolError` for more than the stream's data received and not yet
+        acknowledged (the peer's window would overflow)."""
         if self.config.auto_flow_control:
             return
         try:

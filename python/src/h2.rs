@@ -7,6 +7,7 @@
 //! event it hands out, so the application never calls `acknowledge_received_data`; with it
 //! off, `acknowledge_received_data(n, stream_id)` does it.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -86,6 +87,10 @@ fn as_bytes(o: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
 pub struct H2Core {
     conn: Connection,
     out: Vec<u8>,
+    /// Manual flow control only: octets handed out per stream and not yet acknowledged, so
+    /// that `acknowledge_received_data` cannot return more credit than was used (which would
+    /// push the peer's window past 2^31-1, §6.9.1). Bounded by the connection window.
+    unacked: Option<HashMap<u32, u64>>,
 }
 
 impl H2Core {
@@ -130,6 +135,9 @@ impl H2Core {
                     data,
                     end_stream,
                 } => {
+                    if let Some(map) = self.unacked.as_mut().filter(|_| !data.is_empty()) {
+                        *map.entry(stream_id.get()).or_insert(0) += data.len() as u64;
+                    }
                     (3u8, stream_id.get(), PyBytes::new(py, &data), end_stream).into_pyobject(py)?
                 }
                 Event::Trailers {
@@ -250,6 +258,7 @@ impl H2Core {
         Self {
             conn: Connection::new(role, c),
             out: vec![0; 64 * 1024],
+            unacked: (!auto_window_update).then(HashMap::new),
         }
     }
 
@@ -420,8 +429,25 @@ impl H2Core {
 
     /// Returns `n` octets of receive credit on `stream_id` and the connection (only needed
     /// with `auto_window_update=False`).
+    /// Raises `H2Error` if `n` is more than the stream's data handed out and not yet
+    /// acknowledged.
     fn acknowledge_received_data(&mut self, n: u32, stream_id: u32) -> PyResult<()> {
-        self.conn.release_capacity(sid(stream_id)?, n);
+        let id = sid(stream_id)?;
+        let Some(map) = &mut self.unacked else {
+            return Ok(()); // automatic: the credit was returned already
+        };
+        let left = map.get(&stream_id).copied().unwrap_or(0);
+        if u64::from(n) > left {
+            return Err(misuse(
+                "acknowledged more than was received and not yet acknowledged on the stream",
+            ));
+        }
+        if left == u64::from(n) {
+            map.remove(&stream_id);
+        } else {
+            map.insert(stream_id, left - u64::from(n));
+        }
+        self.conn.release_capacity(id, n);
         Ok(())
     }
 

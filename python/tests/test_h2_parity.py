@@ -197,6 +197,9 @@ def test_manual_flow_control_opt_out_stalls_until_acknowledged():
             break
         pump(a, b)
     assert received == body and not client.pending
+    # Credit beyond what was received is refused (it would overflow the peer's window).
+    with pytest.raises(fh2.ProtocolError):
+        server.conn.acknowledge_received_data(1, sid)
 
 
 def test_resets_both_ways():
