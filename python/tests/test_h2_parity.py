@@ -406,3 +406,59 @@ def test_peer_stream_limit_is_too_many_streams():
     assert client.conn.open_streams == 4
     client.conn.send_headers(client.conn.get_next_available_stream_id(), req_headers(6))
     assert client.conn.get_next_available_stream_id() == 13
+
+
+def test_mutated_input_only_raises_protocol_errors():
+    # A real hyper-h2 client's bytes (preface, SETTINGS, requests with bodies and trailers,
+    # PING, RST_STREAM), mutated with fixed seeds: only ProtocolError (and subclasses) come
+    # out of receive_data, never another exception or a Rust panic, and the connection stays
+    # usable for data_to_send().
+    import random
+
+    client = HyperPeer(client_side=True)
+    for i in range(4):
+        sid = client.conn.get_next_available_stream_id()
+        client.conn.send_headers(sid, req_headers(i, b"POST"))
+        client.conn.send_data(sid, b"d" * (100 * i + 1))
+        client.conn.send_headers(sid, [(b"x-t", b"1")], end_stream=True)
+    client.conn.ping(b"12345678")
+    client.conn.reset_stream(7)
+    wire = client.conn.data_to_send()
+    rng = random.Random(11)
+    errors = 0
+    for _ in range(1500):
+        data = bytearray(wire)
+        for _ in range(rng.randint(1, 4)):
+            op = rng.random()
+            at = rng.randrange(len(data))
+            if op < 0.6:
+                data[at] = rng.randrange(256)
+            elif op < 0.8:
+                del data[at:at + rng.randint(1, 8)]
+            else:
+                data[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+        server = fh2.H2Connection(config=fh2.H2Configuration(client_side=False))
+        try:
+            cut = rng.randrange(len(data))
+            server.receive_data(bytes(data[:cut]))
+            server.receive_data(bytes(data[cut:]))
+        except fh2.ProtocolError as e:
+            errors += 1
+            assert isinstance(e.error_code, int) and e.kind
+        server.data_to_send()
+    assert errors > 500  # most mutations break the preface, a frame or HPACK
+
+
+def test_eof_with_open_streams_is_an_error_and_clean_eof_is_not():
+    server = Ours(client_side=False)
+    client = HyperPeer(client_side=True)
+    pump((client, client.feed), (server, server.feed))
+    assert server.conn.receive_eof() == []  # no stream open: a clean end
+    server = Ours(client_side=False)
+    client = HyperPeer(client_side=True)
+    pump((client, client.feed), (server, server.feed))
+    client.conn.send_headers(1, req_headers(0, b"POST"))
+    server.feed(client.conn.data_to_send())
+    with pytest.raises(fh2.ProtocolError) as e:
+        server.conn.receive_eof()
+    assert e.value.kind == "unexpected_eof"
