@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `fasterapi serve` against a minimal hyper server answering the same JSON hello, same
 # machine, same run, interleaved: wrk HTTP/1.1 keep-alive (64 connections) and pipelined x16,
-# then the memory of an idle keep-alive connection. A benchmark, not a test.
+# h2load over h2c (prior knowledge; 64 streams: 4 connections x 16 concurrent streams) against
+# hyper serving HTTP/1.1 and HTTP/2 on one port like `fasterapi serve`, then the memory of an
+# idle keep-alive connection. A benchmark, not a test.
 #
 # Usage: benches/hyper/run.sh [SECONDS=10] [ROUNDS=3] [WORKERS=2] [IDLE_CONNECTIONS=2000]
 set -euo pipefail
@@ -48,23 +50,37 @@ fa_pid=$pid fa_url=$url
 curl -sS "$fa_url/" >"$tmp/body.json"
 start "$tmp/hy.log" "$hy" 127.0.0.1:0 "$workers" "$tmp/body.json"
 hy_pid=$pid hy_url=$url
+# Over h2 the hello says "protocol":"HTTP/2": the h2 anchor answers those bytes.
+curl -sS --http2-prior-knowledge "$fa_url/" >"$tmp/body-h2.json"
+start "$tmp/hy2.log" "$hy" 127.0.0.1:0 "$workers" "$tmp/body-h2.json" auto
+hy2_url=$url
+cmp <(curl -sS --http2-prior-knowledge "$fa_url/") <(curl -sS --http2-prior-knowledge "$hy2_url/") ||
+  { echo "the h2 bodies differ" >&2; exit 1; }
 cmp <(curl -sS "$fa_url/") <(curl -sS "$hy_url/") || { echo "the bodies differ" >&2; exit 1; }
 
 rps() { awk '/Requests\/sec/ {print $2}'; }
+# h2load's "finished in Xs, N req/s"; a run with failed requests counts as 0.
+h2rps() { awk '/^finished in/ {r=$4} /^requests:/ && $10 != "0" {bad=1} END {print bad ? 0 : r}'; }
 echo "# $(date -u +%FT%TZ) $(nproc) CPUs, load: $(cut -d' ' -f1-3 /proc/loadavg); workers=$workers, wrk -t2 -c64 -d${secs}s"
 printf '%-8s %-10s %12s %12s\n' round mode fasterapi hyper
 for r in $(seq "$rounds"); do
-  for mode in keepalive pipeline16; do
-    args=(-t2 -c64 -d"${secs}s")
-    [ "$mode" = pipeline16 ] && args+=(-s "$here/pipeline.lua")
-    a=$(wrk "${args[@]}" "$fa_url/" | rps)
-    b=$(wrk "${args[@]}" "$hy_url/" | rps)
+  for mode in keepalive pipeline16 h2c-m16; do
+    if [ "$mode" = h2c-m16 ]; then
+      args=(-t2 -c4 -m16 -D"$secs")
+      a=$(h2load "${args[@]}" "$fa_url/" | h2rps)
+      b=$(h2load "${args[@]}" "$hy2_url/" | h2rps)
+    else
+      args=(-t2 -c64 -d"${secs}s")
+      [ "$mode" = pipeline16 ] && args+=(-s "$here/pipeline.lua")
+      a=$(wrk "${args[@]}" "$fa_url/" | rps)
+      b=$(wrk "${args[@]}" "$hy_url/" | rps)
+    fi
     printf "%-8s %-10s %12s %12s   ratio %.2fx\n" "$r" "$mode" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN {print a / b}')"
     echo "$mode $a $b" >>"$tmp/results"
   done
 done
 # Medians over the rounds (the machine's load moves single rounds a lot).
-for mode in keepalive pipeline16; do
+for mode in keepalive pipeline16 h2c-m16; do
   median() { sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
   a=$(awk -v m="$mode" '$1==m {print $2}' "$tmp/results" | median)
   b=$(awk -v m="$mode" '$1==m {print $3}' "$tmp/results" | median)

@@ -1,7 +1,9 @@
-//! A minimal hyper HTTP/1.1 server answering every request with the JSON body given on the
-//! command line (the same bytes `fasterapi serve` answers `GET /` with), for `run.sh`.
+//! A minimal hyper server answering every request with the JSON body given on the command
+//! line (the same bytes `fasterapi serve` answers `GET /` with), for `run.sh`: HTTP/1.1 only,
+//! or (MODE `auto`) HTTP/1.1 and HTTP/2 prior knowledge on the same port, as `fasterapi serve`
+//! does (hyper-util's auto builder reads the first bytes to tell them apart).
 //!
-//! Usage: `hyper-hello ADDR WORKERS BODY_FILE`; prints `listening on http://ADDR`.
+//! Usage: `hyper-hello ADDR WORKERS BODY_FILE [h1|auto]`; prints `listening on http://ADDR`.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -11,7 +13,8 @@ use http_body_util::Full;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 
 fn main() {
@@ -19,15 +22,20 @@ fn main() {
     let addr: SocketAddr = args.next().expect("ADDR").parse().expect("an address");
     let workers: usize = args.next().expect("WORKERS").parse().expect("a number");
     let body = Bytes::from(std::fs::read(args.next().expect("BODY_FILE")).expect("body file"));
+    let auto = match args.next().as_deref() {
+        None | Some("h1") => false,
+        Some("auto") => true,
+        Some(other) => panic!("MODE is h1 or auto, not {other}"),
+    };
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
         .enable_all()
         .build()
         .expect("runtime")
-        .block_on(serve(addr, body));
+        .block_on(serve(addr, body, auto));
 }
 
-async fn serve(addr: SocketAddr, body: Bytes) {
+async fn serve(addr: SocketAddr, body: Bytes, auto: bool) {
     let listener = TcpListener::bind(addr).await.expect("bind");
     println!(
         "listening on http://{}",
@@ -52,10 +60,18 @@ async fn serve(addr: SocketAddr, body: Bytes) {
                     )
                 }
             });
-            let _ = http1::Builder::new()
-                .pipeline_flush(true)
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            if auto {
+                let mut builder = auto::Builder::new(TokioExecutor::new());
+                builder.http1().pipeline_flush(true);
+                let _ = builder
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            } else {
+                let _ = http1::Builder::new()
+                    .pipeline_flush(true)
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            }
         });
     }
 }
