@@ -11,7 +11,29 @@ use fasterapi_http1::Header;
 use fasterapi_tokio::{HttpClient, WebSocketClient};
 use fasterapi_websocket::handshake::ClientOptions;
 use fasterapi_websocket::{CloseCode, DeflateConfig, Event};
-use serve_support::Server;
+use serve_support::{Server, both_runtimes};
+
+both_runtimes!(
+    http_client_keep_alive_and_streamed_echo,
+    websocket_client_echo_then_going_away_on_sigint,
+);
+
+fn http_client_keep_alive_and_streamed_echo(runtime: &str) {
+    block_on(http_client_echo(runtime));
+}
+
+fn websocket_client_echo_then_going_away_on_sigint(runtime: &str) {
+    block_on(websocket_client_echo_then_going_away(runtime));
+}
+
+/// Runs a client test on a current-thread tokio runtime (the server runs on `runtime`).
+fn block_on<F: Future>(test: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+        .block_on(test)
+}
 
 fn port(server: &Server) -> u16 {
     server
@@ -21,9 +43,8 @@ fn port(server: &Server) -> u16 {
         .expect("a port")
 }
 
-#[tokio::test]
-async fn http_client_keep_alive_and_streamed_echo() {
-    let server = Server::start();
+async fn http_client_echo(runtime: &str) {
+    let server = Server::start_on(runtime);
     let mut client = HttpClient::connect("127.0.0.1", port(&server), None)
         .await
         .expect("connect");
@@ -58,9 +79,8 @@ async fn http_client_keep_alive_and_streamed_echo() {
     assert!(client.is_reusable());
 }
 
-#[tokio::test]
-async fn websocket_client_echo_then_going_away_on_sigint() {
-    let mut server = Server::start();
+async fn websocket_client_echo_then_going_away(runtime: &str) {
+    let mut server = Server::start_on(runtime);
     let options = ClientOptions::new().deflate(Some(DeflateConfig::new()));
     let mut ws = WebSocketClient::connect("127.0.0.1", port(&server), "/ws", None, options)
         .await
