@@ -17,13 +17,18 @@
 //!
 //! Run: `cargo bench -p fasterapi-benches --bench hpack -- --warm-up-time 1 --measurement-time 3`.
 //! Results go in `docs/BENCHMARKS.md`.
+//!
+//! On a shared machine wall times are noisy, so the bench also has a count mode: with
+//! `HPACK_BENCH_ONCE=encode` (or `huffman`) the binary runs each library's function once on the
+//! same input and exits, for `valgrind --tool=callgrind` (instruction counts are deterministic):
+//! the inclusive counts of `hpack::ours_encode`, `hpack::loona_encode`, … are the comparison.
 
 #![allow(clippy::print_stderr, reason = "the setup reports its input sizes")]
 
 use core::hint::black_box;
 use std::path::PathBuf;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use fasterapi_hpack::{Decoder, DecoderConfig, Encoder, EncoderConfig, Field};
 use serde_json::Value;
 
@@ -211,11 +216,19 @@ fn decode(c: &mut Criterion) {
     g.finish();
 }
 
+#[inline(never)]
 fn ours_encode(stories: &[Story]) -> usize {
     ours_encode_with(stories, EncoderConfig::default())
 }
 
+/// Ours with Huffman off (what `hpack` and `loona-hpack` emit).
+#[inline(never)]
+fn ours_encode_raw(stories: &[Story]) -> usize {
+    ours_encode_with(stories, EncoderConfig::default().with_huffman(false))
+}
+
 /// Ours with a given configuration (Huffman off matches what `hpack` and `loona-hpack` emit).
+#[inline(always)]
 fn ours_encode_with(stories: &[Story], config: EncoderConfig) -> usize {
     let mut total = 0;
     let mut out = Vec::with_capacity(4096);
@@ -230,6 +243,7 @@ fn ours_encode_with(stories: &[Story], config: EncoderConfig) -> usize {
     total
 }
 
+#[inline(never)]
 fn hpack_encode(stories: &[Story]) -> usize {
     let mut total = 0;
     for s in stories {
@@ -241,6 +255,7 @@ fn hpack_encode(stories: &[Story]) -> usize {
     total
 }
 
+#[inline(never)]
 fn loona_encode(stories: &[Story]) -> usize {
     let mut total = 0;
     let mut out = Vec::with_capacity(4096);
@@ -256,6 +271,7 @@ fn loona_encode(stories: &[Story]) -> usize {
     total
 }
 
+#[inline(never)]
 fn httlib_encode(stories: &[Story]) -> usize {
     let mut total = 0;
     let mut out = Vec::with_capacity(4096);
@@ -300,9 +316,8 @@ fn encode(c: &mut Criterion) {
     g.bench_function("fasterapi-hpack", |b| {
         b.iter(|| black_box(ours_encode(black_box(&stories))))
     });
-    let raw = EncoderConfig::default().with_huffman(false);
     g.bench_function("fasterapi-hpack-no-huffman", |b| {
-        b.iter(|| black_box(ours_encode_with(black_box(&stories), raw)))
+        b.iter(|| black_box(ours_encode_raw(black_box(&stories))))
     });
     g.bench_function("hpack", |b| {
         b.iter(|| black_box(hpack_encode(black_box(&stories))))
@@ -316,21 +331,31 @@ fn encode(c: &mut Criterion) {
     g.finish();
 }
 
-fn huffman(c: &mut Criterion) {
-    let strings: Vec<Vec<u8>> = load("raw-data")
+/// Every non-empty name and value of the stories, Huffman-coded.
+fn huffman_strings(stories: &[Story]) -> Vec<Vec<u8>> {
+    stories
         .iter()
         .flat_map(|s| s.headers.iter().flatten())
         .flat_map(|(n, v)| [n.clone(), v.clone()])
         .filter(|s| !s.is_empty())
-        .collect();
-    let coded: Vec<Vec<u8>> = strings
+        .collect()
+}
+
+fn huffman_input(stories: &[Story]) -> Vec<Vec<u8>> {
+    huffman_strings(stories)
         .iter()
         .map(|s| {
             let mut out = Vec::new();
             fasterapi_hpack::huffman::encode_to_vec(s, &mut out);
             out
         })
-        .collect();
+        .collect()
+}
+
+fn huffman(c: &mut Criterion) {
+    let stories = load("raw-data");
+    let strings = huffman_strings(&stories);
+    let coded = huffman_input(&stories);
     let decoded: usize = strings.iter().map(Vec::len).sum();
     let longest = strings.iter().map(Vec::len).max().unwrap();
     for (s, h) in strings.iter().zip(&coded) {
@@ -349,26 +374,11 @@ fn huffman(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(decoded as u64));
     g.bench_function("fasterapi-hpack", |b| {
         let mut buf = vec![0u8; longest + 8];
-        b.iter(|| {
-            let mut n = 0;
-            for h in black_box(&coded) {
-                n += fasterapi_hpack::huffman::decode(h, &mut buf).unwrap();
-            }
-            black_box(n)
-        })
+        b.iter(|| black_box(ours_huffman(black_box(&coded), &mut buf)))
     });
     g.bench_function("httlib-huffman", |b| {
         let mut buf = Vec::with_capacity(longest + 8);
-        b.iter(|| {
-            let mut n = 0;
-            for h in black_box(&coded) {
-                buf.clear();
-                httlib_huffman::decode(h, &mut buf, httlib_huffman::DecoderSpeed::FiveBits)
-                    .unwrap();
-                n += buf.len();
-            }
-            black_box(n)
-        })
+        b.iter(|| black_box(httlib_huffman(black_box(&coded), &mut buf)))
     });
     g.bench_function("hpack", |b| {
         b.iter(|| {
@@ -385,5 +395,60 @@ fn huffman(c: &mut Criterion) {
     g.finish();
 }
 
+/// Ours: every string decoded once into `buf`.
+#[inline(never)]
+fn ours_huffman(coded: &[Vec<u8>], buf: &mut [u8]) -> usize {
+    coded
+        .iter()
+        .map(|h| fasterapi_hpack::huffman::decode(h, buf).unwrap())
+        .sum()
+}
+
+/// `httlib-huffman` at its fastest speed: every string decoded once.
+#[inline(never)]
+fn httlib_huffman(coded: &[Vec<u8>], buf: &mut Vec<u8>) -> usize {
+    let mut n = 0;
+    for h in coded {
+        buf.clear();
+        httlib_huffman::decode(h, buf, httlib_huffman::DecoderSpeed::FiveBits).unwrap();
+        n += buf.len();
+    }
+    n
+}
+
+/// The count mode (see the module docs): each function once, results printed.
+fn once(what: &str) {
+    let stories = load("raw-data");
+    match what {
+        "encode" => eprintln!(
+            "ours {} ours-no-huffman {} hpack {} loona {} httlib {}",
+            ours_encode(&stories),
+            ours_encode_raw(&stories),
+            hpack_encode(&stories),
+            loona_encode(&stories),
+            httlib_encode(&stories)
+        ),
+        "huffman" => {
+            let coded = huffman_input(&stories);
+            let mut buf = vec![0u8; 1 << 16];
+            let mut v = Vec::with_capacity(1 << 16);
+            eprintln!(
+                "ours {} httlib {}",
+                ours_huffman(&coded, &mut buf),
+                httlib_huffman(&coded, &mut v)
+            );
+        }
+        _ => panic!("HPACK_BENCH_ONCE is encode or huffman"),
+    }
+}
+
 criterion_group!(benches, decode, encode, huffman);
-criterion_main!(benches);
+
+fn main() {
+    if let Some(what) = std::env::var_os("HPACK_BENCH_ONCE") {
+        once(what.to_str().expect("UTF-8"));
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
