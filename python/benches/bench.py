@@ -437,7 +437,7 @@ def h2_benches() -> Dict[str, Callable[[int], None]]:
     except ImportError:
         pass
     def raw(n: int) -> None:
-        from fasterapi._fasterapi import H2Core
+        from fasterapi._fasterapi import H2Core, RequestReceived
 
         c, s = H2Core(True), H2Core(False)
         s.receive(c.data_to_send())
@@ -446,14 +446,14 @@ def h2_benches() -> Dict[str, Callable[[int], None]]:
         for _ in range(n):
             c.send_request(H2_REQUEST, True)
             for ev in s.receive(c.data_to_send()):
-                if ev[0] == 0:  # a request: (0, stream id, headers, end_stream)
-                    s.send_response(ev[1], H2_RESPONSE, False)
-                    s.send_data(ev[1], BODY, True)
+                if isinstance(ev, RequestReceived):
+                    s.send_response(ev.stream_id, H2_RESPONSE, False)
+                    s.send_data(ev.stream_id, BODY, True)
             c.receive(s.data_to_send())
             s.receive(c.data_to_send())
 
     out["fasterapi.h2 (hyper-h2 API)"] = ours
-    out["fasterapi raw (H2Core, tuples)"] = raw
+    out["fasterapi raw (H2Core, no Python wrapper)"] = raw
     return out
 
 

@@ -1,6 +1,6 @@
 """Type stubs of the native core (pyo3). Users import the Python modules built on it."""
 
-from typing import Any, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 Headers3 = List[Tuple[bytes, bytes, bytes]]
 
@@ -123,9 +123,9 @@ class H2Core:
         max_frame_size: Optional[int] = None,
         max_header_list_size: Optional[int] = None,
     ) -> None: ...
-    def receive(self, data: bytes) -> List[tuple]: ...
-    def receive_eof(self) -> List[tuple]: ...
-    def handle_timeout(self) -> List[tuple]: ...
+    def receive(self, data: bytes) -> List[Event]: ...
+    def receive_eof(self) -> List[Event]: ...
+    def handle_timeout(self) -> List[Event]: ...
     def timeout_in(self) -> Optional[float]: ...
     def send_request(self, headers: Any, end_stream: bool) -> int: ...
     def send_response(self, stream_id: int, headers: Any, end_stream: bool) -> None: ...
@@ -136,6 +136,67 @@ class H2Core:
     def close(self) -> None: ...
     def acknowledge_received_data(self, n: int, stream_id: int) -> None: ...
     def send_window(self, stream_id: Optional[int] = None) -> int: ...
+    def remote_settings(self) -> Dict[str, Any]: ...
     def open_streams(self) -> int: ...
     def is_closed(self) -> bool: ...
     def data_to_send(self, amount: Optional[int] = None) -> bytes: ...
+
+# HTTP/2 events (re-exported by fasterapi.h2): immutable, hyper-h2's names and attributes.
+H2Fields = List[Tuple[bytes, bytes]]
+
+class Event: ...
+
+class RequestReceived(Event):
+    stream_id: int
+    headers: H2Fields
+    stream_ended: Optional["StreamEnded"]
+    priority_updated: None
+
+class ResponseReceived(Event):
+    stream_id: int
+    headers: H2Fields
+    stream_ended: Optional["StreamEnded"]
+    priority_updated: None
+
+class InformationalResponseReceived(Event):
+    stream_id: int
+    headers: H2Fields
+    priority_updated: None
+
+class DataReceived(Event):
+    stream_id: int
+    data: bytes
+    flow_controlled_length: int
+    stream_ended: Optional["StreamEnded"]
+
+class TrailersReceived(Event):
+    stream_id: int
+    headers: H2Fields
+    stream_ended: Optional["StreamEnded"]
+    priority_updated: None
+
+class StreamEnded(Event):
+    stream_id: int
+
+class StreamReset(Event):
+    stream_id: int
+    error_code: int
+    remote_reset: bool
+
+class SettingsAcknowledged(Event): ...
+
+class RemoteSettingsChanged(Event):
+    settings: Dict[str, Any]
+
+class PingAckReceived(Event):
+    ping_data: bytes
+
+class ConnectionTerminated(Event):
+    error_code: int
+    last_stream_id: int
+    additional_data: bytes
+
+class PriorityUpdated(Event):
+    stream_id: int
+    urgency: int
+    incremental: bool

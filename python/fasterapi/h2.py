@@ -19,7 +19,23 @@ No I/O and no asyncio here: feed bytes in, write ``data_to_send()`` out.
 
 from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
-from ._fasterapi import H2Core, H2Error
+from ._fasterapi import (
+    ConnectionTerminated,
+    DataReceived,
+    Event,
+    H2Core,
+    H2Error,
+    InformationalResponseReceived,
+    PingAckReceived,
+    PriorityUpdated,
+    RemoteSettingsChanged,
+    RequestReceived,
+    ResponseReceived,
+    SettingsAcknowledged,
+    StreamEnded,
+    StreamReset,
+    TrailersReceived,
+)
 
 __all__ = [
     "H2Configuration",
@@ -175,149 +191,10 @@ class H2Configuration:
 
 
 # --- events (h2.events' names and attributes) --------------------------------------------------
-
-
-class Event:
-    """Base class of the events ``receive_data`` returns."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__)
-        return f"<{type(self).__name__} {fields}>"
-
-
-class RequestReceived(Event):
-    """Server: a request head on a new stream (pseudo-headers first)."""
-
-    __slots__ = ("stream_id", "headers", "stream_ended", "priority_updated")
-
-    def __init__(self, stream_id: int, headers: List[Tuple[bytes, bytes]]) -> None:
-        self.stream_id = stream_id
-        self.headers = headers
-        self.stream_ended: Optional[StreamEnded] = None
-        self.priority_updated = None
-
-
-class ResponseReceived(Event):
-    """Client: the final response head (``:status`` first)."""
-
-    __slots__ = ("stream_id", "headers", "stream_ended", "priority_updated")
-
-    def __init__(self, stream_id: int, headers: List[Tuple[bytes, bytes]]) -> None:
-        self.stream_id = stream_id
-        self.headers = headers
-        self.stream_ended: Optional[StreamEnded] = None
-        self.priority_updated = None
-
-
-class InformationalResponseReceived(Event):
-    """Client: a 1xx response head."""
-
-    __slots__ = ("stream_id", "headers", "priority_updated")
-
-    def __init__(self, stream_id: int, headers: List[Tuple[bytes, bytes]]) -> None:
-        self.stream_id = stream_id
-        self.headers = headers
-        self.priority_updated = None
-
-
-class DataReceived(Event):
-    """A piece of a body. With automatic flow control its credit is already returned."""
-
-    __slots__ = ("stream_id", "data", "flow_controlled_length", "stream_ended")
-
-    def __init__(self, stream_id: int, data: bytes) -> None:
-        self.stream_id = stream_id
-        self.data = data
-        self.flow_controlled_length = len(data)
-        self.stream_ended: Optional[StreamEnded] = None
-
-
-class TrailersReceived(Event):
-    """Trailer fields; the stream's receive side ends (a ``StreamEnded`` follows)."""
-
-    __slots__ = ("stream_id", "headers", "stream_ended", "priority_updated")
-
-    def __init__(self, stream_id: int, headers: List[Tuple[bytes, bytes]]) -> None:
-        self.stream_id = stream_id
-        self.headers = headers
-        self.stream_ended: Optional[StreamEnded] = None
-        self.priority_updated = None
-
-
-class StreamEnded(Event):
-    """The peer finished sending on the stream."""
-
-    __slots__ = ("stream_id",)
-
-    def __init__(self, stream_id: int) -> None:
-        self.stream_id = stream_id
-
-
-class StreamReset(Event):
-    """The stream was reset: by the peer (``remote_reset``) or by us for a peer's stream error."""
-
-    __slots__ = ("stream_id", "error_code", "remote_reset")
-
-    def __init__(self, stream_id: int, error_code: int, remote_reset: bool) -> None:
-        self.stream_id = stream_id
-        self.error_code = error_code
-        self.remote_reset = remote_reset
-
-
-class SettingsAcknowledged(Event):
-    """The peer acknowledged our SETTINGS."""
-
-    __slots__ = ()
-
-
-class RemoteSettingsChanged(Event):
-    """The peer's SETTINGS were applied; ``settings`` holds all of its current values."""
-
-    __slots__ = ("settings",)
-
-    def __init__(self, settings: Dict[str, Any]) -> None:
-        self.settings = settings
-
-
-class PingAckReceived(Event):
-    """The answer to :meth:`H2Connection.ping`."""
-
-    __slots__ = ("ping_data",)
-
-    def __init__(self, ping_data: bytes) -> None:
-        self.ping_data = ping_data
-
-
-class ConnectionTerminated(Event):
-    """The peer sent GOAWAY. Streams above ``last_stream_id`` were refused (reported first as
-    ``StreamReset`` with REFUSED_STREAM; they may be retried elsewhere)."""
-
-    __slots__ = ("error_code", "last_stream_id", "additional_data")
-
-    def __init__(self, error_code: int, last_stream_id: int, additional_data: bytes) -> None:
-        self.error_code = error_code
-        self.last_stream_id = last_stream_id
-        self.additional_data = additional_data
-
-
-class PriorityUpdated(Event):
-    """An RFC 9218 PRIORITY_UPDATE changed a stream's urgency (0-7) and incremental flag."""
-
-    __slots__ = ("stream_id", "urgency", "incremental")
-
-    def __init__(self, stream_id: int, urgency: int, incremental: bool) -> None:
-        self.stream_id = stream_id
-        self.urgency = urgency
-        self.incremental = incremental
-
-
-def _ended(ev: Any, out: List[Event]) -> None:
-    end = StreamEnded(ev.stream_id)
-    ev.stream_ended = end
-    out.append(ev)
-    out.append(end)
+#
+# Built in Rust (fasterapi/_fasterapi.pyi lists their attributes): immutable, all subclasses of
+# Event. An event that ends a stream is followed by a StreamEnded, which it also links as
+# `.stream_ended`, as in hyper-h2.
 
 
 # --- the connection ----------------------------------------------------------------------------
@@ -339,7 +216,12 @@ class H2Connection:
             config.max_header_list_size,
         )
         self._next_stream_id = 1
-        self.remote_settings: Dict[str, Any] = {}
+
+    @property
+    def remote_settings(self) -> Dict[str, Any]:
+        """The peer's settings as applied so far, by name (RFC 9113 §6.5.2 initial values
+        until its SETTINGS arrives)."""
+        return self._core.remote_settings()
 
     # -- setup --
 
@@ -359,67 +241,28 @@ class H2Connection:
         is then in ``data_to_send()``.
         """
         try:
-            raw = self._core.receive(data)
+            return self._core.receive(data)
         except H2Error as e:
             raise _convert(e) from None
-        return self._events(raw)
 
     def receive_eof(self) -> List[Event]:
         """The peer closed the transport. Raises :class:`ProtocolError` if streams were open."""
         try:
-            raw = self._core.receive_eof()
+            return self._core.receive_eof()
         except H2Error as e:
             raise _convert(e) from None
-        return self._events(raw)
 
     def handle_timeout(self) -> List[Event]:
         """Runs the SETTINGS-acknowledgement and zero-window-stall timers (call it when
         :meth:`timeout_in` says); returns the events (stalled streams are reset)."""
         try:
-            raw = self._core.handle_timeout()
+            return self._core.handle_timeout()
         except H2Error as e:
             raise _convert(e) from None
-        return self._events(raw)
 
     def timeout_in(self) -> Optional[float]:
         """Seconds until :meth:`handle_timeout` is due, or ``None``."""
         return self._core.timeout_in()
-
-    def _events(self, raw: List[tuple]) -> List[Event]:
-        out: List[Event] = []
-        append = out.append
-        for t in raw:
-            kind = t[0]
-            if kind == 3:
-                ev = DataReceived(t[1], t[2])
-                if t[3]:
-                    _ended(ev, out)
-                else:
-                    append(ev)
-            elif kind == 0:
-                ev = RequestReceived(t[1], t[2])
-                _ended(ev, out) if t[3] else append(ev)
-            elif kind == 1:
-                ev = ResponseReceived(t[1], t[2])
-                _ended(ev, out) if t[3] else append(ev)
-            elif kind == 2:
-                append(InformationalResponseReceived(t[1], t[2]))
-            elif kind == 4:
-                _ended(TrailersReceived(t[1], t[2]), out)
-            elif kind == 5:
-                append(StreamReset(t[1], t[2], t[3]))
-            elif kind == 6:
-                self.remote_settings = t[1]
-                append(RemoteSettingsChanged(t[1]))
-            elif kind == 7:
-                append(SettingsAcknowledged())
-            elif kind == 8:
-                append(PingAckReceived(t[1]))
-            elif kind == 9:
-                append(ConnectionTerminated(t[1], t[2], t[3]))
-            elif kind == 10:
-                append(PriorityUpdated(t[1], t[2], t[3]))
-        return out
 
     # -- actions --
 

@@ -7,6 +7,7 @@
 //! event it hands out, so the application never calls `acknowledge_received_data`; with it
 //! off, `acknowledge_received_data(n, stream_id)` does it.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -17,9 +18,11 @@ use fasterapi_http2::{
     Config, Connection, ErrorCode, Event, Headers, OutgoingRequest, Role, StreamId,
 };
 use pyo3::create_exception;
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+
+use crate::h2_events as ev;
 
 create_exception!(
     _fasterapi,
@@ -63,22 +66,39 @@ fn sid(id: u32) -> PyResult<StreamId> {
     Ok(StreamId::new(id))
 }
 
-/// Extracts `(name, value)` byte pairs from a Python sequence of pairs (bytes or str).
-fn read_fields(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(Vec<u8>, Vec<u8>)>> {
+/// The `(name, value)` pairs of a Python sequence, kept alive for [`field_bytes`] to borrow.
+fn read_pairs<'py>(
+    headers: &Bound<'py, PyAny>,
+) -> PyResult<Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>> {
     let mut out = Vec::new();
     for item in headers.try_iter()? {
-        let item = item?;
-        let (n, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
-        out.push((as_bytes(&n)?, as_bytes(&v)?));
+        out.push(item?.extract()?);
     }
     Ok(out)
 }
 
-fn as_bytes(o: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
-    if let Ok(s) = o.cast::<pyo3::types::PyString>() {
-        return Ok(s.to_cow()?.as_bytes().to_vec());
+/// A name or value: `bytes` borrowed without a copy, `str` as its UTF-8.
+fn field_bytes<'a>(o: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, [u8]>> {
+    if let Ok(b) = o.cast::<PyBytes>() {
+        return Ok(Cow::Borrowed(b.as_bytes()));
     }
-    o.extract::<Vec<u8>>()
+    if let Ok(s) = o.cast::<PyString>() {
+        return Ok(Cow::Owned(s.to_cow()?.into_owned().into_bytes()));
+    }
+    Err(PyTypeError::new_err(
+        "header names and values are bytes or str",
+    ))
+}
+
+/// A field as byte strings (borrowed where they are `bytes`).
+type Field<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
+
+/// The pairs as byte strings.
+fn read_fields<'a>(pairs: &'a [(Bound<'_, PyAny>, Bound<'_, PyAny>)]) -> PyResult<Vec<Field<'a>>> {
+    pairs
+        .iter()
+        .map(|(n, v)| Ok((field_bytes(n)?, field_bytes(v)?)))
+        .collect()
 }
 
 /// One HTTP/2 connection, either role, on the `fasterapi-http2` machine.
@@ -96,7 +116,17 @@ pub struct H2Core {
 impl H2Core {
     fn events<'py>(&mut self, py: Python<'py>, list: &Bound<'py, PyList>) -> PyResult<()> {
         while let Some(ev) = self.conn.poll_event() {
-            let item: Bound<'py, PyTuple> = match ev {
+            // The event that ends a stream links the `StreamEnded` after it, as in hyper-h2.
+            let ended = |end: bool, id: StreamId| -> PyResult<Option<Py<ev::StreamEnded>>> {
+                if !end {
+                    return Ok(None);
+                }
+                let init = PyClassInitializer::from(ev::Event).add_subclass(ev::StreamEnded {
+                    stream_id: id.get(),
+                });
+                Ok(Some(Bound::new(py, init)?.unbind()))
+            };
+            let (item, end) = match ev {
                 Event::Request {
                     stream_id,
                     head,
@@ -116,7 +146,14 @@ impl H2Core {
                         }
                     }
                     push_fields(py, &fields, &head.headers)?;
-                    (0u8, stream_id.get(), fields, end_stream).into_pyobject(py)?
+                    let end = ended(end_stream, stream_id)?;
+                    let e = ev::RequestReceived {
+                        stream_id: stream_id.get(),
+                        headers: fields.unbind(),
+                        stream_ended: end.as_ref().map(|e| e.clone_ref(py)),
+                        priority_updated: None,
+                    };
+                    (e.into_py_event(py)?, end)
                 }
                 Event::Response {
                     stream_id,
@@ -124,11 +161,23 @@ impl H2Core {
                     end_stream,
                 } => {
                     let fields = status_fields(py, head.status, &head.headers)?;
-                    (1u8, stream_id.get(), fields, end_stream).into_pyobject(py)?
+                    let end = ended(end_stream, stream_id)?;
+                    let e = ev::ResponseReceived {
+                        stream_id: stream_id.get(),
+                        headers: fields.unbind(),
+                        stream_ended: end.as_ref().map(|e| e.clone_ref(py)),
+                        priority_updated: None,
+                    };
+                    (e.into_py_event(py)?, end)
                 }
                 Event::Informational { stream_id, head } => {
                     let fields = status_fields(py, head.status, &head.headers)?;
-                    (2u8, stream_id.get(), fields).into_pyobject(py)?
+                    let e = ev::InformationalResponseReceived {
+                        stream_id: stream_id.get(),
+                        headers: fields.unbind(),
+                        priority_updated: None,
+                    };
+                    (e.into_py_event(py)?, None)
                 }
                 Event::Data {
                     stream_id,
@@ -138,7 +187,14 @@ impl H2Core {
                     if let Some(map) = self.unacked.as_mut().filter(|_| !data.is_empty()) {
                         *map.entry(stream_id.get()).or_insert(0) += data.len() as u64;
                     }
-                    (3u8, stream_id.get(), PyBytes::new(py, &data), end_stream).into_pyobject(py)?
+                    let end = ended(end_stream, stream_id)?;
+                    let e = ev::DataReceived {
+                        stream_id: stream_id.get(),
+                        data: PyBytes::new(py, &data).unbind(),
+                        flow_controlled_length: data.len(),
+                        stream_ended: end.as_ref().map(|e| e.clone_ref(py)),
+                    };
+                    (e.into_py_event(py)?, end)
                 }
                 Event::Trailers {
                     stream_id,
@@ -146,53 +202,84 @@ impl H2Core {
                 } => {
                     let fields = PyList::empty(py);
                     push_fields(py, &fields, &trailers)?;
-                    (4u8, stream_id.get(), fields).into_pyobject(py)?
+                    let end = ended(true, stream_id)?;
+                    let e = ev::TrailersReceived {
+                        stream_id: stream_id.get(),
+                        headers: fields.unbind(),
+                        stream_ended: end.as_ref().map(|e| e.clone_ref(py)),
+                        priority_updated: None,
+                    };
+                    (e.into_py_event(py)?, end)
                 }
                 Event::StreamReset {
                     stream_id,
                     code,
                     remote,
-                } => (5u8, stream_id.get(), code.get(), remote).into_pyobject(py)?,
-                Event::PeerSettings => {
-                    let s = self.conn.peer_settings();
-                    let d = PyDict::new(py);
-                    d.set_item("header_table_size", s.header_table_size)?;
-                    d.set_item("enable_push", s.enable_push)?;
-                    d.set_item("max_concurrent_streams", s.max_concurrent_streams)?;
-                    d.set_item("initial_window_size", s.initial_window_size)?;
-                    d.set_item("max_frame_size", s.max_frame_size)?;
-                    d.set_item("max_header_list_size", s.max_header_list_size)?;
-                    d.set_item("enable_connect_protocol", s.enable_connect_protocol)?;
-                    (6u8, d).into_pyobject(py)?
+                } => {
+                    let e = ev::StreamReset {
+                        stream_id: stream_id.get(),
+                        error_code: code.get(),
+                        remote_reset: remote,
+                    };
+                    (e.into_py_event(py)?, None)
                 }
-                Event::SettingsAcked => (7u8,).into_pyobject(py)?,
-                Event::PingAck { data } => (8u8, PyBytes::new(py, &data)).into_pyobject(py)?,
+                Event::PeerSettings => {
+                    let e = ev::RemoteSettingsChanged {
+                        settings: self.remote_settings(py)?.unbind(),
+                    };
+                    (e.into_py_event(py)?, None)
+                }
+                Event::SettingsAcked => (ev::SettingsAcknowledged {}.into_py_event(py)?, None),
+                Event::PingAck { data } => {
+                    let e = ev::PingAckReceived {
+                        ping_data: PyBytes::new(py, &data).unbind(),
+                    };
+                    (e.into_py_event(py)?, None)
+                }
                 Event::GoAway {
                     last_stream_id,
                     code,
                     debug,
-                } => (
-                    9u8,
-                    code.get(),
-                    last_stream_id.get(),
-                    PyBytes::new(py, &debug),
-                )
-                    .into_pyobject(py)?,
+                } => {
+                    let e = ev::ConnectionTerminated {
+                        error_code: code.get(),
+                        last_stream_id: last_stream_id.get(),
+                        additional_data: PyBytes::new(py, &debug).unbind(),
+                    };
+                    (e.into_py_event(py)?, None)
+                }
                 Event::PriorityUpdate {
                     stream_id,
                     priority,
-                } => (
-                    10u8,
-                    stream_id.get(),
-                    priority.urgency,
-                    priority.incremental,
-                )
-                    .into_pyobject(py)?,
+                } => {
+                    let e = ev::PriorityUpdated {
+                        stream_id: stream_id.get(),
+                        urgency: priority.urgency,
+                        incremental: priority.incremental,
+                    };
+                    (e.into_py_event(py)?, None)
+                }
                 _ => continue,
             };
             list.append(item)?;
+            if let Some(end) = end {
+                list.append(end)?;
+            }
         }
         Ok(())
+    }
+
+    fn remote_settings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let s = self.conn.peer_settings();
+        let d = PyDict::new(py);
+        d.set_item("header_table_size", s.header_table_size)?;
+        d.set_item("enable_push", s.enable_push)?;
+        d.set_item("max_concurrent_streams", s.max_concurrent_streams)?;
+        d.set_item("initial_window_size", s.initial_window_size)?;
+        d.set_item("max_frame_size", s.max_frame_size)?;
+        d.set_item("max_header_list_size", s.max_header_list_size)?;
+        d.set_item("enable_connect_protocol", s.enable_connect_protocol)?;
+        Ok(d)
     }
 }
 
@@ -262,7 +349,7 @@ impl H2Core {
         }
     }
 
-    /// Feeds received bytes; returns the completed events as tuples (see `fasterapi.h2`).
+    /// Feeds received bytes; returns the completed events (the `h2_events` classes).
     /// Raises `H2Error` on a connection error; the GOAWAY is then in `data_to_send()`.
     fn receive<'py>(&mut self, py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
@@ -314,12 +401,13 @@ impl H2Core {
 
     /// Client: opens a stream with `headers` (pseudo-headers first); returns its id.
     fn send_request(&mut self, headers: &Bound<'_, PyAny>, end_stream: bool) -> PyResult<u32> {
-        let fields = read_fields(headers)?;
+        let pairs = read_pairs(headers)?;
+        let fields = read_fields(&pairs)?;
         let (mut method, mut scheme, mut authority, mut path) = (None, None, None, None);
         let mut protocol = None;
         let mut regular: Vec<(&[u8], &[u8])> = Vec::with_capacity(fields.len());
         for (n, v) in &fields {
-            let slot = match n.as_slice() {
+            let slot = match &**n {
                 b":method" => &mut method,
                 b":scheme" => &mut scheme,
                 b":authority" => &mut authority,
@@ -329,11 +417,11 @@ impl H2Core {
                     return Err(misuse("unknown request pseudo-header"));
                 }
                 name => {
-                    regular.push((name, v.as_slice()));
+                    regular.push((name, &**v));
                     continue;
                 }
             };
-            if slot.replace(v.as_slice()).is_some() {
+            if slot.replace(&**v).is_some() {
                 return Err(misuse("repeated pseudo-header"));
             }
         }
@@ -364,11 +452,12 @@ impl H2Core {
         headers: &Bound<'_, PyAny>,
         end_stream: bool,
     ) -> PyResult<()> {
-        let fields = read_fields(headers)?;
+        let pairs = read_pairs(headers)?;
+        let fields = read_fields(&pairs)?;
         let mut status = None;
         let mut regular: Vec<(&[u8], &[u8])> = Vec::with_capacity(fields.len());
         for (n, v) in &fields {
-            if n.as_slice() == b":status" {
+            if &**n == b":status" {
                 let s = core::str::from_utf8(v)
                     .ok()
                     .and_then(|s| s.parse::<u16>().ok())
@@ -379,7 +468,7 @@ impl H2Core {
             } else if n.starts_with(b":") {
                 return Err(misuse("a response carries only :status"));
             } else {
-                regular.push((n.as_slice(), v.as_slice()));
+                regular.push((&**n, &**v));
             }
         }
         let status = status.ok_or_else(|| misuse("a response needs :status"))?;
@@ -390,11 +479,9 @@ impl H2Core {
 
     /// Trailer fields; they end the stream.
     fn send_trailers(&mut self, stream_id: u32, headers: &Bound<'_, PyAny>) -> PyResult<()> {
-        let fields = read_fields(headers)?;
-        let list: Vec<(&[u8], &[u8])> = fields
-            .iter()
-            .map(|(n, v)| (n.as_slice(), v.as_slice()))
-            .collect();
+        let pairs = read_pairs(headers)?;
+        let fields = read_fields(&pairs)?;
+        let list: Vec<(&[u8], &[u8])> = fields.iter().map(|(n, v)| (&**n, &**v)).collect();
         self.conn
             .send_trailers(sid(stream_id)?, &list)
             .map_err(|e| h2_error(&e))
@@ -455,6 +542,12 @@ impl H2Core {
     #[pyo3(signature = (stream_id = None))]
     fn send_window(&self, stream_id: Option<u32>) -> PyResult<i64> {
         Ok(self.conn.send_window(stream_id.map(sid).transpose()?))
+    }
+
+    /// The peer's settings as applied so far, by name.
+    #[pyo3(name = "remote_settings")]
+    fn py_remote_settings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        self.remote_settings(py)
     }
 
     /// Streams that are open or half-closed.

@@ -21,6 +21,7 @@ use pyo3::prelude::*;
 
 pub mod client;
 pub mod h2;
+pub mod h2_events;
 pub mod http1;
 pub mod router;
 pub mod server;
@@ -45,5 +46,6 @@ fn _fasterapi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     router::register(m)?;
     server::register(m)?;
     client::register(m)?;
-    h2::register(m)
+    h2::register(m)?;
+    h2_events::register(m)
 }

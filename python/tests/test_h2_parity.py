@@ -462,3 +462,24 @@ def test_eof_with_open_streams_is_an_error_and_clean_eof_is_not():
     with pytest.raises(fh2.ProtocolError) as e:
         server.conn.receive_eof()
     assert e.value.kind == "unexpected_eof"
+
+
+def test_events_link_stream_ended_and_are_immutable():
+    c = fh2.H2Connection(fh2.H2Configuration(client_side=True))
+    s = fh2.H2Connection(fh2.H2Configuration(client_side=False))
+    s.receive_data(c.data_to_send())
+    c.receive_data(s.data_to_send())
+    c.send_headers(1, [(":method", "GET"), (":scheme", "http"), (":path", "/"), (":authority", "a")], end_stream=True)
+    evs = [e for e in s.receive_data(c.data_to_send()) if not isinstance(e, fh2.SettingsAcknowledged)]
+    assert [type(e) for e in evs] == [fh2.RequestReceived, fh2.StreamEnded]
+    assert evs[0].stream_ended is evs[1] and evs[1].stream_id == 1
+    assert all(isinstance(e, fh2.Event) for e in evs)
+    assert "stream_id=1" in repr(evs[0])
+    with pytest.raises(AttributeError):
+        evs[0].stream_id = 3
+    s.send_headers(1, [(b":status", b"200")])
+    s.send_data(1, b"ok", end_stream=False)
+    evs = c.receive_data(s.data_to_send())
+    assert [type(e) for e in evs] == [fh2.ResponseReceived, fh2.DataReceived]
+    assert evs[0].stream_ended is None and evs[1].data == b"ok" and evs[1].flow_controlled_length == 2
+    assert c.remote_settings["max_concurrent_streams"] == 100
