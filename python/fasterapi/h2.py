@@ -155,6 +155,10 @@ def _convert(e: H2Error, stream_id: int = 0) -> ProtocolError:
     return cls(message, kind, code)
 
 
+def _has_status(headers: List[Header]) -> bool:
+    return any(name in (b":status", ":status") for name, _ in headers)
+
+
 # --- configuration -----------------------------------------------------------------------------
 
 
@@ -267,27 +271,29 @@ class H2Connection:
     # -- actions --
 
     def send_headers(self, stream_id: int, headers: Iterable[Header], end_stream: bool = False) -> None:
-        """Sends a field block on ``stream_id``: a request (client, new stream: ``:method``
-        among the headers), a response (server: ``:status``), or trailers (neither; they end
-        the stream, so ``end_stream`` must be true)."""
+        """Sends a field block on ``stream_id``: a request (client, on the new stream
+        ``get_next_available_stream_id()``), a response (server, ``:status`` among the
+        headers; 1xx first if wanted), or trailers (otherwise; they end the stream, so
+        ``end_stream`` must be true)."""
         if type(headers) is not list:
             headers = list(headers)
-        first = headers[0][0] if headers else b""
         try:
-            if self.client_side and first in (b":method", ":method"):
-                if stream_id != self._next_stream_id:
-                    raise ProtocolError(
-                        f"the next new stream is {self._next_stream_id}, not {stream_id}",
-                        "bad_stream_id",
-                    )
-                got = self._core.send_request(headers, end_stream)
-                self._next_stream_id = got + 2
-            elif not self.client_side and first in (b":status", ":status"):
+            if self.client_side:
+                if stream_id >= self._next_stream_id:  # a new stream: the request
+                    if stream_id != self._next_stream_id:
+                        raise ProtocolError(
+                            f"the next new stream is {self._next_stream_id}, not {stream_id}",
+                            "bad_stream_id",
+                        )
+                    got = self._core.send_request(headers, end_stream)
+                    self._next_stream_id = got + 2
+                    return
+            elif headers and (headers[0][0] in (b":status", ":status") or _has_status(headers)):
                 self._core.send_response(stream_id, headers, end_stream)
-            else:
-                if not end_stream:
-                    raise ProtocolError("trailers end the stream: pass end_stream=True", "invalid_field")
-                self._core.send_trailers(stream_id, headers)
+                return
+            if not end_stream:
+                raise ProtocolError("trailers end the stream: pass end_stream=True", "invalid_field")
+            self._core.send_trailers(stream_id, headers)
         except H2Error as e:
             raise _convert(e, stream_id) from None
 

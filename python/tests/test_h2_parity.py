@@ -308,6 +308,8 @@ def test_local_misuse_raises_and_changes_nothing():
         c.send_headers(1, [(b"trailer", b"x")])  # trailers need end_stream
     c.send_headers(1, [(":method", "GET"), (":scheme", "https"), (":path", "/"), (":authority", "a")], end_stream=True)
     assert c.get_next_available_stream_id() == 3 and c.open_streams == 1
+    c.send_headers(3, [(b":path", b"/p"), (b":authority", b"a"), (b":method", b"GET"), (b":scheme", b"http")])
+    assert c.get_next_available_stream_id() == 5 and c.open_streams == 2
     s = fh2.H2Connection(config=fh2.H2Configuration(client_side=False))
     with pytest.raises(fh2.StreamClosedError):
         s.send_headers(1, [(b":status", b"200")])
