@@ -8,7 +8,7 @@ use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use serve_support::{Server, both_runtimes, wait_child};
+use serve_support::{Server, both_runtimes, refused, wait_child};
 
 both_runtimes!(
     sigint_stops_with_exit_0,
@@ -70,19 +70,8 @@ fn sigterm_stops_with_exit_0(runtime: &str) {
 fn busy_port_is_exit_69(runtime: &str) {
     let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = taken.local_addr().expect("addr").to_string();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fasterapi"))
-        .args(["serve", "--addr", &addr, "--runtime", runtime])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the fasterapi binary starts");
-    let status = wait_child(&mut child, Duration::from_secs(10));
-    if status.is_none() {
-        let _ = child.kill();
-    }
-    let out = child.wait_with_output().expect("output");
-    assert_eq!(status.and_then(|s| s.code()), Some(69), "{out:?}");
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (code, stderr) = refused(&["--addr", &addr, "--runtime", runtime]);
+    assert_eq!(code, Some(69), "{stderr}");
     assert!(
         stderr.contains(&format!(
             "cannot listen on {addr}: the address is already in use"

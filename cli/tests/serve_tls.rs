@@ -7,9 +7,10 @@ mod serve_support;
 
 use core::time::Duration;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
-use serve_support::{Server, assert_demo_result, curl, demo_page, run_python, text, wait_child};
+use serve_support::{
+    Server, assert_demo_result, curl, demo_page, refused, run_python, text, wrk_smoke,
+};
 
 #[test]
 fn curl_https_http1_with_alpn() {
@@ -121,26 +122,6 @@ fn demo_page_in_headless_chromium_over_https() {
     assert_demo_result(&demo_page(&server, &["--ignore-certificate-errors"]));
 }
 
-/// Runs `serve` with `args` that must fail before listening; its exit code and stderr.
-fn refused(args: &[&str]) -> (Option<i32>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fasterapi"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the fasterapi binary starts");
-    let status = wait_child(&mut child, Duration::from_secs(10));
-    if status.is_none() {
-        let _ = child.kill();
-    }
-    let out = child.wait_with_output().expect("output");
-    (
-        status.and_then(|s| s.code()),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 fn scratch() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("fasterapi-serve-tls-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -176,24 +157,6 @@ fn bad_certificate_or_key_is_exit_78() {
     let (code, stderr) = refused(&["--tls", "--cert", garbage_s]);
     assert_eq!(code, Some(64), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// wrk for one second against `url`: it must complete requests with no errors.
-fn wrk_smoke(url: &str) {
-    let out = Command::new("wrk")
-        .args(["-t1", "-c8", "-d1s", "--timeout", "5s", url])
-        .output()
-        .expect("wrk is installed (scripts/debian-packages.txt)");
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{report}");
-    let requests: u64 = report
-        .lines()
-        .find_map(|l| l.trim().split_once(" requests in "))
-        .and_then(|(n, _)| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no request count: {report}"));
-    assert!(requests > 0, "{report}");
-    assert!(!report.contains("Socket errors"), "{report}");
-    assert!(!report.contains("Non-2xx"), "{report}");
 }
 
 #[test]

@@ -265,3 +265,48 @@ pub(crate) fn assert_demo_result(seen: &serde_json::Value) {
     assert_eq!(events[0]["id"], "1", "{seen}");
     assert_eq!(events[1]["id"], "2", "{seen}");
 }
+
+/// Runs `serve` with `args` that must fail before serving (on `--addr 127.0.0.1:0` unless
+/// `args` name an address), at most 10 s; its exit code and stderr.
+pub(crate) fn refused(args: &[&str]) -> (Option<i32>, String) {
+    let addr: &[&str] = if args.contains(&"--addr") {
+        &[]
+    } else {
+        &["--addr", "127.0.0.1:0"]
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fasterapi"))
+        .arg("serve")
+        .args(addr)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the fasterapi binary starts");
+    let status = wait_child(&mut child, Duration::from_secs(10));
+    if status.is_none() {
+        let _ = child.kill();
+    }
+    let out = child.wait_with_output().expect("output");
+    (
+        status.and_then(|s| s.code()),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// wrk for one second against `url`: it must complete requests with no errors.
+pub(crate) fn wrk_smoke(url: &str) {
+    let out = Command::new("wrk")
+        .args(["-t1", "-c8", "-d1s", "--timeout", "5s", url])
+        .output()
+        .expect("wrk is installed (scripts/debian-packages.txt)");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{report}");
+    let requests: u64 = report
+        .lines()
+        .find_map(|l| l.trim().split_once(" requests in "))
+        .and_then(|(n, _)| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no request count: {report}"));
+    assert!(requests > 0, "{report}");
+    assert!(!report.contains("Socket errors"), "{report}");
+    assert!(!report.contains("Non-2xx"), "{report}");
+}
