@@ -267,6 +267,33 @@ fn padding_counts_toward_flow_control_and_is_returned() {
 }
 
 #[test]
+fn released_credit_is_capped_at_what_was_received() {
+    // With automatic updates off, returning more credit than was received must not send an
+    // increment past the configured windows (RFC 9113 §6.9.1 caps a window at 2^31-1).
+    let mut cfg = Config::default();
+    cfg.auto_window_update = false;
+    cfg.initial_window_size = 100;
+    let mut r = Raw::new(cfg);
+    let h = r.request(1, GET, false);
+    r.feed(&h).unwrap();
+    r.feed(&data(1, &[7u8; 80], false)).unwrap();
+    r.drain();
+    let _ = r.events();
+    r.server.release_capacity(StreamId::new(1), u32::MAX);
+    let wire = r.drain();
+    let increments: Vec<(u32, u32)> = common::frames(&wire)
+        .into_iter()
+        .filter(|f| f.0 == FrameType::WINDOW_UPDATE)
+        .map(|f| (f.1, u32::from_be_bytes(f.2[..4].try_into().unwrap())))
+        .collect();
+    // The stream gets back exactly the 80 octets; the connection (65,535 by default) has not
+    // reached half its window, so it sends nothing yet, and nothing is left owed afterwards.
+    assert_eq!(increments, vec![(1, 80)]);
+    r.server.release_capacity(StreamId::new(1), 5);
+    assert!(r.drain().is_empty(), "no credit is owed any more");
+}
+
+#[test]
 fn unknown_frames_and_settings_are_ignored() {
     let mut r = Raw::new(Config::default());
     let unknown = [0, 0, 3, 0xee, 0xff, 0, 0, 0, 1, 1, 2, 3];

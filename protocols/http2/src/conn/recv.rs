@@ -634,7 +634,14 @@ impl Connection {
     }
 
     /// Returns `n` octets of receive credit on the connection.
+    ///
+    /// Credit is capped at what was received and not yet returned, so the window never grows
+    /// past the configured size and no increment can overflow the peer's view (RFC 9113 §6.9.1).
     pub(super) fn release_connection(&mut self, n: u32) {
+        let owed = i64::from(self.config.connection_window_size)
+            - self.conn_recv_window
+            - i64::from(self.conn_recv_pending);
+        let n = clamp_credit(n, owed);
         self.conn_recv_pending = self.conn_recv_pending.saturating_add(n);
         if self.conn_recv_pending >= self.config.connection_window_size / 2 && !self.failed {
             let inc = self.conn_recv_pending;
@@ -658,6 +665,9 @@ impl Connection {
         if !s.can_recv() {
             return;
         }
+        let owed =
+            i64::from(self.config.initial_window_size) - s.recv_window - i64::from(s.recv_pending);
+        let n = clamp_credit(n, owed);
         s.recv_pending = s.recv_pending.saturating_add(n);
         if s.recv_pending >= half.max(1) && !failed {
             let inc = s.recv_pending;
@@ -694,4 +704,9 @@ impl Connection {
         }
         Ok(())
     }
+}
+
+/// `n` octets of credit, at most `owed` (received and not yet returned), never negative.
+fn clamp_credit(n: u32, owed: i64) -> u32 {
+    u32::try_from(owed.clamp(0, i64::from(n))).unwrap_or(0)
 }
