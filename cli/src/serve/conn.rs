@@ -14,6 +14,10 @@ use super::h2::H2;
 
 /// The machine of one connection.
 #[derive(Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "HTTP/1.1 is the common case: kept inline, no allocation per connection"
+)]
 pub(crate) enum Conn {
     /// HTTP/1.1 (and the start of an h2c or WebSocket upgrade).
     H1(ServerConnection),
@@ -160,6 +164,10 @@ impl StreamMachine for Conn {
 
 /// The handler of one connection, matching its machine.
 #[derive(Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "HTTP/1.1 is the common case: kept inline, no allocation per connection"
+)]
 pub(crate) enum ConnHandler {
     /// For [`Conn::H1`].
     H1(Http),
