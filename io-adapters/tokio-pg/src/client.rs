@@ -7,7 +7,7 @@ use fasterapi_pgwire::codec::Format;
 use fasterapi_pgwire::types::{Decode, Encode, TypeError};
 use fasterapi_pgwire::{CancelToken, Column, Event, RequestId, RowBatch};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use crate::Error;
 use crate::config::{ConnectConfig, Host};
@@ -364,21 +364,18 @@ impl Client {
         self.shared.dropped_notifications.load(Ordering::Relaxed)
     }
 
-    async fn send(
+    /// Queues `build`, which makes `n` requests, on the task. Their events come back on the
+    /// receiver with ids 0..n (their positions), which is what this returns as ids.
+    fn send(
         &self,
+        n: usize,
         build: Build,
     ) -> Result<(Vec<RequestId>, mpsc::UnboundedReceiver<Msg>), Error> {
-        let (ids_tx, ids_rx) = oneshot::channel();
         let (events, rx) = mpsc::unbounded_channel();
         self.tx
-            .send(Command::Request {
-                build,
-                ids: ids_tx,
-                events,
-            })
+            .send(Command::Request { build, events })
             .map_err(|_| Error::Closed)?;
-        let ids = ids_rx.await.map_err(|_| Error::Closed)??;
-        Ok((ids, rx))
+        Ok(((0..n as RequestId).collect(), rx))
     }
 
     /// Runs `sql` with `params` (extended protocol, binary values, through the statement
@@ -425,7 +422,7 @@ impl Client {
             )?;
             Ok(vec![a, m.sync()?])
         });
-        let (ids, mut rx) = self.send(build).await?;
+        let (ids, mut rx) = self.send(2, build)?;
         self.collect(&mut rx, ids[0]).await
     }
 
@@ -454,7 +451,7 @@ impl Client {
             let d = m.describe_statement("")?;
             Ok(vec![p, d, m.sync()?])
         });
-        let (ids, mut rx) = self.send(build).await?;
+        let (ids, mut rx) = self.send(3, build)?;
         self.collect(&mut rx, ids[0]).await?;
         let mut described = None;
         loop {
@@ -483,7 +480,7 @@ impl Client {
     /// The server's error: the statements before the failing one ran.
     pub async fn simple_query(&self, sql: &str) -> Result<Vec<Rows>, Error> {
         let s = sql.to_owned();
-        let (ids, mut rx) = self.send(Box::new(move |m| Ok(vec![m.query(&s)?]))).await?;
+        let (ids, mut rx) = self.send(1, Box::new(move |m| Ok(vec![m.query(&s)?])))?;
         let mut out = Vec::new();
         let mut cur = Rows::default();
         loop {
@@ -553,7 +550,7 @@ impl Client {
     /// The server's error (the statement is not a COPY FROM STDIN, a bad table).
     pub async fn copy_in(&self, sql: &str) -> Result<CopyIn<'_>, Error> {
         let s = sql.to_owned();
-        let (ids, mut rx) = self.send(Box::new(move |m| Ok(vec![m.query(&s)?]))).await?;
+        let (ids, mut rx) = self.send(1, Box::new(move |m| Ok(vec![m.query(&s)?])))?;
         loop {
             match next(&mut rx).await? {
                 Event::CopyIn { .. } => {
@@ -579,7 +576,7 @@ impl Client {
     /// The server's error.
     pub async fn copy_out(&self, sql: &str) -> Result<CopyOut, Error> {
         let s = sql.to_owned();
-        let (ids, mut rx) = self.send(Box::new(move |m| Ok(vec![m.query(&s)?]))).await?;
+        let (ids, mut rx) = self.send(1, Box::new(move |m| Ok(vec![m.query(&s)?])))?;
         loop {
             match next(&mut rx).await? {
                 Event::CopyOut { .. } => {
@@ -609,6 +606,7 @@ async fn next(rx: &mut mpsc::UnboundedReceiver<Msg>) -> Result<Event, Error> {
     match rx.recv().await {
         Some(Msg::Event(e)) => Ok(e),
         Some(Msg::Lost(why)) => Err(Error::ConnectionLost(why.to_string())),
+        Some(Msg::Refused(e)) => Err(e),
         None => Err(Error::Closed),
     }
 }
@@ -664,7 +662,7 @@ impl Pipeline<'_> {
             ids.push(m.sync()?);
             Ok(ids)
         });
-        let (ids, mut rx) = self.client.send(build).await?;
+        let (ids, mut rx) = self.client.send(n + 1, build)?;
         let mut out = Vec::with_capacity(n);
         for id in &ids[..n] {
             match self.client.collect(&mut rx, *id).await {

@@ -168,8 +168,12 @@ async fn start_tls(config: &ConnectConfig, stream: Stream) -> Result<Stream, Err
 /// What the task sends to a caller.
 #[derive(Debug)]
 pub(crate) enum Msg {
-    /// An event of one of the caller's requests.
+    /// An event of one of the caller's requests, its id replaced by the request's position
+    /// in the list `build` returned (0, 1, …): callers know their requests without waiting
+    /// for the ids (one wake-up less per call).
     Event(Event),
+    /// `build` refused (the machine's error); nothing was sent.
+    Refused(Error),
     /// The connection failed or closed; no more events.
     Lost(Arc<str>),
 }
@@ -181,10 +185,9 @@ pub(crate) type Build = Box<
 
 /// What a caller asks of the task.
 pub(crate) enum Command {
-    /// Send requests; route their events to `events`. The ids are sent back first.
+    /// Send requests; route their events to `events`, tagged with each request's position.
     Request {
         build: Build,
-        ids: tokio::sync::oneshot::Sender<Result<Vec<RequestId>, Error>>,
         events: mpsc::UnboundedSender<Msg>,
     },
     CopyData(Vec<u8>),
@@ -219,7 +222,7 @@ pub(crate) struct Shared {
 
 struct Task {
     machine: ClientConnection,
-    routes: HashMap<RequestId, mpsc::UnboundedSender<Msg>>,
+    routes: HashMap<RequestId, (mpsc::UnboundedSender<Msg>, usize)>,
     listener: Option<mpsc::Sender<crate::Notification>>,
     shared: Arc<Shared>,
 }
@@ -241,6 +244,26 @@ fn request_of(event: &Event) -> Option<(RequestId, bool)> {
         | Event::Suspended { id } => (*id, true),
         _ => return None,
     })
+}
+
+/// Sets the request id an event carries.
+fn retag(event: &mut Event, to: RequestId) {
+    match event {
+        Event::Columns { id, .. }
+        | Event::Rows { id, .. }
+        | Event::CommandComplete { id, .. }
+        | Event::EmptyQuery { id }
+        | Event::Described { id, .. }
+        | Event::CopyIn { id, .. }
+        | Event::CopyOut { id, .. }
+        | Event::CopyData { id, .. }
+        | Event::CopyDone { id }
+        | Event::Done { id, .. }
+        | Event::Failed { id, .. }
+        | Event::Aborted { id }
+        | Event::Suspended { id } => *id = to,
+        _ => {}
+    }
 }
 
 impl Task {
@@ -274,7 +297,9 @@ impl Task {
         let Some((id, last)) = request_of(&event) else {
             return;
         };
-        if let Some(tx) = self.routes.get(&id) {
+        if let Some((tx, i)) = self.routes.get(&id) {
+            let mut event = event;
+            retag(&mut event, *i as RequestId);
             let _ = tx.send(Msg::Event(event));
         }
         if last {
@@ -284,15 +309,14 @@ impl Task {
 
     fn command(&mut self, c: Command) {
         match c {
-            Command::Request { build, ids, events } => {
-                let r = build(&mut self.machine).map_err(Error::from);
-                if let Ok(list) = &r {
-                    for id in list {
-                        self.routes.insert(*id, events.clone());
+            Command::Request { build, events } => match build(&mut self.machine) {
+                Ok(list) => {
+                    for (i, id) in list.into_iter().enumerate() {
+                        self.routes.insert(id, (events.clone(), i));
                     }
                 }
-                let _ = ids.send(r);
-            }
+                Err(e) => drop(events.send(Msg::Refused(e.into()))),
+            },
             // A COPY step out of turn is refused by the machine; the request it belongs to
             // still ends (with the server's error), so nothing else needs telling.
             Command::CopyData(d) => drop(self.machine.copy_data(&d)),
@@ -305,7 +329,7 @@ impl Task {
 
     fn lose(&mut self, why: &str) {
         let why: Arc<str> = Arc::from(why);
-        for (_, tx) in self.routes.drain() {
+        for (_, (tx, _)) in self.routes.drain() {
             let _ = tx.send(Msg::Lost(why.clone()));
         }
     }
@@ -335,17 +359,16 @@ pub(crate) async fn run(
     let (mut rd, mut wr) = tokio::io::split(stream);
     let mut rbuf = vec![0u8; READ_CHUNK];
     let mut wbuf: Vec<u8> = Vec::new();
+    let mut scratch = vec![0u8; 16 * 1024];
     let mut wpos = 0;
     let mut commands_open = true;
     let why = loop {
         loop {
-            let start = wbuf.len();
-            wbuf.resize(start + 16 * 1024, 0);
-            let n = task.machine.poll_transmit(NOW, &mut wbuf[start..]);
-            wbuf.truncate(start + n);
+            let n = task.machine.poll_transmit(NOW, &mut scratch);
             if n == 0 {
                 break;
             }
+            wbuf.extend_from_slice(&scratch[..n]);
         }
         while let Some(event) = task.machine.poll_event() {
             task.route(event);
