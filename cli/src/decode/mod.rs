@@ -14,6 +14,7 @@ use crate::input::{HexDecoder, HexError};
 mod h2;
 mod hpack;
 mod http1;
+mod mcp;
 mod pg;
 mod sse;
 pub(crate) mod ws;
@@ -81,6 +82,13 @@ pub(crate) static CODECS: &[Codec] = &[
         roles: &[Role::Server, Role::Client],
         line_blocks: false,
         make: http1::make,
+    },
+    Codec {
+        name: "mcp",
+        about: "MCP / JSON-RPC 2.0: newline-delimited messages (the stdio transport), batches expanded",
+        roles: &[Role::Client, Role::Server],
+        line_blocks: false,
+        make: mcp::make,
     },
     Codec {
         name: "pg",

@@ -202,13 +202,28 @@ enum Job {
 pub(crate) struct Demo {
     jobs: BTreeMap<u64, Job>,
     next: u64,
-    /// `jobs.len()`, for the `in_flight` tool.
+    /// Running jobs of every `Demo` sharing it, for the `in_flight` tool.
     in_flight: Arc<AtomicUsize>,
 }
 
 impl Demo {
+    /// A demo whose running jobs are counted in `in_flight` (shared by the demos of every
+    /// session of `fasterapi serve`'s `/mcp`, and by the tool that reports it).
+    pub(crate) fn with_counter(in_flight: Arc<AtomicUsize>) -> Self {
+        Self {
+            in_flight,
+            ..Self::default()
+        }
+    }
+
+    /// The counter of running jobs.
+    pub(crate) fn counter(&self) -> Arc<AtomicUsize> {
+        Arc::clone(&self.in_flight)
+    }
+
     /// Handles one engine event.
     pub(crate) fn on_event(&mut self, engine: &mut Engine, event: Event, now: Timestamp) {
+        let before = self.jobs.len();
         match event {
             Event::ToolCall {
                 id,
@@ -247,7 +262,12 @@ impl Demo {
             Event::Wake { token } => self.wake(engine, token, now),
             _ => {}
         }
-        self.in_flight.store(self.jobs.len(), Ordering::Relaxed);
+        let after = self.jobs.len();
+        if after > before {
+            self.in_flight.fetch_add(after - before, Ordering::Relaxed);
+        } else {
+            self.in_flight.fetch_sub(before - after, Ordering::Relaxed);
+        }
     }
 
     fn wake(&mut self, engine: &mut Engine, token: u64, now: Timestamp) {
@@ -297,7 +317,7 @@ impl Demo {
 /// Runs the demo server on stdin/stdout until stdin closes.
 pub(crate) fn run_stdio() -> ExitCode {
     let mut demo = Demo::default();
-    let server = demo_server(Arc::clone(&demo.in_flight));
+    let server = demo_server(demo.counter());
     let engine = Engine::new(Arc::new(server), EngineConfig::default());
     let mut machine = StdioServer::new(engine, fasterapi_mcp::stdio::DEFAULT_MAX_LINE);
     let (tx, rx) = mpsc::sync_channel::<Option<Vec<u8>>>(16);

@@ -12,6 +12,7 @@ use fasterapi_router::FrozenMethodRouter;
 use fasterapi_tokio::Handler;
 use fasterapi_websocket::handshake::Accepted;
 
+use super::mcp::{Exchange, McpState};
 use super::page::DEMO_HTML;
 use super::routes::{self, Route, Routed};
 use super::sse::Ticker;
@@ -29,6 +30,8 @@ pub(crate) struct App {
     pub(crate) hello: Bytes,
     /// Set once the server shuts down: open event streams end at their next tick.
     pub(crate) stopping: AtomicBool,
+    /// `/mcp`: the MCP sessions and streams.
+    pub(crate) mcp: Arc<McpState>,
 }
 
 /// The response in progress on a connection, when it spans several events.
@@ -50,6 +53,8 @@ enum Current {
     Result(BytesMut),
     /// `/events`: a ticker owns the rest of the response.
     Events(Ticker),
+    /// `/mcp`: the request body, then the SSE answer.
+    Mcp(Exchange),
 }
 
 /// One connection's HTTP/1.1 handler. After a WebSocket upgrade it holds what the WebSocket
@@ -162,6 +167,7 @@ impl Http {
                     self.current = Current::Events(ticker);
                 }
             }
+            Route::Mcp => self.current = Current::Mcp(Exchange::start(req)),
             Route::Ws => {
                 // The helper queues 101, or the 400/426 refusal with its reason.
                 self.upgrade = ws::accept(conn, req);
@@ -169,7 +175,7 @@ impl Http {
         }
     }
 
-    fn end_of_request(&mut self, conn: &mut ServerConnection) {
+    fn end_of_request(&mut self, conn: &mut ServerConnection, now: Timestamp) {
         match core::mem::take(&mut self.current) {
             Current::Echo {
                 content_type,
@@ -185,6 +191,11 @@ impl Http {
             }
             // The ticker keeps the response open after the (empty) request body.
             events @ Current::Events(_) => self.current = events,
+            Current::Mcp(exchange) => {
+                if let Some(open) = exchange.end(&self.app.mcp, conn, now) {
+                    self.current = Current::Mcp(open);
+                }
+            }
             Current::None => {}
         }
     }
@@ -217,9 +228,10 @@ impl Handler<ServerConnection> for Http {
                 Current::Result(body) if body.len() + data.len() <= MAX_RESULT => {
                     body.extend_from_slice(&data);
                 }
+                Current::Mcp(exchange) => exchange.data(&self.app.mcp, &data),
                 _ => {}
             },
-            Event::EndOfMessage { .. } => self.end_of_request(conn),
+            Event::EndOfMessage { .. } => self.end_of_request(conn, now),
             Event::Switched { leftover } => self.leftover = Some(leftover),
             _ => {}
         }
@@ -228,11 +240,21 @@ impl Handler<ServerConnection> for Http {
     fn poll_timeout(&mut self) -> Option<Timestamp> {
         match &mut self.current {
             Current::Events(ticker) => ticker.poll_timeout(),
+            Current::Mcp(exchange) => exchange.poll_timeout(),
             _ => None,
         }
     }
 
     fn handle_timeout(&mut self, conn: &mut ServerConnection, now: Timestamp) {
+        if let Current::Mcp(exchange) = &mut self.current {
+            if self.app.stopping.load(Ordering::Relaxed) {
+                exchange.finish(conn);
+                self.current = Current::None;
+            } else if !exchange.on_timeout(conn, now) {
+                self.current = Current::None;
+            }
+            return;
+        }
         let Current::Events(ticker) = &mut self.current else {
             return;
         };

@@ -13,6 +13,7 @@
 mod app;
 mod conn;
 mod h2;
+mod mcp;
 mod mio;
 mod page;
 mod routes;
@@ -178,6 +179,7 @@ fn announce(base_url: &str, security: &str, runtime: &str, workers: usize) -> Ar
         table: routes::table(),
         hello: routes::hello(base_url),
         stopping: false.into(),
+        mcp: Arc::new(mcp::McpState::new()),
     })
 }
 

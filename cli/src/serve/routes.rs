@@ -21,10 +21,12 @@ pub(crate) enum Route {
     Page,
     /// `POST /demo-result`: what the page saw, printed on stdout.
     DemoResult,
+    /// `POST`, `GET`, `DELETE /mcp`: the demo MCP server over Streamable HTTP.
+    Mcp,
 }
 
 /// Every route with its method, path and a sample URL path (printed at start).
-pub(crate) const ROUTES: [(Method, &str, Route, &str); 7] = [
+pub(crate) const ROUTES: [(Method, &str, Route, &str); 10] = [
     (Method::Get, "/", Route::Hello, "/"),
     (Method::Get, "/users/{id}", Route::User, "/users/42"),
     (Method::Post, "/echo", Route::Echo, "/echo"),
@@ -37,6 +39,9 @@ pub(crate) const ROUTES: [(Method, &str, Route, &str); 7] = [
         Route::DemoResult,
         "/demo-result",
     ),
+    (Method::Post, "/mcp", Route::Mcp, "/mcp"),
+    (Method::Get, "/mcp", Route::Mcp, "/mcp"),
+    (Method::Delete, "/mcp", Route::Mcp, "/mcp"),
 ];
 
 /// The frozen table.
@@ -133,9 +138,16 @@ pub(crate) fn hello(base_url: &str) -> Bytes {
         "hello": "fasterapi",
         "version": env!("CARGO_PKG_VERSION"),
         "protocol": "HTTP/1.1",
-        "routes": ROUTES.iter().map(|(_, path, _, _)| *path).collect::<Vec<_>>(),
+        "routes": routes_listed(),
         "demo": format!("{base_url}/demo.html"),
     }))
+}
+
+/// Each route path once (a path served for several methods is listed once).
+fn routes_listed() -> Vec<&'static str> {
+    let mut paths: Vec<&str> = ROUTES.iter().map(|(_, path, _, _)| *path).collect();
+    paths.dedup();
+    paths
 }
 
 /// `GET /users/{id}`.

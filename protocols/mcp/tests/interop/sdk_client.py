@@ -5,9 +5,11 @@ Run with either SDK generation installed (the stage script makes one venv for ea
               and once more forced to the legacy initialize handshake (mode="legacy");
   mcp 1.x  -> the initialize-based 2025-11-25 revision.
 
-Usage: python sdk_client.py PATH/TO/fasterapi [http://127.0.0.1:PORT/mcp]
+Usage: python sdk_client.py PATH/TO/fasterapi [http://127.0.0.1:PORT/mcp [SERVE_URL]]
 With a URL, the same SDK also runs against the Streamable HTTP example server
-(`cargo run -p fasterapi-mcp --example http_server`).
+(`cargo run -p fasterapi-mcp --example http_server`). With SERVE_URL (the `/mcp` of a running
+`fasterapi serve`), every stdio check runs again over Streamable HTTP against that server,
+which serves the same demo as `fasterapi mcp-stdio`.
 Prints one line per check and a closing 'N passed, N failed'; exits 1 on any failure.
 """
 
@@ -20,6 +22,7 @@ import anyio
 
 BIN = sys.argv[1]
 URL = sys.argv[2] if len(sys.argv) > 2 else None
+SERVE_URL = sys.argv[3] if len(sys.argv) > 3 else None
 SDK_MAJOR = int(version("mcp").split(".")[0])
 results: list[tuple[str, bool, str]] = []
 
@@ -121,16 +124,23 @@ async def cancel_sleep_v1(session, call_tool) -> None:
 
 
 async def after_cancel(call_tool) -> None:
-    r = await call_tool("in_flight", {})
+    # Over HTTP a 2026-07-28 cancellation is the client closing the response, which the
+    # server notices at its next write (an SSE keep-alive, every second): wait up to 3 s.
+    for _ in range(30):
+        r = await call_tool("in_flight", {})
+        if text_of(r) == "0":
+            break
+        await anyio.sleep(0.1)
     check("cancelled call stopped on the server", text_of(r) == "0", r)
     r = await call_tool("echo", {"text": "still alive"})
     check("server healthy after cancel", text_of(r) == "still alive", r)
 
 
-async def run_v2(mode: str) -> None:
+async def run_v2(mode: str, url: str | None = None) -> None:
     from mcp import Client, StdioServerParameters
 
-    async with Client(StdioServerParameters(command=BIN, args=["mcp-stdio"]), mode=mode) as client:
+    target = url or StdioServerParameters(command=BIN, args=["mcp-stdio"])
+    async with Client(target, mode=mode) as client:
         proto = client.protocol_version
         want = "2026-07-28" if mode == "auto" else None
         check(f"negotiated {proto}", want is None or proto == want, proto)
@@ -149,12 +159,15 @@ async def run_v2(mode: str) -> None:
         await after_cancel(call_tool)
 
 
-async def run_v1() -> None:
+async def run_v1(url: str | None = None) -> None:
     from mcp import ClientSession, StdioServerParameters
     from mcp.client.stdio import stdio_client
+    from mcp.client.streamable_http import streamablehttp_client
 
     params = StdioServerParameters(command=BIN, args=["mcp-stdio"])
-    async with stdio_client(params) as (read, write):
+    transport = streamablehttp_client(url) if url else stdio_client(params)
+    async with transport as streams:
+        read, write = streams[0], streams[1]
         async with ClientSession(read, write) as session:
             init = await session.initialize()
             check("initialize 2025-11-25", a(init, "protocolVersion") == "2025-11-25", a(init, "protocolVersion"))
@@ -242,6 +255,16 @@ async def main() -> None:
     if URL:
         with anyio.fail_after(60):
             await run_http()
+    if SERVE_URL:
+        if SDK_MAJOR >= 2:
+            for mode in ("auto", "legacy"):
+                label = f"mcp {version('mcp')} serve {mode}"
+                with anyio.fail_after(60):
+                    await run_v2(mode, SERVE_URL)
+        else:
+            label = f"mcp {version('mcp')} serve"
+            with anyio.fail_after(60):
+                await run_v1(SERVE_URL)
 
 
 label = ""
