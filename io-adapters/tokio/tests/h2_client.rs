@@ -24,7 +24,10 @@ impl Drop for Nghttpd {
 
 /// nghttpd serving a directory with `small.txt` and `big.bin` (300 KB) on a free port.
 async fn nghttpd() -> Nghttpd {
-    let dir = std::env::temp_dir().join(format!("fasterapi-h2-client-{}", std::process::id()));
+    // One directory per server: the tests run in parallel and each removes its own.
+    static NEXT: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("fasterapi-h2-client-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     std::fs::write(dir.join("small.txt"), b"small file\n").expect("write");
     let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
@@ -100,4 +103,76 @@ async fn body_limit_resets_the_stream() {
     // Only that stream was reset; the connection still works.
     let r = client.get("/small.txt").await.expect("small");
     assert_eq!(r.status, 200);
+}
+
+/// Answers every request `200` with its path as the body.
+fn path_echo(conn: &mut fasterapi_http2::Connection, event: fasterapi_http2::Event) {
+    if let fasterapi_http2::Event::Request {
+        stream_id, head, ..
+    } = event
+    {
+        let path = head.path.unwrap_or_default();
+        conn.send_response(stream_id, 200, &[], false)
+            .expect("head");
+        conn.send_data(stream_id, path, true).expect("body");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_verified_tls_alpn_h2_against_serve_tcp() {
+    use fasterapi_tokio::tls::{self, ALPN_H2, TlsAcceptor, Trust};
+    use fasterapi_tokio::{ServeOptions, serve_tcp, service_fn};
+
+    let identity = tls::dev_certificate(&["localhost"]).expect("dev certificate");
+    let root = identity.chain[0].clone();
+    let server_config = tls::server_config(identity, &[ALPN_H2]).expect("server config");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve_tcp(
+        listener,
+        ServeOptions::default().tls(Some(TlsAcceptor::from(server_config))),
+        service_fn(|_peer| {
+            let conn = fasterapi_http2::Connection::server(fasterapi_http2::Config::default());
+            (conn, path_echo)
+        }),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let trust = Trust::Roots(vec![root]);
+    let h2 = tls::client_config(&trust, &[ALPN_H2]).expect("client config");
+    let mut client = H2Client::connect("localhost", port, Some(&h2))
+        .await
+        .expect("connects with ALPN h2");
+    assert_eq!(client.transport().alpn_protocol(), Some(&b"h2"[..]));
+    let mut sent = Vec::new();
+    for path in ["/a", "/b", "/c"] {
+        sent.push((
+            path,
+            client.send(b"GET", path, &[], None).await.expect("send"),
+        ));
+    }
+    for (path, id) in sent.into_iter().rev() {
+        let r = client.response(id).await.expect("response");
+        assert_eq!((r.status, &r.body[..]), (200, path.as_bytes()));
+    }
+    client.close().await.expect("closed");
+
+    // Without ALPN the server picks no protocol: the client refuses before any request.
+    let none = tls::client_config(&trust, &[]).expect("client config");
+    let err = H2Client::connect("localhost", port, Some(&none))
+        .await
+        .expect_err("no h2");
+    assert!(matches!(err, ClientError::Unexpected(_)), "{err}");
+
+    let _ = stop.send(());
+    let stats = tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("stops")
+        .expect("task")
+        .expect("listener");
+    assert!(stats.closed_cleanly >= 1, "{stats:?}");
 }
