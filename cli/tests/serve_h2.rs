@@ -423,3 +423,82 @@ fn fasterapi_h2_client_multiplexed() {
         client.close().await.expect("GOAWAY, then closed");
     });
 }
+
+/// Back-pressure on `/echo` over h2 (RFC 9113 §5.2): a client that uploads without reading
+/// the echo is stopped by the server's windows (it returns no credit while the echo cannot
+/// be sent), so the server's send queue stays bounded; once the client reads, the upload goes
+/// on and the whole echo arrives.
+const H2_BACKPRESSURE: &str = r#"
+import socket, sys, time
+import h2.connection, h2.config, h2.events
+
+host, port = sys.argv[1].rsplit(":", 1)
+sock = socket.create_connection((host, int(port)), timeout=10)
+conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+conn.initiate_connection()
+sock.sendall(conn.data_to_send())
+sid = conn.get_next_available_stream_id()
+conn.send_headers(sid, [(":method", "POST"), (":scheme", "http"), (":path", "/echo"),
+                        (":authority", sys.argv[1])])
+sock.sendall(conn.data_to_send())
+data = bytes(i % 251 for i in range(4 << 20))
+sent, got, reading, ended = 0, [], False, False
+stalled_since = None
+def pump(wait):
+    global ended
+    sock.settimeout(wait)
+    try:
+        chunk = sock.recv(1 << 20)
+    except socket.timeout:
+        return False
+    if not chunk:
+        raise SystemExit("server closed")
+    for e in conn.receive_data(chunk):
+        if isinstance(e, h2.events.DataReceived):
+            got.append(e.data)
+            if reading:
+                conn.acknowledge_received_data(e.flow_controlled_length, sid)
+        if isinstance(e, h2.events.StreamEnded):
+            ended = True
+        if isinstance(e, h2.events.StreamReset):
+            raise SystemExit("reset %r" % e)
+    sock.sendall(conn.data_to_send())
+    return True
+deadline = time.time() + 30
+while not ended and time.time() < deadline:
+    window = min(conn.local_flow_control_window(sid), conn.max_outbound_frame_size)
+    if sent < len(data) and window > 0:
+        n = min(window, len(data) - sent)
+        conn.send_data(sid, data[sent:sent + n], end_stream=sent + n == len(data))
+        sock.sendall(conn.data_to_send())
+        sent += n
+        stalled_since = None
+        continue
+    if not pump(0.2) and not reading:
+        stalled_since = stalled_since or time.time()
+        if time.time() - stalled_since > 1.0:
+            # Stopped by the server: it holds what it could not send back.
+            print("stalled after", sent, flush=True)
+            assert sent < (3 << 19), sent
+            reading = True
+            received = sum(len(g) for g in got)
+            conn.acknowledge_received_data(received, sid) if received else None
+            sock.sendall(conn.data_to_send())
+assert ended, (sent, sum(len(g) for g in got))
+assert b"".join(got) == data, sum(len(g) for g in got)
+print("ok", flush=True)
+"#;
+
+#[test]
+fn echo_backpressure_over_h2() {
+    let server = Server::start_with(&["--workers", "1"]);
+    let (status, out) = run_python(H2_BACKPRESSURE, &[&server.addr], Duration::from_secs(45));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        status.is_some_and(|s| s.success())
+            && stdout.contains("stalled after")
+            && stdout.trim_end().ends_with("ok"),
+        "status {status:?}\nstdout: {stdout}\nstderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -28,11 +28,18 @@ use super::ws;
 /// Largest WebSocket output gathered into one DATA frame's `Bytes` at a time.
 const WS_CHUNK: usize = 16 * 1024;
 
-/// The HTTP/2 settings of every connection: the defaults, and extended CONNECT (RFC 8441 §3)
-/// so browsers open `/ws` over h2.
+/// How often held receive credit is looked at again while a client does not read.
+const CREDIT_RETRY: core::time::Duration = core::time::Duration::from_millis(10);
+
+/// The HTTP/2 settings of every connection: the defaults, extended CONNECT (RFC 8441 §3) so
+/// browsers open `/ws` over h2, and receive credit returned by the handler (not when an event
+/// is taken): a stream that sends back what it receives (`/echo`, `/ws`) returns credit only
+/// while the client reads, so a client that uploads without reading is held to the windows
+/// (RFC 9113 §5.2) instead of filling the server's send queue.
 pub(crate) fn config() -> Config {
     let mut config = Config::default();
     config.enable_connect_protocol = true;
+    config.auto_window_update = false;
     config
 }
 
@@ -54,6 +61,10 @@ enum Stream {
 pub(crate) struct H2 {
     app: Arc<App>,
     streams: HashMap<StreamId, Stream>,
+    /// Receive credit withheld per stream while our answer on it cannot be sent.
+    held: HashMap<StreamId, u32>,
+    /// The time of the last event or timer.
+    now: Timestamp,
 }
 
 impl H2 {
@@ -62,7 +73,36 @@ impl H2 {
         Self {
             app,
             streams: HashMap::new(),
+            held: HashMap::new(),
+            now: Timestamp::ZERO,
         }
+    }
+
+    /// Returns `n` octets of receive credit on `id`, or holds it while `id` answers with
+    /// what it receives and the client's windows stop our answer (the client is not reading).
+    fn credit(&mut self, conn: &mut Connection, id: StreamId, n: u32) {
+        if n == 0 {
+            return;
+        }
+        let echoes = matches!(self.streams.get(&id), Some(Stream::Echo | Stream::Ws(_)));
+        if echoes && blocked(conn, id) {
+            let held = self.held.entry(id).or_default();
+            *held = held.saturating_add(n);
+        } else {
+            conn.release_capacity(id, n);
+        }
+    }
+
+    /// Returns the held credit of streams that can send again or are gone.
+    fn release_held(&mut self, conn: &mut Connection) {
+        let streams = &self.streams;
+        self.held.retain(|&id, n| {
+            if streams.contains_key(&id) && blocked(conn, id) {
+                return true;
+            }
+            conn.release_capacity(id, *n);
+            false
+        });
     }
 
     fn request(
@@ -313,6 +353,11 @@ impl H2 {
     }
 }
 
+/// Whether the client's flow-control windows stop our DATA on `id` (RFC 9113 §6.9).
+fn blocked(conn: &Connection, id: StreamId) -> bool {
+    conn.send_window(Some(id)) <= 0 || conn.send_window(None) <= 0
+}
+
 /// The `application/json` content type.
 const JSON: &str = "application/json";
 
@@ -419,6 +464,7 @@ fn pump_ws(
 
 impl Handler<Connection> for H2 {
     fn on_event(&mut self, conn: &mut Connection, event: Event, now: Timestamp) {
+        self.now = now;
         match event {
             Event::Request {
                 stream_id,
@@ -429,18 +475,27 @@ impl Handler<Connection> for H2 {
                 stream_id,
                 data,
                 end_stream,
-            } => self.data(conn, stream_id, data, end_stream, now),
+            } => {
+                let n = u32::try_from(data.len()).unwrap_or(u32::MAX);
+                self.data(conn, stream_id, data, end_stream, now);
+                self.credit(conn, stream_id, n);
+                if !self.streams.contains_key(&stream_id) {
+                    self.release_held(conn);
+                }
+            }
             Event::Trailers { stream_id, .. } => {
                 self.data(conn, stream_id, Bytes::new(), true, now);
             }
             Event::StreamReset { stream_id, .. } => {
                 self.streams.remove(&stream_id);
+                self.release_held(conn);
             }
             _ => {}
         }
     }
 
     fn poll_timeout(&mut self) -> Option<Timestamp> {
+        let retry = (!self.held.is_empty()).then(|| self.now.saturating_add(CREDIT_RETRY));
         self.streams
             .values_mut()
             .filter_map(|s| match s {
@@ -448,10 +503,13 @@ impl Handler<Connection> for H2 {
                 Stream::Ws(machine) => machine.poll_timeout(),
                 _ => None,
             })
+            .chain(retry)
             .min()
     }
 
     fn handle_timeout(&mut self, conn: &mut Connection, now: Timestamp) {
+        self.now = now;
+        self.release_held(conn);
         let stopping = self
             .app
             .stopping
