@@ -3,7 +3,10 @@
 //! h2load, Python `httpx` with http2 and Python `h2` (a WebSocket over an extended CONNECT
 //! stream, RFC 8441; GOAWAY on shutdown), and headless Chromium loading `/demo.html` over h2.
 
-#[allow(unused_macros, reason = "the mio helpers do not apply: HTTP/2 is served on tokio")]
+#[allow(
+    unused_macros,
+    reason = "the mio helpers do not apply: HTTP/2 is served on tokio"
+)]
 mod serve_support;
 
 use core::time::Duration;
@@ -16,10 +19,18 @@ fn body(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 31 % 251) as u8).collect()
 }
 
+/// A file in a scratch directory of its own (removed with [`remove_scratch`]).
 fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("fasterapi-serve-h2-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("fasterapi-serve-h2-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir.join(name)
+}
+
+fn remove_scratch(file: &std::path::Path) {
+    if let Some(dir) = file.parent() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
 
 fn stderr(out: &Output) -> String {
@@ -58,6 +69,7 @@ fn curl_prior_knowledge() {
         .arg(server.url("/echo"))
         .output()
         .expect("curl runs");
+    remove_scratch(&file);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         out.stdout == data,
@@ -167,6 +179,7 @@ fn nghttp_concurrent_streams_and_upload() {
     std::fs::write(&file, &data).expect("write");
     let path = file.display().to_string();
     let out = nghttp(&["-d", &path, &server.url("/echo")]);
+    remove_scratch(&file);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         out.stdout == data,
@@ -409,7 +422,10 @@ fn fasterapi_h2_client_multiplexed() {
             .send(b"POST", "/echo", ct, Some(data.clone()))
             .await
             .expect("upload");
-        let user = client.send(b"GET", "/users/9", &[], None).await.expect("get");
+        let user = client
+            .send(b"GET", "/users/9", &[], None)
+            .await
+            .expect("get");
         let hello = client.send(b"GET", "/", &[], None).await.expect("get");
         let r = client.response(hello).await.expect("hello");
         assert_eq!(r.status, 200);
@@ -418,7 +434,10 @@ fn fasterapi_h2_client_multiplexed() {
         assert_eq!(&r.body[..], b"{\"id\":\"9\",\"name\":\"user 9\"}\n");
         let r = client.response(echo).await.expect("echo");
         assert_eq!(r.status, 200);
-        assert_eq!(r.headers.get(b"content-type"), Some(&b"application/x-test"[..]));
+        assert_eq!(
+            r.headers.get(b"content-type"),
+            Some(&b"application/x-test"[..])
+        );
         assert!(r.body == data, "echo differs: {} bytes", r.body.len());
         client.close().await.expect("GOAWAY, then closed");
     });
