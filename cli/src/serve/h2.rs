@@ -1,6 +1,6 @@
 //! HTTP/2 in `serve`: the handler of one `fasterapi-http2` connection (every route on its own
-//! stream), and the h2c upgrade from HTTP/1.1 (RFC 9113 §3.2 is gone from RFC 9113, but curl
-//! and others still send `Upgrade: h2c`; `fasterapi-http2`'s `upgrade` helpers take it).
+//! stream), and the h2c upgrade from HTTP/1.1 (RFC 7540 §3.2, deprecated by RFC 9113 §3.1 but
+//! still sent by curl `--http2`; `fasterapi-http2`'s `upgrade` helpers take it).
 //!
 //! Streams: `/`, `/users/{id}` and `/demo.html` are one HEADERS and one DATA; `/echo` sends
 //! each received DATA back as it arrives; `/events` is an SSE ticker on the handler's timer;
