@@ -65,6 +65,9 @@ impl Inner {
                 demo.on_event(engine, event, now);
             }
         }
+        // Forget the jobs of sessions that ended (DELETE, idle expiry): their timers never fire.
+        let http = &mut self.http;
+        self.demos.retain(|key, _| http.engine_mut(key).is_some());
     }
 }
 

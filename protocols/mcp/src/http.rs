@@ -29,6 +29,7 @@ use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
+use core::time::Duration;
 
 use fasterapi_core::Timestamp;
 use fasterapi_http1::IncomingRequest;
@@ -52,6 +53,10 @@ pub struct HttpConfig {
     pub max_body: usize,
     /// Legacy sessions at most; `initialize` beyond it is 503. Default 1024.
     pub max_sessions: usize,
+    /// A legacy session with no request and no open stream for this long is ended (its
+    /// engine closed; later requests get 404, so the client starts a new one), so clients
+    /// that never send `DELETE` cannot use up `max_sessions`. Default 30 minutes.
+    pub session_idle: Duration,
     /// The engine options for every session and the stateless engine.
     pub engine: EngineConfig,
 }
@@ -63,6 +68,7 @@ impl Default for HttpConfig {
             allowed_origins: Vec::new(),
             max_body: 4 * 1024 * 1024,
             max_sessions: 1024,
+            session_idle: Duration::from_secs(30 * 60),
             engine: EngineConfig::default(),
         }
     }
@@ -165,6 +171,8 @@ pub struct HttpServer {
     server: Arc<Server>,
     stateless: Engine,
     sessions: BTreeMap<String, Engine>,
+    /// When each session last had a request (or an open stream at an expiry check).
+    last_used: BTreeMap<String, Timestamp>,
     new_session_id: Box<SessionIdFn>,
     streams: BTreeMap<StreamId, Stream>,
     next_stream: u64,
@@ -216,6 +224,7 @@ impl HttpServer {
             server,
             stateless,
             sessions: BTreeMap::new(),
+            last_used: BTreeMap::new(),
             new_session_id: Box::new(new_session_id),
             streams: BTreeMap::new(),
             next_stream: 0,
@@ -264,6 +273,18 @@ impl HttpServer {
             b"DELETE" => self.delete(req),
             _ => HttpResponse::text(405, "Method Not Allowed"),
         };
+        // The session this request used (or minted) is in use now.
+        let session = header(req, "mcp-session-id")
+            .map(ToString::to_string)
+            .or_else(|| {
+                resp.headers
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("mcp-session-id"))
+                    .map(|(_, v)| v.clone())
+            });
+        if let Some(id) = session.filter(|id| self.sessions.contains_key(id)) {
+            self.last_used.insert(id, now);
+        }
         self.route_outputs();
         resp
     }
@@ -317,6 +338,7 @@ impl HttpServer {
                 if let Some(mut e) = self.sessions.remove(&s) {
                     e.close();
                 }
+                self.last_used.remove(&s);
                 let key = EngineKey::Session(s);
                 self.streams.retain(|_, st| st.engine != key);
                 HttpResponse::new(200)
@@ -576,6 +598,32 @@ impl HttpServer {
         self.collect_events(&stream.engine);
     }
 
+    /// Ends the sessions idle for [`HttpConfig::session_idle`]; one with an open stream is
+    /// in use (its clock restarts).
+    fn expire_sessions(&mut self, now: Timestamp) {
+        let idle = self.config.session_idle;
+        let due: Vec<String> = self
+            .last_used
+            .iter()
+            .filter(|(_, t)| t.saturating_add(idle) <= now)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in due {
+            let key = EngineKey::Session(id.clone());
+            if self.streams.values().any(|st| st.engine == key) {
+                self.last_used.insert(id, now);
+                continue;
+            }
+            self.last_used.remove(&id);
+            if let Some(mut e) = self.sessions.remove(&id) {
+                e.close();
+            }
+        }
+        // Sessions ended otherwise (DELETE, a failed initialize) are forgotten here too.
+        let sessions = &self.sessions;
+        self.last_used.retain(|id, _| sessions.contains_key(id));
+    }
+
     /// The next application event, with the engine it came from.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<(EngineKey, Event)> {
@@ -593,9 +641,15 @@ impl HttpServer {
     /// The earliest deadline of any engine.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Timestamp> {
+        let idle = self
+            .last_used
+            .values()
+            .min()
+            .map(|t| t.saturating_add(self.config.session_idle));
         core::iter::once(&self.stateless)
             .chain(self.sessions.values())
             .filter_map(Engine::poll_timeout)
+            .chain(idle)
             .min()
     }
 
@@ -605,6 +659,7 @@ impl HttpServer {
         for e in self.sessions.values_mut() {
             e.handle_timeout(now);
         }
+        self.expire_sessions(now);
         self.route_outputs();
     }
 }

@@ -338,3 +338,40 @@ fn legacy_sessions() {
     );
     assert_eq!(h.poll_stream(get), StreamPoll::Unknown);
 }
+
+#[test]
+fn idle_sessions_end_unless_in_use() {
+    let idle = HttpConfig::default().session_idle;
+    let mut h = server();
+    let (a, b) = (init(&mut h), init(&mut h));
+    assert_eq!(h.session_count(), 2);
+    assert_eq!(h.poll_timeout(), Some(T0.saturating_add(idle)));
+    // b keeps its GET stream open: in use.
+    let (req, body) = parse(
+        &format!(
+            "GET /mcp HTTP/1.1\r\nHost: a\r\nAccept: text/event-stream\r\nMcp-Session-Id: {b}\r\n"
+        ),
+        "",
+    );
+    let HttpBody::Stream(get) = h.handle_request(T0, &req, &body).body else {
+        panic!("a GET stream");
+    };
+    // Just before the deadline nothing ends.
+    let before = T0.saturating_add(idle - core::time::Duration::from_millis(1));
+    h.handle_timeout(before);
+    assert_eq!(h.session_count(), 2);
+    let due = T0.saturating_add(idle);
+    h.handle_timeout(due);
+    assert_eq!(h.session_count(), 1, "a ended, b kept by its stream");
+    let list = json!({"jsonrpc":"2.0","id":1,"method":"tools/list"});
+    assert_eq!(
+        post(&mut h, &format!("Mcp-Session-Id: {a}\r\n"), &list).status,
+        404
+    );
+    // b's clock restarted at the check; with its stream gone it ends a period later.
+    assert_eq!(h.poll_timeout(), Some(due.saturating_add(idle)));
+    h.close_stream(due, get);
+    h.handle_timeout(due.saturating_add(idle));
+    assert_eq!(h.session_count(), 0);
+    assert_eq!(h.poll_timeout(), None);
+}
