@@ -65,7 +65,9 @@ fn bench(c: &mut Criterion) {
 
 fn select(c: &mut Criterion, rt: &Runtime) {
     let sql = "SELECT $1::int4";
-    let ours = rt.block_on(Client::connect(&ours_config())).expect("connect");
+    let ours = rt
+        .block_on(Client::connect(&ours_config()))
+        .expect("connect");
     let stmt = rt.block_on(ours.prepare(sql)).expect("prepare");
     let theirs = rt.block_on(theirs_connect());
     let tstmt = rt.block_on(theirs.prepare(sql)).expect("prepare");
@@ -100,7 +102,9 @@ fn select(c: &mut Criterion, rt: &Runtime) {
 
 fn insert(c: &mut Criterion, rt: &Runtime) {
     let sql = "INSERT INTO bench_ins VALUES ($1)";
-    let ours = rt.block_on(Client::connect(&ours_config())).expect("connect");
+    let ours = rt
+        .block_on(Client::connect(&ours_config()))
+        .expect("connect");
     let theirs = rt.block_on(theirs_connect());
     let tstmt = rt.block_on(theirs.prepare(sql)).expect("prepare");
     let mut g = c.benchmark_group("pgclient/insert_10k_pipelined");
@@ -113,7 +117,10 @@ fn insert(c: &mut Criterion, rt: &Runtime) {
                     p.push(sql, &[&i]).expect("push");
                 }
                 let res = p.run().await.expect("pipeline");
-                assert!(res.iter().all(|r| r.as_ref().is_ok_and(|r| r.affected() == 1)));
+                assert!(
+                    res.iter()
+                        .all(|r| r.as_ref().is_ok_and(|r| r.affected() == 1))
+                );
             })
         })
     });
@@ -161,7 +168,10 @@ fn connect(c: &mut Criterion, rt: &Runtime) {
     g.bench_function("tokio_postgres", |b| {
         b.iter(|| {
             rt.block_on(async {
-                let (client, conn) = tconfig.connect(tokio_postgres::NoTls).await.expect("connect");
+                let (client, conn) = tconfig
+                    .connect(tokio_postgres::NoTls)
+                    .await
+                    .expect("connect");
                 let task = tokio::spawn(conn);
                 drop(client);
                 let _ = task.await;
