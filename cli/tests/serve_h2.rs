@@ -1,7 +1,8 @@
 //! `fasterapi serve` over HTTP/2 against real peers on loopback: curl (prior knowledge, h2
 //! over TLS with ALPN, the cleartext `Upgrade: h2c`), nghttp (concurrent streams, an upload),
 //! h2load, Python `httpx` with http2 and Python `h2` (a WebSocket over an extended CONNECT
-//! stream, RFC 8441; GOAWAY on shutdown), and headless Chromium loading `/demo.html` over h2.
+//! stream, RFC 8441; GOAWAY on shutdown; back-pressure on `/echo`), fasterapi-tokio's
+//! `H2Client`, and headless Chromium loading `/demo.html` over h2 (its WebSocket over RFC 8441).
 
 #[allow(
     unused_macros,
@@ -393,9 +394,20 @@ fn python_h2_websocket_over_extended_connect_and_goaway() {
 #[test]
 fn demo_page_in_headless_chromium_over_h2() {
     let server = Server::start_with(&["--tls"]);
-    let seen = demo_page(&server, &["--ignore-certificate-errors"]);
+    // Chromium's net log shows how the page's WebSocket went: an extended CONNECT on the h2
+    // connection (RFC 8441) when the server advertises SETTINGS_ENABLE_CONNECT_PROTOCOL.
+    let log = scratch("netlog.json");
+    let log_flag = format!("--log-net-log={}", log.display());
+    let seen = demo_page(&server, &["--ignore-certificate-errors", &log_flag]);
+    let net_log = std::fs::read_to_string(&log).unwrap_or_default();
+    remove_scratch(&log);
     assert_demo_result(&seen);
     assert_eq!(seen["page_protocol"], "h2", "{seen}");
+    assert!(
+        net_log.contains(":protocol: websocket"),
+        "no extended CONNECT in Chromium's net log ({} bytes)",
+        net_log.len()
+    );
 }
 
 /// fasterapi-tokio's `H2Client` (prior knowledge): an upload and two GETs multiplexed on one
