@@ -131,7 +131,7 @@ async fn http_client_over_verified_tls_keep_alive_and_streams() {
     let refused = HttpClient::connect("localhost", port, Some(&webpki)).await;
     assert!(refused.is_err(), "an untrusted certificate was accepted");
 
-    drop(client);
+    client.close().await.expect("clean close");
     let _ = stop.send(());
     let stats = tokio::time::timeout(Duration::from_secs(10), server)
         .await

@@ -171,6 +171,18 @@ impl HttpClient {
         Ok((response, body.freeze()))
     }
 
+    /// Closes the connection cleanly: the machine closes, then the transport's sending side
+    /// (with TLS, a `close_notify` first). Dropping the client instead just drops the socket,
+    /// which a TLS server may count as a truncated connection.
+    ///
+    /// # Errors
+    /// Writing the last bytes or the shutdown failed.
+    pub async fn close(mut self) -> Result<(), ClientError> {
+        let now = self.pump.now();
+        fasterapi_core::Machine::close(&mut self.pump.machine, now);
+        Ok(self.pump.shutdown().await?)
+    }
+
     /// The machine and transport, e.g. after an `Upgrade` (the machine then reported
     /// `Event::Switched` through [`data`](Self::data)'s error).
     pub(crate) fn into_parts(self) -> (ClientConnection, Transport) {

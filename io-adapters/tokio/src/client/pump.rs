@@ -63,6 +63,13 @@ impl<M: StreamMachine> Pump<M> {
         Ok(())
     }
 
+    /// Writes out what is queued, then closes the transport's sending side (for TLS, after a
+    /// `close_notify` alert, so the peer sees a clean end rather than a truncation).
+    pub(crate) async fn shutdown(&mut self) -> std::io::Result<()> {
+        self.flush().await?;
+        self.io.shutdown().await
+    }
+
     /// The machine's next event; `Ok(None)` once it has closed or handed the transport off.
     pub(crate) async fn next_event(&mut self) -> Result<Option<M::Event>, Stop<M::Error>> {
         loop {
