@@ -82,6 +82,8 @@ mod error;
 pub mod framing;
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "http")]
+pub mod http_client;
 #[cfg(feature = "alloc")]
 pub mod jsonrpc;
 pub mod methods;

@@ -1,0 +1,354 @@
+//! The Streamable HTTP transport, client side, at the request level.
+//!
+//! [`HttpClient`] carries a [`StdioClient`] (ids, timeouts, cancellation, server requests)
+//! over Streamable HTTP: every message the client machine writes becomes one POST
+//! ([`HttpClient::poll_post`]), and the answer — a JSON body, an SSE stream, or `202` — is fed
+//! back ([`HttpClient::handle_response_head`], [`HttpClient::handle_body`]), so the
+//! application reads the same [`ClientEvent`](crate::ClientEvent)s as on stdio. The HTTP
+//! connection and the driver stay the caller's.
+//!
+//! Rules implemented (2025-11-25 and 2026-07-28 transports/streamable-http):
+//! * every POST has `Content-Type: application/json` and `Accept: application/json,
+//!   text/event-stream`;
+//! * legacy: the `Mcp-Session-Id` of the `initialize` answer is sent on every later request,
+//!   and `MCP-Protocol-Version` once a version was negotiated; a `404` with a session means
+//!   the session ended ([`HttpClientError::SessionExpired`]: start a new one);
+//! * 2026-07-28: `MCP-Protocol-Version`, `Mcp-Method` and (for `tools/call`, `prompts/get`,
+//!   `resources/read`) `Mcp-Name` on every POST, non-ASCII values in the `=?base64?…?=` form.
+
+use alloc::collections::VecDeque;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use fasterapi_core::{StreamMachine, Timestamp};
+use fasterapi_sse::{EventParser, Parsed};
+use serde_json::Value;
+
+use crate::ProtocolVersion;
+use crate::client::StdioClient;
+use crate::framing::LineReader;
+use crate::jsonrpc::{CodecLimits, Message, Payload};
+
+/// One POST to send to the MCP endpoint: the method is `POST`, the target the endpoint path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Post {
+    /// Header fields (framing, `Host` and `Content-Length` are the caller's).
+    pub headers: Vec<(&'static str, String)>,
+    /// The JSON-RPC message.
+    pub body: Vec<u8>,
+}
+
+/// How to read the body of a response.
+#[derive(Debug)]
+pub enum ResponseBody {
+    /// No messages (`202 Accepted`, a `DELETE`'s answer): discard the body.
+    Empty,
+    /// A whole JSON body, collected up to the message limit.
+    Json(Vec<u8>),
+    /// A `text/event-stream`: each event's data is a message.
+    Sse(EventParser),
+}
+
+/// Why a response cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HttpClientError {
+    /// `404` on a request carrying a session id: the session ended; initialize again.
+    SessionExpired,
+    /// A status without a JSON-RPC answer (e.g. `400` text, `403` Origin refused, `5xx`).
+    Status(u16),
+    /// A `200` whose content type is neither JSON nor SSE.
+    ContentType(String),
+    /// A body over the message limit, or an SSE stream over its limits.
+    TooLarge,
+    /// The body is not valid JSON-RPC.
+    Malformed,
+}
+
+impl core::fmt::Display for HttpClientError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::SessionExpired => f.write_str("the MCP session ended (404)"),
+            Self::Status(s) => write!(f, "HTTP status {s} without a JSON-RPC answer"),
+            Self::ContentType(t) => write!(f, "unexpected content type {t:?}"),
+            Self::TooLarge => f.write_str("response body over the limit"),
+            Self::Malformed => f.write_str("response body is not JSON-RPC"),
+        }
+    }
+}
+
+impl core::error::Error for HttpClientError {}
+
+/// The Streamable HTTP client transport around a [`StdioClient`].
+#[derive(Debug)]
+pub struct HttpClient {
+    client: StdioClient,
+    lines: LineReader,
+    posts: VecDeque<Vec<u8>>,
+    limits: CodecLimits,
+    session: Option<String>,
+    version: Option<String>,
+    stateless: bool,
+    scratch: Vec<u8>,
+}
+
+impl HttpClient {
+    /// A transport for `client`.
+    pub fn new(client: StdioClient) -> Self {
+        Self {
+            client,
+            lines: LineReader::new(crate::stdio::DEFAULT_MAX_LINE),
+            posts: VecDeque::new(),
+            limits: CodecLimits::default(),
+            session: None,
+            version: None,
+            stateless: false,
+            scratch: alloc::vec![0; 16 * 1024],
+        }
+    }
+
+    /// The client machine: send requests, read events.
+    pub fn client(&mut self) -> &mut StdioClient {
+        &mut self.client
+    }
+
+    /// Speaks the stateless revision: `_meta` on every request (see
+    /// [`StdioClient::set_stateless`]) and the 2026-07-28 headers on every POST.
+    pub fn set_stateless(&mut self, version: ProtocolVersion, capabilities: Value, info: Value) {
+        self.version = Some(version.as_str().to_string());
+        self.stateless = true;
+        self.client.set_stateless(version, capabilities, info);
+    }
+
+    /// The session id the server gave, if any.
+    pub fn session_id(&self) -> Option<&str> {
+        self.session.as_deref()
+    }
+
+    /// The `MCP-Protocol-Version` sent, once known.
+    pub fn protocol_version(&self) -> Option<&str> {
+        self.version.as_deref()
+    }
+
+    /// The next POST to send, with everything the client machine wrote so far.
+    pub fn poll_post(&mut self, now: Timestamp) -> Option<Post> {
+        loop {
+            let n = self.client.poll_transmit(now, &mut self.scratch);
+            if n == 0 {
+                break;
+            }
+            let posts = &mut self.posts;
+            // The client writes one line per message, each within the limit it enforces.
+            let _ = self
+                .lines
+                .feed(&self.scratch[..n], |l| posts.push_back(l.to_vec()));
+        }
+        let body = self.posts.pop_front()?;
+        let mut headers = alloc::vec![
+            ("Content-Type", "application/json".to_string()),
+            ("Accept", "application/json, text/event-stream".to_string()),
+        ];
+        headers.extend(self.common_headers());
+        if self.stateless {
+            if let Ok(Payload::Single(m)) = Payload::parse(&body, &self.limits) {
+                let (method, params) = match &m {
+                    Message::Request(r) => (Some(r.method.as_str()), r.params.as_ref()),
+                    Message::Notification(n) => (Some(n.method.as_str()), n.params.as_ref()),
+                    _ => (None, None),
+                };
+                if let Some(method) = method {
+                    headers.push(("Mcp-Method", method.to_string()));
+                    let key = match method {
+                        "tools/call" | "prompts/get" => Some("name"),
+                        "resources/read" => Some("uri"),
+                        _ => None,
+                    };
+                    let name = key.and_then(|k| params?.get(k)?.as_str());
+                    if let Some(name) = name {
+                        headers.push(("Mcp-Name", encode_header_value(name)));
+                    }
+                }
+            }
+        }
+        Some(Post { headers, body })
+    }
+
+    /// The headers of the session's `GET` stream (`None` without a session), for messages
+    /// the server sends outside a request. Read its body with [`ResponseBody::Sse`].
+    pub fn get_headers(&self) -> Option<Vec<(&'static str, String)>> {
+        self.session.as_ref()?;
+        let mut h = alloc::vec![("Accept", "text/event-stream".to_string())];
+        h.extend(self.common_headers());
+        Some(h)
+    }
+
+    /// The headers of a `DELETE` that ends the session (`None` without a session); the
+    /// session is forgotten.
+    pub fn delete_headers(&mut self) -> Option<Vec<(&'static str, String)>> {
+        let h = self.common_headers();
+        self.session.take()?;
+        Some(h)
+    }
+
+    fn common_headers(&self) -> Vec<(&'static str, String)> {
+        let mut h = Vec::new();
+        if let Some(v) = &self.version {
+            h.push(("MCP-Protocol-Version", v.clone()));
+        }
+        if let Some(s) = &self.session {
+            h.push(("Mcp-Session-Id", s.clone()));
+        }
+        h
+    }
+
+    /// The head of a response to a POST or GET: how to read its body.
+    ///
+    /// # Errors
+    /// [`HttpClientError`] when the response carries no JSON-RPC answer; the request stays
+    /// waiting in the client machine until its timeout.
+    pub fn handle_response_head(
+        &mut self,
+        status: u16,
+        session_id: Option<&str>,
+        content_type: Option<&str>,
+    ) -> Result<ResponseBody, HttpClientError> {
+        if status == 404 && self.session.is_some() && !self.stateless {
+            self.session = None;
+            return Err(HttpClientError::SessionExpired);
+        }
+        let ctype = content_type
+            .map(|c| {
+                c.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .unwrap_or_default();
+        if (200..300).contains(&status) {
+            if self.session.is_none() && !self.stateless {
+                if let Some(s) = session_id.filter(|s| !s.is_empty()) {
+                    self.session = Some(s.to_string());
+                }
+            }
+            return match ctype.as_str() {
+                _ if status == 202 => Ok(ResponseBody::Empty),
+                "application/json" => Ok(ResponseBody::Json(Vec::new())),
+                "text/event-stream" => Ok(ResponseBody::Sse(EventParser::new())),
+                "" => Ok(ResponseBody::Empty),
+                other => Err(HttpClientError::ContentType(other.to_string())),
+            };
+        }
+        // An error status with a JSON-RPC error body (e.g. 400 HeaderMismatch) answers the
+        // request; anything else is only a status.
+        if ctype == "application/json" {
+            return Ok(ResponseBody::Json(Vec::new()));
+        }
+        Err(HttpClientError::Status(status))
+    }
+
+    /// Body bytes of a response read as `body` says.
+    ///
+    /// # Errors
+    /// [`HttpClientError::TooLarge`] or [`HttpClientError::Malformed`].
+    pub fn handle_body(
+        &mut self,
+        now: Timestamp,
+        body: &mut ResponseBody,
+        data: &[u8],
+    ) -> Result<(), HttpClientError> {
+        match body {
+            ResponseBody::Empty => Ok(()),
+            ResponseBody::Json(buf) => {
+                if buf.len() + data.len() > self.limits.max_message_len {
+                    return Err(HttpClientError::TooLarge);
+                }
+                buf.extend_from_slice(data);
+                Ok(())
+            }
+            ResponseBody::Sse(parser) => {
+                let mut rest = data;
+                loop {
+                    let (n, parsed) = parser.next(rest).map_err(|_| HttpClientError::TooLarge)?;
+                    rest = &rest[n..];
+                    match parsed {
+                        Some(Parsed::Event(e)) => {
+                            let text = e.data.into_owned();
+                            if !text.is_empty() {
+                                self.deliver(now, text.as_bytes())?;
+                            }
+                        }
+                        Some(_) => {}
+                        None => return Ok(()),
+                    }
+                }
+            }
+        }
+    }
+
+    /// The response body ended.
+    ///
+    /// # Errors
+    /// [`HttpClientError::Malformed`] for a JSON body that is not JSON-RPC.
+    pub fn end_body(&mut self, now: Timestamp, body: ResponseBody) -> Result<(), HttpClientError> {
+        match body {
+            ResponseBody::Json(buf) if !buf.is_empty() => self.deliver(now, &buf),
+            _ => Ok(()),
+        }
+    }
+
+    /// Hands one payload (a message or a batch) to the client machine as lines.
+    fn deliver(&mut self, now: Timestamp, payload: &[u8]) -> Result<(), HttpClientError> {
+        let messages = match Payload::parse(payload, &self.limits) {
+            Ok(Payload::Single(m)) => alloc::vec![m],
+            Ok(Payload::Batch(items)) => items.into_iter().filter_map(Result::ok).collect(),
+            Err(_) => return Err(HttpClientError::Malformed),
+        };
+        for m in messages {
+            if let Message::Response { result, .. } = &m {
+                // The initialize answer fixes the version header (legacy).
+                let version = result.get("protocolVersion").and_then(Value::as_str);
+                if let (None, Some(v)) = (&self.version, version) {
+                    if result.get("serverInfo").is_some() {
+                        self.version = Some(v.to_string());
+                    }
+                }
+            }
+            let mut line = Vec::new();
+            m.encode(&mut line);
+            line.push(b'\n');
+            self.client
+                .handle_input(now, &line)
+                .map_err(|_| HttpClientError::Malformed)?;
+        }
+        Ok(())
+    }
+}
+
+/// A header value as sent: visible ASCII as is, anything else as `=?base64?…?=` (2026-07-28
+/// transports §"Value Encoding").
+pub fn encode_header_value(v: &str) -> String {
+    if v.bytes().all(|b| (0x20..0x7f).contains(&b)) && v.trim() == v {
+        return v.to_string();
+    }
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::from("=?base64?");
+    for chunk in v.as_bytes().chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(T[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out.push_str("?=");
+    out
+}
