@@ -3,7 +3,8 @@
 # `fasterapi mcp-stdio`, of the Streamable HTTP example server (fasterapi-http1 connections) and
 # of `fasterapi serve`'s /mcp (the same demo as mcp-stdio); the MCP Inspector CLI (npm) against
 # /mcp and mcp-stdio as a smoke test;
-# then our client machine (examples/stdio_client.rs) against the SDK's own server; then the
+# then our client machine against the SDK's own server, on stdio (examples/stdio_client.rs) and
+# on Streamable HTTP (examples/http_client.rs); then the
 # official conformance suite (npm @modelcontextprotocol/conformance, on Node 22 from npm) against
 # the fixture server (examples/conformance_server.rs).
 #   scripts/stages/mcp.sh quick|full   (the same checks in both modes; about a minute)
@@ -26,7 +27,7 @@ step() { echo "-- mcp: $*"; }
 
 step "build the fasterapi binary and the HTTP example server"
 cargo build -q -p fasterapi-cli
-cargo build -q -p fasterapi-mcp --example http_server --example stdio_client --example conformance_server
+cargo build -q -p fasterapi-mcp --example http_server --example stdio_client --example http_client --example conformance_server
 bin="$root_target/debug/fasterapi"
 
 log="$(mktemp)"
@@ -44,7 +45,8 @@ url="http://$addr/mcp"
 
 "$bin" serve --addr 127.0.0.1:0 --workers 1 >"$log.serve" 2>&1 &
 serve_pid=$!
-trap 'kill "$http_pid" "$serve_pid" 2>/dev/null; rm -f "$log" "$log.serve"' EXIT
+sdk_pid=""
+trap 'kill "$http_pid" "$serve_pid" $sdk_pid 2>/dev/null; rm -f "$log" "$log.serve" "$log.sdk"' EXIT
 serve_base=""
 for _ in $(seq 100); do
   serve_base="$(sed -n 's|^fasterapi serve: listening on \(http://[0-9.:]*\).*|\1|p' "$log.serve")"
@@ -78,6 +80,25 @@ for gen in "2:mcp>=2,<3" "1:mcp<2"; do
     timeout 120 "$root_target/debug/examples/stdio_client" "$m" \
       "$dir/bin/python" protocols/mcp/tests/interop/sdk_server.py || status=1
   done
+  step "fasterapi-mcp's HTTP client transport against the SDK's Streamable HTTP server ($spec)"
+  port="$("$dir/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  "$dir/bin/python" protocols/mcp/tests/interop/sdk_server.py http "$port" >"$log.sdk" 2>&1 &
+  sdk_pid=$!
+  up=""
+  for _ in $(seq 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then up=1; break; fi
+    sleep 0.1
+  done
+  if [ -z "$up" ]; then
+    echo "the SDK's HTTP server did not start" >&2; cat "$log.sdk" >&2; status=1
+  else
+    for m in $modes; do
+      timeout 120 "$root_target/debug/examples/http_client" "$m" "127.0.0.1:$port" || status=1
+    done
+  fi
+  kill "$sdk_pid" 2>/dev/null || true
+  wait "$sdk_pid" 2>/dev/null || true
+  sdk_pid=""
 done
 # The official conformance suite (server scenarios, every revision it covers) against the
 # fixture server. It needs Node 22, which comes from npm as a package like the suite itself.
@@ -104,7 +125,7 @@ inspector "$bin" mcp-stdio --method resources/read --uri demo://readme | grep -q
   || { echo "inspector: resources/read over stdio failed" >&2; status=1; }
 "$root_target/debug/examples/conformance_server" >"$log.conf" 2>&1 &
 conf_pid=$!
-trap 'kill "$http_pid" "$serve_pid" "$conf_pid" 2>/dev/null; rm -f "$log" "$log.serve" "$log.conf"' EXIT
+trap 'kill "$http_pid" "$serve_pid" "$conf_pid" 2>/dev/null; rm -f "$log" "$log.serve" "$log.sdk" "$log.conf"' EXIT
 caddr=""
 for _ in $(seq 100); do
   caddr="$(sed -n 's/^listening on //p' "$log.conf")"

@@ -1,5 +1,6 @@
 """The official MCP Python SDK's own server (MCPServer in 2.x, FastMCP in 1.x) on stdio, for
-fasterapi-mcp's client machine (`examples/stdio_client.rs`) to talk to."""
+fasterapi-mcp's client machine (`examples/stdio_client.rs`) to talk to; with `http PORT`, on
+Streamable HTTP at http://127.0.0.1:PORT/mcp instead (for `examples/http_client.rs`)."""
 
 from importlib.metadata import version
 
@@ -36,4 +37,15 @@ def review(code: str) -> str:
 
 
 if __name__ == "__main__":
-    app.run()
+    import sys
+
+    if sys.argv[1:2] == ["http"]:
+        port = int(sys.argv[2])
+        if int(version("mcp").split(".")[0]) >= 2:
+            app.run(transport="streamable-http", host="127.0.0.1", port=port)
+        else:
+            app.settings.host = "127.0.0.1"
+            app.settings.port = port
+            app.run(transport="streamable-http")
+    else:
+        app.run()
