@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 
 use crate::Error;
 use crate::config::{ConnectConfig, Host};
-use crate::conn::{self, Build, Command, Msg, Shared};
+use crate::conn::{self, Build, Command, Events, Msg, Shared};
 
 /// A parameter value: anything with a type codec, or [`Null`].
 pub trait ToParam {
@@ -279,6 +279,7 @@ pub struct Client {
     tx: mpsc::UnboundedSender<Command>,
     cancel: Option<CancelHandle>,
     shared: Arc<Shared>,
+    max_result: usize,
     process_id: i32,
     tls: bool,
     channel_binding: bool,
@@ -301,11 +302,18 @@ impl Client {
         let shared = Arc::new(Shared::default());
         shared.status.store(b'I', Ordering::Relaxed);
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(conn::run(machine, stream, rx, shared.clone()));
+        tokio::spawn(conn::run(
+            machine,
+            stream,
+            rx,
+            shared.clone(),
+            config.queue_bytes.max(1),
+        ));
         Ok(Self {
             tx,
             cancel,
             shared,
+            max_result: config.max_result_bytes,
             process_id,
             tls,
             channel_binding,
@@ -366,12 +374,8 @@ impl Client {
 
     /// Queues `build`, which makes `n` requests, on the task. Their events come back on the
     /// receiver with ids 0..n (their positions), which is what this returns as ids.
-    fn send(
-        &self,
-        n: usize,
-        build: Build,
-    ) -> Result<(Vec<RequestId>, mpsc::UnboundedReceiver<Msg>), Error> {
-        let (events, rx) = mpsc::unbounded_channel();
+    fn send(&self, n: usize, build: Build) -> Result<(Vec<RequestId>, Events), Error> {
+        let (events, rx) = conn::channel();
         self.tx
             .send(Command::Request { build, events })
             .map_err(|_| Error::Closed)?;
@@ -387,6 +391,38 @@ impl Client {
     pub async fn query(&self, sql: &str, params: Params<'_>) -> Result<Rows, Error> {
         let enc = Encoded::new(params, None)?;
         self.run_one(sql.into(), enc).await
+    }
+
+    /// Runs `sql` like [`Client::query`] but hands the rows over as they arrive, in
+    /// batches ([`RowStream::next`]), instead of collecting them: memory stays within the
+    /// connection's `queue_bytes` whatever the result's size (the connection stops reading
+    /// the socket while the stream is not read).
+    ///
+    /// # Errors
+    /// A parameter that does not encode, a closed connection (the server's error comes from
+    /// [`RowStream::next`]).
+    pub async fn query_stream(&self, sql: &str, params: Params<'_>) -> Result<RowStream, Error> {
+        let enc = Encoded::new(params, None)?;
+        let sql: Arc<str> = sql.into();
+        let build: Build = Box::new(move |m| {
+            let values = enc.values();
+            let a = m.execute(
+                &sql,
+                &enc.types,
+                &[Format::BINARY],
+                &values,
+                &[Format::BINARY],
+            )?;
+            Ok(vec![a, m.sync()?])
+        });
+        let (ids, rx) = self.send(2, build)?;
+        Ok(RowStream {
+            rx,
+            id: ids[0],
+            columns: None,
+            tag: None,
+            done: false,
+        })
     }
 
     /// Runs a statement described by [`Client::prepare`] (parameter types checked against it).
@@ -483,12 +519,18 @@ impl Client {
         let (ids, mut rx) = self.send(1, Box::new(move |m| Ok(vec![m.query(&s)?])))?;
         let mut out = Vec::new();
         let mut cur = Rows::default();
+        let mut held = Held::new(self.max_result);
         loop {
             match next(&mut rx).await? {
                 Event::Columns { columns, .. } => cur.columns = Some(columns),
                 Event::Rows { rows, .. } => {
-                    cur.len += rows.len();
-                    cur.batches.push(rows);
+                    if held.add(&rows) {
+                        cur.len += rows.len();
+                        cur.batches.push(rows);
+                    } else {
+                        cur.batches = Vec::new();
+                        out = Vec::new();
+                    }
                 }
                 Event::CommandComplete { tag, .. } => {
                     cur.tag = Some(tag);
@@ -496,7 +538,7 @@ impl Client {
                 }
                 Event::EmptyQuery { .. } => out.push(core::mem::take(&mut cur)),
                 Event::CopyIn { .. } => self.refuse_copy(),
-                Event::Done { id, .. } if id == ids[0] => return Ok(out),
+                Event::Done { id, .. } if id == ids[0] => return held.check().map(|()| out),
                 Event::Failed { error, .. } => return Err(Error::Db(error)),
                 _ => {}
             }
@@ -511,22 +553,23 @@ impl Client {
         ));
     }
 
-    async fn collect(
-        &self,
-        rx: &mut mpsc::UnboundedReceiver<Msg>,
-        id: RequestId,
-    ) -> Result<Rows, Error> {
+    async fn collect(&self, rx: &mut Events, id: RequestId) -> Result<Rows, Error> {
         let mut rows = Rows::default();
+        let mut held = Held::new(self.max_result);
         loop {
             match next(rx).await? {
                 Event::Columns { columns, .. } => rows.columns = Some(columns),
                 Event::Rows { rows: b, .. } => {
-                    rows.len += b.len();
-                    rows.batches.push(b);
+                    if held.add(&b) {
+                        rows.len += b.len();
+                        rows.batches.push(b);
+                    } else {
+                        rows.batches = Vec::new();
+                    }
                 }
                 Event::CommandComplete { tag, .. } => rows.tag = Some(tag),
                 Event::CopyIn { .. } => self.refuse_copy(),
-                Event::Done { id: d, .. } if d == id => return Ok(rows),
+                Event::Done { id: d, .. } if d == id => return held.check().map(|()| rows),
                 Event::Failed { id: d, error } if d == id => return Err(Error::Db(error)),
                 Event::Aborted { id: d } if d == id => return Err(Error::Aborted),
                 _ => {}
@@ -602,9 +645,35 @@ impl Client {
     }
 }
 
-async fn next(rx: &mut mpsc::UnboundedReceiver<Msg>) -> Result<Event, Error> {
+/// The bytes a collecting call holds, against `max_result_bytes`. Over the limit the call
+/// drops what it has and keeps reading to the request's end, so the connection moves on.
+#[derive(Debug)]
+struct Held {
+    bytes: usize,
+    limit: usize,
+}
+
+impl Held {
+    fn new(limit: usize) -> Self {
+        Self { bytes: 0, limit }
+    }
+    /// Counts `b`; `false` once over the limit (keep nothing more).
+    fn add(&mut self, b: &RowBatch) -> bool {
+        self.bytes = self.bytes.saturating_add(conn::batch_bytes(b));
+        self.bytes <= self.limit
+    }
+    fn check(&self) -> Result<(), Error> {
+        if self.bytes > self.limit {
+            Err(Error::ResultTooLarge(self.limit))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+async fn next(rx: &mut Events) -> Result<Event, Error> {
     match rx.recv().await {
-        Some(Msg::Event(e)) => Ok(e),
+        Some(Msg::Event(e, _)) => Ok(e),
         Some(Msg::Lost(why)) => Err(Error::ConnectionLost(why.to_string())),
         Some(Msg::Refused(e)) => Err(e),
         None => Err(Error::Closed),
@@ -678,7 +747,7 @@ impl Pipeline<'_> {
 #[derive(Debug)]
 pub struct CopyIn<'c> {
     client: &'c Client,
-    rx: mpsc::UnboundedReceiver<Msg>,
+    rx: Events,
     id: RequestId,
     open: bool,
 }
@@ -731,10 +800,80 @@ impl Drop for CopyIn<'_> {
     }
 }
 
+/// Rows of [`Client::query_stream`], as they arrive.
+#[derive(Debug)]
+pub struct RowStream {
+    rx: Events,
+    id: RequestId,
+    columns: Option<Arc<[Column]>>,
+    tag: Option<String>,
+    done: bool,
+}
+
+impl RowStream {
+    /// The next batch of rows (as many as arrived together); `None` at the end.
+    ///
+    /// # Errors
+    /// The server's error, a lost connection.
+    pub async fn next(&mut self) -> Option<Result<Rows, Error>> {
+        if self.done {
+            return None;
+        }
+        loop {
+            match next(&mut self.rx).await {
+                Ok(Event::Columns { columns, .. }) => self.columns = Some(columns),
+                Ok(Event::Rows { rows, .. }) => {
+                    return Some(Ok(Rows {
+                        columns: self.columns.clone(),
+                        len: rows.len(),
+                        batches: vec![rows],
+                        tag: None,
+                    }));
+                }
+                Ok(Event::CommandComplete { tag, .. }) => self.tag = Some(tag),
+                Ok(Event::Done { id, .. }) if id == self.id => {
+                    self.done = true;
+                    return None;
+                }
+                Ok(Event::Failed { error, .. }) => {
+                    self.done = true;
+                    return Some(Err(Error::Db(error)));
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+
+    /// The command tag, once the stream has ended.
+    pub fn tag(&self) -> Option<&str> {
+        self.tag.as_deref()
+    }
+
+    /// The columns (known once the first batch arrived).
+    pub fn columns(&self) -> &[Column] {
+        self.columns.as_deref().unwrap_or(&[])
+    }
+
+    /// Bytes decoded for this stream and not read yet (bounded by `queue_bytes` plus one
+    /// socket read).
+    pub fn queued_bytes(&self) -> usize {
+        self.rx.queue.bytes.load(Ordering::Acquire)
+    }
+
+    /// The most [`RowStream::queued_bytes`] ever was.
+    pub fn peak_queued_bytes(&self) -> usize {
+        self.rx.queue.peak.load(Ordering::Acquire)
+    }
+}
+
 /// An open `COPY … TO STDOUT`.
 #[derive(Debug)]
 pub struct CopyOut {
-    rx: mpsc::UnboundedReceiver<Msg>,
+    rx: Events,
     id: RequestId,
     done: bool,
 }
@@ -766,5 +905,16 @@ impl CopyOut {
                 }
             }
         }
+    }
+
+    /// Bytes of COPY data received and not read yet (bounded by `queue_bytes` plus one
+    /// socket read: the connection stops reading the socket while this is over budget).
+    pub fn queued_bytes(&self) -> usize {
+        self.rx.queue.bytes.load(Ordering::Acquire)
+    }
+
+    /// The most [`CopyOut::queued_bytes`] ever was.
+    pub fn peak_queued_bytes(&self) -> usize {
+        self.rx.queue.peak.load(Ordering::Acquire)
     }
 }

@@ -45,7 +45,21 @@ pub struct ConnectConfig {
     pub tls_config: Option<Arc<rustls::ClientConfig>>,
     /// The name checked against the certificate under `VerifyFull` (default: the host).
     pub tls_server_name: Option<String>,
+    /// Bytes of results one request may hold unread (rows or COPY data the task decoded
+    /// and the caller has not taken yet) before the connection stops reading the socket
+    /// until the caller catches up. Default 1 MiB.
+    pub queue_bytes: usize,
+    /// The largest result a collecting call (`query`, `simple_query`, a pipeline's
+    /// statement) gathers; beyond it the call fails with [`Error::ResultTooLarge`] after
+    /// the rest is read and discarded (the connection stays usable). Default 256 MiB; use
+    /// `Client::query_stream` for larger results.
+    pub max_result_bytes: usize,
 }
+
+/// The default [`ConnectConfig::queue_bytes`].
+pub const DEFAULT_QUEUE_BYTES: usize = 1 << 20;
+/// The default [`ConnectConfig::max_result_bytes`].
+pub const DEFAULT_MAX_RESULT_BYTES: usize = 256 << 20;
 
 impl ConnectConfig {
     /// TCP to `host:port` as `user`, TLS preferred (the certificate unverified).
@@ -57,7 +71,21 @@ impl ConnectConfig {
             tls_roots: Vec::new(),
             tls_config: None,
             tls_server_name: None,
+            queue_bytes: DEFAULT_QUEUE_BYTES,
+            max_result_bytes: DEFAULT_MAX_RESULT_BYTES,
         }
+    }
+
+    /// Sets [`ConnectConfig::queue_bytes`] (at least 1).
+    pub fn queue_bytes(mut self, bytes: usize) -> Self {
+        self.queue_bytes = bytes.max(1);
+        self
+    }
+
+    /// Sets [`ConnectConfig::max_result_bytes`].
+    pub fn max_result_bytes(mut self, bytes: usize) -> Self {
+        self.max_result_bytes = bytes;
+        self
     }
 
     /// Sets the machine's configuration (keeps the host and TLS settings).
@@ -195,6 +223,8 @@ impl ConnectConfig {
             tls_roots: roots,
             tls_config: None,
             tls_server_name: None,
+            queue_bytes: DEFAULT_QUEUE_BYTES,
+            max_result_bytes: DEFAULT_MAX_RESULT_BYTES,
         })
     }
 }

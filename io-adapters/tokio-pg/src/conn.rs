@@ -1,7 +1,7 @@
 //! Connection setup and the one background task per connection that drives the machine.
 
 use core::pin::Pin;
-use core::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use core::task::{Context, Poll};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use fasterapi_pgwire::codec::TransactionStatus;
 use fasterapi_pgwire::{ClientConnection, Event, RequestId};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpStream, UnixStream};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio_rustls::client::TlsStream;
 
 use crate::Error;
@@ -171,7 +171,8 @@ pub(crate) enum Msg {
     /// An event of one of the caller's requests, its id replaced by the request's position
     /// in the list `build` returned (0, 1, …): callers know their requests without waiting
     /// for the ids (one wake-up less per call).
-    Event(Event),
+    /// The second field is the bytes it counts against the request's queue budget.
+    Event(Event, usize),
     /// `build` refused (the machine's error); nothing was sent.
     Refused(Error),
     /// The connection failed or closed; no more events.
@@ -188,7 +189,7 @@ pub(crate) enum Command {
     /// Send requests; route their events to `events`, tagged with each request's position.
     Request {
         build: Build,
-        events: mpsc::UnboundedSender<Msg>,
+        events: Sender,
     },
     CopyData(Vec<u8>),
     CopyDone,
@@ -220,9 +221,103 @@ pub(crate) struct Shared {
     pub(crate) dropped_notifications: AtomicU64,
 }
 
+/// The byte budget of one call's results: the task adds what it routes, the caller
+/// subtracts what it takes. Over `budget` the task stops reading the socket (back-pressure
+/// to the server through TCP) until the caller drains below it or goes away.
+#[derive(Debug, Default)]
+pub(crate) struct Queue {
+    /// Bytes routed and not yet taken.
+    pub(crate) bytes: AtomicUsize,
+    /// The most `bytes` ever was.
+    pub(crate) peak: AtomicUsize,
+    /// The caller dropped its receiver: nothing more will be taken.
+    closed: AtomicBool,
+    /// Signalled by the caller after taking a message or going away.
+    drained: Notify,
+}
+
+/// The task's end of a call's result channel.
+#[derive(Debug, Clone)]
+pub(crate) struct Sender {
+    tx: mpsc::UnboundedSender<Msg>,
+    queue: Arc<Queue>,
+}
+
+impl Sender {
+    fn send(&self, m: Msg) {
+        let _ = self.tx.send(m);
+    }
+}
+
+/// The caller's end of a call's result channel; memory held in it is bounded by the
+/// connection's `queue_bytes` (plus one socket read of overshoot).
+#[derive(Debug)]
+pub(crate) struct Events {
+    rx: mpsc::UnboundedReceiver<Msg>,
+    pub(crate) queue: Arc<Queue>,
+}
+
+/// A fresh result channel.
+pub(crate) fn channel() -> (Sender, Events) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let queue = Arc::new(Queue::default());
+    (
+        Sender {
+            tx,
+            queue: queue.clone(),
+        },
+        Events { rx, queue },
+    )
+}
+
+impl Events {
+    /// The next message; `None` once the task dropped every sender.
+    pub(crate) async fn recv(&mut self) -> Option<Msg> {
+        let m = self.rx.recv().await?;
+        if let Msg::Event(_, n) = &m {
+            if *n > 0 {
+                self.queue.bytes.fetch_sub(*n, Ordering::AcqRel);
+                self.queue.drained.notify_one();
+            }
+        }
+        Some(m)
+    }
+}
+
+impl Drop for Events {
+    fn drop(&mut self) {
+        self.queue.closed.store(true, Ordering::Release);
+        self.queue.drained.notify_one();
+    }
+}
+
+/// The bytes a batch holds (values plus a small per-value and per-row overhead).
+pub(crate) fn batch_bytes(b: &fasterapi_pgwire::RowBatch) -> usize {
+    b.iter()
+        .map(|r| {
+            (0..r.len())
+                .map(|i| 4 + r.get(i).flatten().map_or(0, <[u8]>::len))
+                .sum::<usize>()
+                + 8
+        })
+        .sum()
+}
+
+/// The bytes an event holds, as counted against its call's budget.
+fn event_bytes(event: &Event) -> usize {
+    match event {
+        Event::CopyData { data, .. } => data.len(),
+        Event::Rows { rows, .. } => batch_bytes(rows),
+        _ => 0,
+    }
+}
+
 struct Task {
     machine: ClientConnection,
-    routes: HashMap<RequestId, (mpsc::UnboundedSender<Msg>, usize)>,
+    routes: HashMap<RequestId, (Sender, usize)>,
+    /// The queue over budget the task waits on before reading the socket again.
+    blocked: Option<Arc<Queue>>,
+    budget: usize,
     listener: Option<mpsc::Sender<crate::Notification>>,
     shared: Arc<Shared>,
 }
@@ -300,7 +395,18 @@ impl Task {
         if let Some((tx, i)) = self.routes.get(&id) {
             let mut event = event;
             retag(&mut event, *i as RequestId);
-            let _ = tx.send(Msg::Event(event));
+            let n = event_bytes(&event);
+            let q = &tx.queue;
+            // Counted before sending: the caller subtracts as soon as it receives.
+            let now = q.bytes.fetch_add(n, Ordering::AcqRel) + n;
+            if tx.tx.send(Msg::Event(event, n)).is_err() {
+                q.bytes.fetch_sub(n, Ordering::AcqRel);
+            } else if n > 0 {
+                q.peak.fetch_max(now, Ordering::Relaxed);
+                if now > self.budget && self.blocked.is_none() {
+                    self.blocked = Some(q.clone());
+                }
+            }
         }
         if last {
             self.routes.remove(&id);
@@ -315,7 +421,7 @@ impl Task {
                         self.routes.insert(id, (events.clone(), i));
                     }
                 }
-                Err(e) => drop(events.send(Msg::Refused(e.into()))),
+                Err(e) => events.send(Msg::Refused(e.into())),
             },
             // A COPY step out of turn is refused by the machine; the request it belongs to
             // still ends (with the server's error), so nothing else needs telling.
@@ -330,7 +436,7 @@ impl Task {
     fn lose(&mut self, why: &str) {
         let why: Arc<str> = Arc::from(why);
         for (_, (tx, _)) in self.routes.drain() {
-            let _ = tx.send(Msg::Lost(why.clone()));
+            tx.send(Msg::Lost(why.clone()));
         }
     }
 }
@@ -349,10 +455,13 @@ pub(crate) async fn run(
     stream: Stream,
     mut rx: mpsc::UnboundedReceiver<Command>,
     shared: Arc<Shared>,
+    budget: usize,
 ) {
     let mut task = Task {
         machine,
         routes: HashMap::new(),
+        blocked: None,
+        budget,
         listener: None,
         shared,
     };
@@ -380,8 +489,18 @@ pub(crate) async fn run(
             let _ = wr.shutdown().await;
             break "the connection was closed".to_owned();
         }
+        if let Some(q) = &task.blocked {
+            if q.bytes.load(Ordering::Acquire) <= task.budget || q.closed.load(Ordering::Acquire) {
+                task.blocked = None;
+            }
+        }
+        let waiting = task.blocked.clone();
         tokio::select! {
-            r = rd.read(&mut rbuf) => match r {
+            // Back-pressure: while a caller's queue is over budget the socket is not read
+            // (the machine is not fed, so nothing more is decoded); requests behind it wait
+            // in the socket and the server's buffers, in order.
+            () = async { if let Some(q) = &waiting { q.drained.notified().await } }, if waiting.is_some() => {}
+            r = rd.read(&mut rbuf), if waiting.is_none() => match r {
                 Ok(0) => match task.machine.handle_eof(NOW) {
                     Err(e) => break format!("the server closed the connection: {e}"),
                     Ok(()) => break "the server closed the connection".to_owned(),

@@ -29,6 +29,9 @@ pub enum Error {
     Type(TypeError),
     /// A bad connection string or setting.
     Config(String),
+    /// A collecting call's result passed `max_result_bytes` (the limit); the rest was
+    /// read and discarded, the connection is usable.
+    ResultTooLarge(usize),
     /// The server answered something this call did not expect (e.g. COPY from `query`).
     Unexpected(&'static str),
 }
@@ -71,6 +74,10 @@ impl fmt::Display for Error {
             Self::ConnectionLost(why) => write!(f, "the connection was lost: {why}"),
             Self::Type(e) => write!(f, "type: {e}"),
             Self::Config(e) => write!(f, "configuration: {e}"),
+            Self::ResultTooLarge(n) => write!(
+                f,
+                "the result is larger than max_result_bytes ({n} bytes); use query_stream"
+            ),
             Self::Unexpected(e) => write!(f, "unexpected: {e}"),
         }
     }

@@ -49,9 +49,9 @@ mod tls;
 
 pub use client::{
     CancelHandle, Client, CopyIn, CopyOut, Notification, Notifications, Null, Params, Pipeline,
-    Row, Rows, Statement, ToParam,
+    Row, RowStream, Rows, Statement, ToParam,
 };
-pub use config::{ConnectConfig, Host, SslMode};
+pub use config::{ConnectConfig, DEFAULT_MAX_RESULT_BYTES, DEFAULT_QUEUE_BYTES, Host, SslMode};
 pub use error::Error;
 pub use fasterapi_pgwire::{ChannelBindingMode, Column, Config, DbError, SqlState};
 pub use pool::{Pool, PoolOptions, PooledClient};
