@@ -2,9 +2,9 @@
 
 use core::pin::Pin;
 use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
-use core::task::{Context, Poll};
-use std::collections::HashMap;
-use std::sync::Arc;
+use core::task::{Context, Poll, Waker};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 
 use fasterapi_core::{Machine, StreamMachine, Timestamp};
 use fasterapi_pgwire::codec::TransactionStatus;
@@ -221,9 +221,13 @@ pub(crate) struct Shared {
     pub(crate) dropped_notifications: AtomicU64,
 }
 
-/// The byte budget of one call's results: the task adds what it routes, the caller
+/// One call's result channel and its byte budget: the task adds what it routes, the caller
 /// subtracts what it takes. Over `budget` the task stops reading the socket (back-pressure
 /// to the server through TCP) until the caller drains below it or goes away.
+///
+/// A plain queue under a mutex with one waker: a call is one consumer and the task the one
+/// producer, and one allocation per call (a tokio mpsc allocates its channel and a 32-slot
+/// block) matters on round-trip-bound work.
 #[derive(Debug, Default)]
 pub(crate) struct Queue {
     /// Bytes routed and not yet taken.
@@ -234,18 +238,76 @@ pub(crate) struct Queue {
     closed: AtomicBool,
     /// Signalled by the caller after taking a message or going away.
     drained: Notify,
+    inbox: Mutex<Inbox>,
+}
+
+#[derive(Debug, Default)]
+struct Inbox {
+    msgs: VecDeque<Msg>,
+    waker: Option<Waker>,
+    /// Live `Sender`s; at 0 the receiver sees the end.
+    senders: usize,
+}
+
+fn lock(q: &Queue) -> std::sync::MutexGuard<'_, Inbox> {
+    // A panic while holding the lock leaves a consistent queue: keep using it.
+    q.inbox
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The task's end of a call's result channel.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Sender {
-    tx: mpsc::UnboundedSender<Msg>,
     queue: Arc<Queue>,
 }
 
+impl Clone for Sender {
+    fn clone(&self) -> Self {
+        lock(&self.queue).senders += 1;
+        Self {
+            queue: self.queue.clone(),
+        }
+    }
+}
+
+impl Drop for Sender {
+    fn drop(&mut self) {
+        let waker = {
+            let mut inbox = lock(&self.queue);
+            inbox.senders -= 1;
+            if inbox.senders == 0 {
+                inbox.waker.take()
+            } else {
+                None
+            }
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}
+
 impl Sender {
+    /// Queues `m`; `false` when the caller is gone.
+    fn push(&self, m: Msg) -> bool {
+        let waker = {
+            let mut inbox = lock(&self.queue);
+            // Checked under the lock: the receiver's drop sets it before emptying the queue.
+            if self.queue.closed.load(Ordering::Acquire) {
+                return false;
+            }
+            inbox.msgs.push_back(m);
+            inbox.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+        true
+    }
+
     fn send(&self, m: Msg) {
-        let _ = self.tx.send(m);
+        self.push(m);
     }
 }
 
@@ -253,27 +315,39 @@ impl Sender {
 /// connection's `queue_bytes` (plus one socket read of overshoot).
 #[derive(Debug)]
 pub(crate) struct Events {
-    rx: mpsc::UnboundedReceiver<Msg>,
     pub(crate) queue: Arc<Queue>,
 }
 
 /// A fresh result channel.
 pub(crate) fn channel() -> (Sender, Events) {
-    let (tx, rx) = mpsc::unbounded_channel();
     let queue = Arc::new(Queue::default());
+    lock(&queue).senders = 1;
     (
         Sender {
-            tx,
             queue: queue.clone(),
         },
-        Events { rx, queue },
+        Events { queue },
     )
 }
 
 impl Events {
     /// The next message; `None` once the task dropped every sender.
     pub(crate) async fn recv(&mut self) -> Option<Msg> {
-        let m = self.rx.recv().await?;
+        let m = core::future::poll_fn(|cx| {
+            let mut inbox = lock(&self.queue);
+            if let Some(m) = inbox.msgs.pop_front() {
+                return Poll::Ready(Some(m));
+            }
+            if inbox.senders == 0 {
+                return Poll::Ready(None);
+            }
+            match &inbox.waker {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                _ => inbox.waker = Some(cx.waker().clone()),
+            }
+            Poll::Pending
+        })
+        .await?;
         if let Msg::Event(_, n) = &m {
             if *n > 0 {
                 self.queue.bytes.fetch_sub(*n, Ordering::AcqRel);
@@ -287,6 +361,9 @@ impl Events {
 impl Drop for Events {
     fn drop(&mut self) {
         self.queue.closed.store(true, Ordering::Release);
+        // What was queued is freed now, not when the last sender goes.
+        let msgs = core::mem::take(&mut lock(&self.queue).msgs);
+        drop(msgs);
         self.queue.drained.notify_one();
     }
 }
@@ -399,7 +476,7 @@ impl Task {
             let q = &tx.queue;
             // Counted before sending: the caller subtracts as soon as it receives.
             let now = q.bytes.fetch_add(n, Ordering::AcqRel) + n;
-            if tx.tx.send(Msg::Event(event, n)).is_err() {
+            if !tx.push(Msg::Event(event, n)) {
                 q.bytes.fetch_sub(n, Ordering::AcqRel);
             } else if n > 0 {
                 q.peak.fetch_max(now, Ordering::Relaxed);
@@ -484,6 +561,30 @@ pub(crate) async fn run(
         }
         if let Some(e) = task.machine.poll_error() {
             break format!("protocol error: {e}");
+        }
+        if wpos < wbuf.len() {
+            // One non-blocking attempt now: a request just queued goes out on this turn
+            // instead of the next turn of the select below (one wake-up less per call).
+            // Pending leaves it to the select's write branch.
+            let attempt = core::future::poll_fn(|cx| {
+                Poll::Ready(Pin::new(&mut wr).poll_write(cx, &wbuf[wpos..]))
+            })
+            .await;
+            match attempt {
+                Poll::Ready(Ok(0)) => break "write: the socket is closed".to_owned(),
+                Poll::Ready(Ok(n)) => {
+                    wpos += n;
+                    if wpos == wbuf.len() {
+                        wbuf.clear();
+                        wpos = 0;
+                        if let Err(e) = wr.flush().await {
+                            break format!("write: {e}");
+                        }
+                    }
+                }
+                Poll::Ready(Err(e)) => break format!("write: {e}"),
+                Poll::Pending => {}
+            }
         }
         if task.machine.is_closed() && wpos == wbuf.len() {
             let _ = wr.shutdown().await;
