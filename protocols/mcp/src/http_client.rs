@@ -289,8 +289,12 @@ impl HttpClient {
 
     /// The response body ended.
     ///
+    /// A JSON body that is not JSON-RPC becomes a
+    /// [`ClientEvent::Malformed`](crate::ClientEvent::Malformed).
+    ///
     /// # Errors
-    /// [`HttpClientError::Malformed`] for a JSON body that is not JSON-RPC.
+    /// [`HttpClientError::Malformed`] when the client machine refuses the input (over its
+    /// line limit).
     pub fn end_body(&mut self, now: Timestamp, body: ResponseBody) -> Result<(), HttpClientError> {
         match body {
             ResponseBody::Json(buf) if !buf.is_empty() => self.deliver(now, &buf),
@@ -303,7 +307,20 @@ impl HttpClient {
         let messages = match Payload::parse(payload, &self.limits) {
             Ok(Payload::Single(m)) => alloc::vec![m],
             Ok(Payload::Batch(items)) => items.into_iter().filter_map(Result::ok).collect(),
-            Err(_) => return Err(HttpClientError::Malformed),
+            Err(_) => {
+                // Not JSON-RPC (e.g. a "response" without an id): the client machine reports
+                // it as `ClientEvent::Malformed` and carries on, as on stdio.
+                let mut line: Vec<u8> = payload
+                    .iter()
+                    .map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b })
+                    .collect();
+                line.push(b'\n');
+                return self
+                    .client
+                    .handle_input(now, &line)
+                    .map(|_| ())
+                    .map_err(|_| HttpClientError::Malformed);
+            }
         };
         for m in messages {
             if let Message::Response { result, .. } = &m {

@@ -1,0 +1,124 @@
+//! The conformance client for the official suite's client scenarios
+//! (`npx @modelcontextprotocol/conformance client --command "conformance_client" …`): the suite
+//! starts a scenario server and runs `conformance_client URL` with the scenario's name in
+//! `MCP_CONFORMANCE_SCENARIO`. One behaviour serves every scenario: `initialize` (2025-11-25,
+//! elicitation declared), `notifications/initialized`, `tools/list`, then each listed tool the
+//! suite defines is called (`add_numbers`, `test_client_elicitation_defaults`); an
+//! `elicitation/create` is accepted with the defaults of its requested schema (SEP-1034).
+//! Exits 1 when a step fails.
+#![allow(clippy::print_stderr, reason = "a test program reports")]
+
+use core::time::Duration;
+use std::process::ExitCode;
+
+use fasterapi_core::Epoch;
+use fasterapi_mcp::http_client::HttpClient;
+use fasterapi_mcp::jsonrpc::Request;
+use fasterapi_mcp::{ErrorObject, ProtocolVersion, StdioClient};
+use serde_json::{Map, Value, json};
+
+mod support {
+    pub(crate) mod http_session;
+}
+use support::http_session::Session;
+
+/// `http://HOST:PORT/PATH` → (`HOST:PORT`, `/PATH`).
+fn split_url(url: &str) -> Option<(String, String)> {
+    let rest = url.strip_prefix("http://")?;
+    let (addr, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    Some((addr.to_string(), path.to_string()))
+}
+
+/// SEP-1034: accept a form elicitation with every default its schema gives.
+fn answer(r: &Request) -> Result<Value, ErrorObject> {
+    if r.method != "elicitation/create" {
+        return Err(ErrorObject::method_not_found(&r.method));
+    }
+    let mut content = Map::new();
+    let props = r
+        .params
+        .as_ref()
+        .and_then(|p| p.get("requestedSchema"))
+        .and_then(|s| s.get("properties"))
+        .and_then(Value::as_object);
+    for (name, schema) in props.into_iter().flatten() {
+        if let Some(d) = schema.get("default") {
+            content.insert(name.clone(), d.clone());
+        }
+    }
+    Ok(json!({"action": "accept", "content": content}))
+}
+
+fn main() -> ExitCode {
+    let Some((addr, path)) = std::env::args().nth(1).as_deref().and_then(split_url) else {
+        eprintln!("usage: conformance_client http://HOST:PORT/PATH");
+        return ExitCode::from(64);
+    };
+    let scenario = std::env::var("MCP_CONFORMANCE_SCENARIO").unwrap_or_default();
+    let mut s = Session {
+        http: HttpClient::new(StdioClient::new(Duration::from_secs(20))),
+        addr,
+        path,
+        epoch: Epoch::new(),
+        stash: Default::default(),
+        on_request: Some(Box::new(answer)),
+    };
+    let info = json!({"name": "fasterapi-mcp-conformance-client", "version": "0.1.0"});
+    let caps = json!({"elicitation": {"form": {}}});
+    let id = s
+        .http
+        .client()
+        .initialize(s.epoch.now(), ProtocolVersion::V2025_11_25, caps, info);
+    if let Err(e) = s.wait(&id) {
+        eprintln!("[{scenario}] initialize: {e}");
+        return ExitCode::from(1);
+    }
+    s.http.client().notify("notifications/initialized", None);
+    let tools = match s.call("tools/list", json!({})) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("[{scenario}] tools/list: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let names: Vec<String> = tools["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["name"].as_str().map(String::from))
+        .collect();
+    let mut ok = true;
+    for name in names {
+        let args = match name.as_str() {
+            "add_numbers" => json!({"a": 5, "b": 3}),
+            "test_client_elicitation_defaults" => json!({}),
+            _ => continue,
+        };
+        match s.call("tools/call", json!({"name": name, "arguments": args})) {
+            Ok(v) if v["isError"] != true => {}
+            other => {
+                eprintln!("[{scenario}] tools/call {name}: {other:?}");
+                ok = false;
+            }
+        }
+    }
+    if let Some(headers) = s.http.delete_headers() {
+        let _ = support::http_session::exchange(
+            &s.addr,
+            &s.path,
+            "DELETE",
+            &headers,
+            b"",
+            &mut |_| Ok(()),
+            &mut |_| Ok(()),
+        );
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

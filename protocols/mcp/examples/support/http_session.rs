@@ -1,0 +1,231 @@
+//! The std-sockets driver of the HTTP client examples: one `fasterapi_http1::ClientConnection`
+//! per request, the answers fed through `HttpClient`.
+
+use core::time::Duration;
+use std::collections::VecDeque;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Instant;
+
+use bytes::Bytes;
+use fasterapi_core::{Epoch, Machine, StreamMachine};
+use fasterapi_http1::{ClientConnection, ConnectionConfig, Event, Header};
+use fasterapi_mcp::http_client::{HttpClient, Post};
+use fasterapi_mcp::jsonrpc::Request;
+use fasterapi_mcp::{ClientEvent, ErrorObject, Id};
+use serde_json::Value;
+
+/// Answers a server request.
+pub(crate) type OnRequest = Box<dyn FnMut(&Request) -> Result<Value, ErrorObject>>;
+
+/// A client session over Streamable HTTP: the transport, the server's address and path.
+pub(crate) struct Session {
+    pub(crate) http: HttpClient,
+    pub(crate) addr: String,
+    pub(crate) path: String,
+    pub(crate) epoch: Epoch,
+    /// Answers the server's requests (sampling, elicitation, …); method not found if `None`.
+    pub(crate) on_request: Option<OnRequest>,
+    /// Events read while a response body was streaming, for `wait`.
+    pub(crate) stash: VecDeque<ClientEvent>,
+}
+
+/// Answers the server's requests among the client's events (stashing the others) and returns
+/// the POSTs that carry the answers.
+fn answer_requests(
+    http: &mut HttpClient,
+    on_request: &mut Option<OnRequest>,
+    stash: &mut VecDeque<ClientEvent>,
+    now: fasterapi_core::Timestamp,
+) -> Vec<Post> {
+    while let Some(ev) = http.client().poll_event() {
+        match ev {
+            ClientEvent::Request(r) => {
+                let answer = match on_request.as_mut() {
+                    Some(f) => f(&r),
+                    None => Err(ErrorObject::method_not_found(&r.method)),
+                };
+                http.client().respond(r.id, answer);
+            }
+            other => stash.push_back(other),
+        }
+    }
+    let mut posts = Vec::new();
+    while let Some(p) = http.poll_post(now) {
+        posts.push(p);
+    }
+    posts
+}
+
+/// One HTTP exchange on a fresh connection; the response body goes through `on_body`.
+pub(crate) fn exchange(
+    addr: &str,
+    path: &str,
+    method: &str,
+    headers: &[(&'static str, String)],
+    body: &[u8],
+    on_head: &mut dyn FnMut(&fasterapi_http1::IncomingResponse) -> Result<(), String>,
+    on_body: &mut dyn FnMut(&[u8]) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut sock = TcpStream::connect(addr).map_err(|e| e.to_string())?;
+    sock.set_read_timeout(Some(Duration::from_secs(20)))
+        .map_err(|e| e.to_string())?;
+    let epoch = Epoch::new();
+    let mut conn = ClientConnection::new(ConnectionConfig::default());
+    let len = body.len().to_string();
+    let mut fields: Vec<Header<'_>> = vec![
+        Header {
+            name: b"Host",
+            value: addr.as_bytes(),
+        },
+        Header {
+            name: b"Content-Length",
+            value: len.as_bytes(),
+        },
+        Header {
+            name: b"Connection",
+            value: b"close",
+        },
+    ];
+    fields.extend(headers.iter().map(|(k, v)| Header {
+        name: k.as_bytes(),
+        value: v.as_bytes(),
+    }));
+    conn.send_request(method.as_bytes(), path.as_bytes(), &fields)
+        .map_err(|e| e.to_string())?;
+    if !body.is_empty() {
+        conn.send_data(Bytes::copy_from_slice(body))
+            .map_err(|e| e.to_string())?;
+    }
+    conn.end_body().map_err(|e| e.to_string())?;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        loop {
+            let n = conn.poll_transmit(epoch.now(), &mut buf);
+            if n == 0 {
+                break;
+            }
+            sock.write_all(&buf[..n]).map_err(|e| e.to_string())?;
+        }
+        while let Some(ev) = conn.poll_event() {
+            match ev {
+                Event::Response(r) => on_head(&r)?,
+                Event::Data(d) => on_body(&d)?,
+                Event::EndOfMessage { .. } | Event::Closed => return Ok(()),
+                _ => {}
+            }
+        }
+        let n = sock.read(&mut buf).map_err(|e| e.to_string())?;
+        if n == 0 {
+            conn.handle_eof(epoch.now()).map_err(|e| e.to_string())?;
+        } else {
+            conn.handle_input(epoch.now(), &buf[..n])
+                .map_err(|e| e.to_string())?;
+        }
+    }
+}
+
+pub(crate) fn field(r: &fasterapi_http1::IncomingResponse, name: &str) -> Option<String> {
+    r.header(name)
+        .and_then(|v| core::str::from_utf8(v).ok())
+        .map(String::from)
+}
+
+impl Session {
+    /// Sends every queued message, then looks for the answer to `id`.
+    pub(crate) fn wait(&mut self, id: &Id) -> Result<Value, String> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            while let Some(post) = self.http.poll_post(self.epoch.now()) {
+                let epoch = self.epoch;
+                // The head and body callbacks share the transport and the body reader.
+                let (addr, path) = (&self.addr, &self.path);
+                let (on_request, stash) = (&mut self.on_request, &mut self.stash);
+                let state = core::cell::RefCell::new((&mut self.http, None));
+                exchange(
+                    addr,
+                    path,
+                    "POST",
+                    &post.headers,
+                    &post.body,
+                    &mut |r| {
+                        let sid = field(r, "mcp-session-id");
+                        let ctype = field(r, "content-type");
+                        let mut st = state.borrow_mut();
+                        let body =
+                            st.0.handle_response_head(r.status, sid.as_deref(), ctype.as_deref())
+                                .map_err(|e| e.to_string())?;
+                        st.1 = Some(body);
+                        Ok(())
+                    },
+                    &mut |d| {
+                        let posts = {
+                            let mut st = state.borrow_mut();
+                            let (http, body) = &mut *st;
+                            if let Some(body) = body.as_mut() {
+                                http.handle_body(epoch.now(), body, d)
+                                    .map_err(|e| e.to_string())?;
+                            }
+                            // A server request on this stream (elicitation during a tool
+                            // call) is answered at once, on another connection.
+                            answer_requests(http, on_request, stash, epoch.now())
+                        };
+                        for p in posts {
+                            exchange(
+                                addr,
+                                path,
+                                "POST",
+                                &p.headers,
+                                &p.body,
+                                &mut |_| Ok(()),
+                                &mut |_| Ok(()),
+                            )?;
+                        }
+                        Ok(())
+                    },
+                )?;
+                let (http, body) = state.into_inner();
+                if let Some(body) = body {
+                    http.end_body(epoch.now(), body)
+                        .map_err(|e| e.to_string())?;
+                }
+            }
+            while let Some(ev) = self.http.client().poll_event() {
+                self.stash.push_back(ev);
+            }
+            while let Some(ev) = self.stash.pop_front() {
+                match ev {
+                    ClientEvent::Response {
+                        id: got, result, ..
+                    } if &got == id => {
+                        return result.map_err(|e: ErrorObject| e.to_string());
+                    }
+                    ClientEvent::Request(r) => {
+                        let answer = match self.on_request.as_mut() {
+                            Some(f) => f(&r),
+                            None => Err(ErrorObject::method_not_found(&r.method)),
+                        };
+                        self.http.client().respond(r.id, answer);
+                    }
+                    _ => {}
+                }
+            }
+            if Instant::now() > deadline {
+                return Err("no answer in 20 s".into());
+            }
+            // An answer may still be due (a 202 for a request is not expected): poll again.
+            if self.http.client().in_flight() == 0 {
+                return Err("the request got no answer".into());
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    pub(crate) fn call(&mut self, method: &str, params: Value) -> Result<Value, String> {
+        let id = self
+            .http
+            .client()
+            .request(self.epoch.now(), method, Some(params));
+        self.wait(&id)
+    }
+}
