@@ -30,8 +30,16 @@ async fn copy_out_read_slowly_stays_bounded() {
         .copy_out("COPY (SELECT i, repeat('x', 200) FROM generate_series(1, 100000) i) TO STDOUT")
         .await
         .unwrap();
-    // Not read for a while: the server keeps sending, the task must stop at the budget.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Not read: the server keeps sending, the task must stop at the budget (waited for in
+    // bounded steps; a loaded machine may take a while to fill it).
+    for _ in 0..200 {
+        if out.queued_bytes() >= BUDGET {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // A little longer: it must not grow past budget + one read.
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let waiting = out.queued_bytes();
     assert!(
         waiting >= BUDGET,
@@ -72,6 +80,12 @@ async fn streamed_query_of_100k_rows() {
         )
         .await
         .unwrap();
+    for _ in 0..200 {
+        if s.queued_bytes() >= BUDGET {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(s.queued_bytes() <= BUDGET + OVERSHOOT);
     let mut next = 1i32;
