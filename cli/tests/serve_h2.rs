@@ -3,17 +3,14 @@
 //! h2load, Python `httpx` with http2 and Python `h2` (a WebSocket over an extended CONNECT
 //! stream, RFC 8441; GOAWAY on shutdown; back-pressure on `/echo`), fasterapi-tokio's
 //! `H2Client`, and headless Chromium loading `/demo.html` over h2 (its WebSocket over RFC 8441).
+//! The cleartext curl, nghttp and h2load checks run on both runtimes (`both_runtimes!`).
 
-#[allow(
-    unused_macros,
-    reason = "the mio helpers do not apply: HTTP/2 is served on tokio"
-)]
 mod serve_support;
 
 use core::time::Duration;
 use std::process::{Command, Output};
 
-use serve_support::{Server, assert_demo_result, curl, demo_page, run_python, text};
+use serve_support::{Server, assert_demo_result, both_runtimes, curl, demo_page, run_python, text};
 
 /// A body of `len` bytes that is not all one byte.
 fn body(len: usize) -> Vec<u8> {
@@ -38,9 +35,15 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-#[test]
-fn curl_prior_knowledge() {
-    let server = Server::start();
+both_runtimes!(
+    curl_prior_knowledge,
+    curl_cleartext_upgrade_h2c,
+    nghttp_concurrent_streams_and_upload,
+    h2load_smoke,
+);
+
+fn curl_prior_knowledge(runtime: &str) {
+    let server = Server::start_on(runtime);
     // One URL per run: curl 7.88 fails a second request on a reused prior-knowledge
     // connection with "Error in the HTTP2 framing layer" (against nghttpd as well).
     let mut body_text = String::new();
@@ -114,9 +117,8 @@ fn curl_h2_over_tls_with_alpn() {
     assert!(events.contains("id: 2\ndata: {\"tick\":2"), "{events}");
 }
 
-#[test]
-fn curl_cleartext_upgrade_h2c() {
-    let server = Server::start();
+fn curl_cleartext_upgrade_h2c(runtime: &str) {
+    let server = Server::start_on(runtime);
     let out = curl(&[
         "--http2",
         "-v",
@@ -154,9 +156,8 @@ fn nghttp(args: &[&str]) -> Output {
         .expect("nghttp is installed (scripts/debian-packages.txt: nghttp2-client)")
 }
 
-#[test]
-fn nghttp_concurrent_streams_and_upload() {
-    let server = Server::start();
+fn nghttp_concurrent_streams_and_upload(runtime: &str) {
+    let server = Server::start_on(runtime);
     let urls: Vec<String> = (1..=6)
         .map(|i| server.url(&format!("/users/{i}")))
         .collect();
@@ -189,9 +190,8 @@ fn nghttp_concurrent_streams_and_upload() {
     );
 }
 
-#[test]
-fn h2load_smoke() {
-    let server = Server::start_with(&["--workers", "2"]);
+fn h2load_smoke(runtime: &str) {
+    let server = Server::start_with(&["--runtime", runtime, "--workers", "2"]);
     let out = Command::new("timeout")
         .args(["60", "h2load", "-n", "2000", "-c", "4", "-m", "10"])
         .arg(server.url("/"))

@@ -1,26 +1,39 @@
-//! `fasterapi serve --runtime mio`: the same application ([`App`], [`Http`], the WebSocket
-//! [`Echo`](ws::Echo)) driven by `fasterapi-mio` instead of tokio: one reactor thread per
-//! worker, each with its own `SO_REUSEPORT` listener on the port. HTTP/1.1 in cleartext only
-//! (`--tls` needs tokio: `run` refuses the combination).
+//! `fasterapi serve --runtime mio`: the same application ([`App`], the HTTP/1.1 and HTTP/2
+//! machines of [`Conn`], the WebSocket [`Echo`](ws::Echo)) driven by `fasterapi-mio` instead
+//! of tokio: one reactor thread per worker, each with its own `SO_REUSEPORT` listener on the
+//! port. Cleartext only (`--tls` needs tokio: `run` refuses the combination).
 //!
-//! A connection is an HTTP/1.1 [`Session`]; after a WebSocket handshake the machine hands
-//! the socket off and [`continue_as_websocket`] returns the WebSocket session that drives it
-//! on the same reactor, fed first with the bytes read past the handshake. Signals are
-//! awaited on the main thread (a small tokio runtime, as on the tokio path); shutdown calls
-//! every handler's `on_shutdown`: the HTTP/1.1 machine's close, 1001 for WebSockets.
+//! A connection starts as a [`Sniff`] session that reads the first bytes (at most the 24 of
+//! the HTTP/2 client preface, RFC 9113 §3.4) and hands the socket off; [`choose`] then
+//! continues on the same reactor with the HTTP/2 machine when they are the preface (prior
+//! knowledge) and the HTTP/1.1 machine otherwise, fed first with the sniffed bytes. After a
+//! WebSocket handshake or an `Upgrade: h2c` the HTTP/1.1 machine hands the socket off and
+//! [`after_http1`] continues with the WebSocket echo or HTTP/2, fed first with the bytes read
+//! past the handshake. Signals are awaited on the main thread (a small tokio runtime, as on
+//! the tokio path); shutdown calls every handler's `on_shutdown`: the HTTP/1.1 machine's
+//! close, GOAWAY for HTTP/2, 1001 for WebSockets.
 
+use core::convert::Infallible;
 use core::net::SocketAddr;
 use core::sync::atomic::Ordering;
+use core::time::Duration;
 use std::process::ExitCode;
 use std::sync::{Arc, OnceLock};
 
-use fasterapi_http1::{ConnectionConfig, ServerConnection};
+use fasterapi_core::{Handler, Machine, StreamMachine, Timestamp};
+use fasterapi_http2::PREFACE;
+use fasterapi_http2::upgrade::server_after_upgrade;
 use fasterapi_mio::{Continue, DriverConfig, End, Finished, Session, serve};
 
-use super::app::{App, Http};
+use super::app::App;
+use super::conn::{Conn, ConnHandler};
+use super::h2::{self, H2};
 use super::{
     Fatal, MAX_CONNECTIONS, SHUTDOWN_GRACE, announce, exit, listen_failed, runtime, signals, ws,
 };
+
+/// How long a new connection may take to send the bytes that choose its protocol.
+const SNIFF_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serves on `workers` mio reactors until SIGINT or SIGTERM, then shuts down gracefully.
 pub(super) fn start(addr: SocketAddr, workers: usize) -> Result<ExitCode, Fatal> {
@@ -38,7 +51,8 @@ pub(super) fn start(addr: SocketAddr, workers: usize) -> Result<ExitCode, Fatal>
     let server = serve(addr, config, move |_peer| session(shared.wait()))
         .map_err(|e| listen_failed(addr, &e))?;
     let base_url = format!("http://{}", server.local_addr());
-    let app = app.get_or_init(|| announce(&base_url, "cleartext", "mio", workers));
+    let security = "cleartext, h2c by prior knowledge or Upgrade";
+    let app = app.get_or_init(|| announce(&base_url, security, "mio", workers));
     main.block_on(signal);
     // Open event streams end at their next tick; every connection gets `on_shutdown`.
     app.stopping.store(true, Ordering::Relaxed);
@@ -52,22 +66,20 @@ pub(super) fn start(addr: SocketAddr, workers: usize) -> Result<ExitCode, Fatal>
     }
 }
 
-/// A new connection: the HTTP/1.1 machine and the application's handler, continued as a
-/// WebSocket after an upgrade.
+/// A new connection: sniffing its first bytes, then [`choose`].
 fn session(app: &Arc<App>) -> Session {
-    Session::with_finish(
-        ServerConnection::new(ConnectionConfig::default()),
-        Http::new(Arc::clone(app)),
-        continue_as_websocket,
-    )
+    let app = Arc::clone(app);
+    Session::with_finish(Sniff::default(), NoEvents, move |finished| {
+        choose(finished, &app)
+    })
 }
 
-/// After the HTTP/1.1 machine handed the socket off for a WebSocket handshake it accepted,
-/// the WebSocket echo on the same socket and reactor; anything else ends the connection (the
-/// socket is dropped, closing it).
-fn continue_as_websocket(finished: Finished<ServerConnection, Http>) -> Continue {
+/// After [`Sniff`] handed the socket off: HTTP/2 when the client began with the preface,
+/// HTTP/1.1 otherwise, fed first with the sniffed bytes. A client that left, went silent or
+/// whose first bytes the chosen machine refuses is let go (the socket is dropped, closing it).
+fn choose(finished: Finished<Sniff, NoEvents>, app: &Arc<App>) -> Continue {
     let Finished {
-        mut handler,
+        machine,
         stream,
         result,
         now,
@@ -76,8 +88,155 @@ fn continue_as_websocket(finished: Finished<ServerConnection, Http>) -> Continue
     if result.ok()? != End::HandedOff {
         return None;
     }
-    let accepted = handler.upgrade.take()?;
+    let (mut conn, handler) = if machine.is_preface() {
+        Conn::http2(app)
+    } else {
+        Conn::http1(app)
+    };
+    feed(&mut conn, now, machine.seen())?;
+    let app = Arc::clone(app);
+    let session = Session::with_finish(conn, handler, move |finished| after_http1(finished, app));
+    Some((stream, session))
+}
+
+/// Gives `machine` all of `bytes`; `None` when it refuses them or has no room (the preface
+/// and the start of a request always fit a fresh machine's buffer).
+fn feed<M: StreamMachine>(machine: &mut M, now: Timestamp, bytes: &[u8]) -> Option<()> {
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        match machine.handle_input(now, rest) {
+            Ok(n) if n > 0 => rest = &rest[n..],
+            _ => return None,
+        }
+    }
+    Some(())
+}
+
+/// After the HTTP/1.1 machine handed the socket off: the WebSocket echo after a WebSocket
+/// handshake, HTTP/2 after an `Upgrade: h2c` (RFC 9113 §3.2 via RFC 7540's upgrade), on the
+/// same socket and reactor; anything else ends the connection.
+fn after_http1(finished: Finished<Conn, ConnHandler>, app: Arc<App>) -> Continue {
+    let Finished {
+        handler,
+        stream,
+        result,
+        now,
+        ..
+    } = finished;
+    if result.ok()? != End::HandedOff {
+        return None;
+    }
+    let ConnHandler::H1(mut handler) = handler else {
+        return None;
+    };
     let leftover = handler.leftover.take().unwrap_or_default();
-    let machine = ws::machine(&accepted, &leftover, now)?;
-    Some((stream, Session::new(machine, ws::Echo)))
+    if let Some(accepted) = handler.upgrade.take() {
+        let machine = ws::machine(&accepted, &leftover, now)?;
+        return Some((stream, Session::new(machine, ws::Echo)));
+    }
+    let accepted = handler.h2c.take()?;
+    let mut conn = server_after_upgrade(h2::config(), accepted).ok()?;
+    feed(&mut conn, now, &leftover)?;
+    Some((stream, Session::new(conn, H2::new(app))))
+}
+
+/// The first bytes of a connection, read until they are the HTTP/2 client preface or cannot
+/// be; then the machine hands the socket off for [`choose`]. It writes nothing.
+#[derive(Debug, Default)]
+struct Sniff {
+    seen: [u8; PREFACE.len()],
+    len: usize,
+    /// Set at the first turn: when a silent client is let go.
+    deadline: Option<Timestamp>,
+    decided: bool,
+    closed: bool,
+}
+
+impl Sniff {
+    fn seen(&self) -> &[u8] {
+        &self.seen[..self.len]
+    }
+
+    fn is_preface(&self) -> bool {
+        self.seen() == PREFACE
+    }
+}
+
+impl Machine for Sniff {
+    type Event = Infallible;
+    type Error = Infallible;
+
+    fn handle_timeout(&mut self, now: Timestamp) -> Result<(), Infallible> {
+        match self.deadline {
+            None => self.deadline = Some(now + SNIFF_TIMEOUT),
+            Some(d) if d <= now && !self.decided => self.closed = true,
+            Some(_) => {}
+        }
+        Ok(())
+    }
+
+    fn poll_timeout(&mut self) -> Option<Timestamp> {
+        // Before the first turn the reactor's clock is unknown here: ask for a call at once.
+        if self.closed || self.decided {
+            return None;
+        }
+        Some(self.deadline.unwrap_or(Timestamp::ZERO))
+    }
+
+    fn poll_event(&mut self) -> Option<Infallible> {
+        None
+    }
+
+    fn close(&mut self, _now: Timestamp) {
+        self.closed = true;
+    }
+
+    fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    fn poll_error(&mut self) -> Option<Infallible> {
+        None
+    }
+}
+
+impl StreamMachine for Sniff {
+    type Payload = &'static [u8];
+
+    fn input_buffer(&mut self) -> &mut [u8] {
+        if self.decided || self.closed {
+            return &mut [];
+        }
+        &mut self.seen[self.len..]
+    }
+
+    fn commit_input(&mut self, _now: Timestamp, n: usize) -> Result<(), Infallible> {
+        self.len += n;
+        // Decided once the bytes are the whole preface or stop being a prefix of it.
+        self.decided = self.len == PREFACE.len() || !PREFACE.starts_with(self.seen());
+        Ok(())
+    }
+
+    fn handle_eof(&mut self, _now: Timestamp) -> Result<(), Infallible> {
+        self.closed = true;
+        Ok(())
+    }
+
+    fn is_handed_off(&self) -> bool {
+        self.decided
+    }
+
+    fn poll_transmit(&mut self, _now: Timestamp, _buf: &mut [u8]) -> usize {
+        0
+    }
+}
+
+/// [`Sniff`]'s handler: it has no events.
+#[derive(Debug)]
+struct NoEvents;
+
+impl Handler<Sniff> for NoEvents {
+    fn on_event(&mut self, _sniff: &mut Sniff, event: Infallible, _now: Timestamp) {
+        match event {}
+    }
 }

@@ -1,5 +1,5 @@
 //! `fasterapi serve`: the demo server. HTTP/1.1 and HTTP/2 on one port, over TCP or over TLS
-//! with ALPN (`h2`, `http/1.1`), on tokio (or HTTP/1.1 on mio),
+//! with ALPN (`h2`, `http/1.1`), on tokio (or in cleartext on mio),
 //! routed by `fasterapi-router`: a JSON hello, a path parameter, a streaming echo, an SSE
 //! ticker, a WebSocket echo with permessage-deflate, and a page using both from a browser.
 //!
@@ -55,7 +55,7 @@ pub(crate) mod exit {
 pub(crate) enum Runtime {
     /// tokio: one current-thread runtime per worker (HTTP/1.1, TLS).
     Tokio,
-    /// mio: one reactor thread per worker (`fasterapi-mio`; HTTP/1.1 cleartext).
+    /// mio: one reactor thread per worker (`fasterapi-mio`; HTTP/1.1 and h2c, cleartext).
     Mio,
 }
 
@@ -96,9 +96,7 @@ const ALPN: &[&[u8]] = &[ALPN_H2, ALPN_HTTP1];
 /// Runs the server until SIGINT or SIGTERM.
 pub(crate) fn run(args: &ServeArgs) -> ExitCode {
     if args.tls && args.runtime == Runtime::Mio {
-        eprintln!(
-            "error: --tls needs --runtime tokio (the mio runtime serves cleartext HTTP/1.1 only)"
-        );
+        eprintln!("error: --tls needs --runtime tokio (the mio runtime serves cleartext only)");
         return ExitCode::from(crate::exit::USAGE);
     }
     let tls = if args.tls {
