@@ -14,6 +14,7 @@
 //! - [`server`]: the fused server fast path on the `ServerConnection` machine.
 //! - [`client`]: the same for clients, on the `ClientConnection` machine.
 //! - [`h2`]: the HTTP/2 connection machine, for the h2-shaped `fasterapi.h2`.
+//! - [`pg`]: the PostgreSQL client machine, for the sans-IO `fasterapi.pg`.
 //!
 //! A Rust panic becomes a Python `pyo3_runtime.PanicException` (the release profile unwinds).
 
@@ -23,6 +24,7 @@ pub mod client;
 pub mod h2;
 pub mod h2_events;
 pub mod http1;
+pub mod pg;
 pub mod router;
 pub mod server;
 pub mod sse;
@@ -47,5 +49,6 @@ fn _fasterapi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     server::register(m)?;
     client::register(m)?;
     h2::register(m)?;
+    pg::register(m)?;
     h2_events::register(m)
 }
