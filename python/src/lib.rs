@@ -15,6 +15,7 @@
 //! - [`client`]: the same for clients, on the `ClientConnection` machine.
 //! - [`h2`]: the HTTP/2 connection machine, for the h2-shaped `fasterapi.h2`.
 //! - [`pg`]: the PostgreSQL client machine, for the sans-IO `fasterapi.pg`.
+//! - [`mcp`]: the MCP server engine on stdio framing and the JSON-RPC codec, for `fasterapi.mcp`.
 //!
 //! A Rust panic becomes a Python `pyo3_runtime.PanicException` (the release profile unwinds).
 
@@ -24,6 +25,7 @@ pub mod client;
 pub mod h2;
 pub mod h2_events;
 pub mod http1;
+pub mod mcp;
 pub mod pg;
 pub mod router;
 pub mod server;
@@ -50,5 +52,6 @@ fn _fasterapi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     client::register(m)?;
     h2::register(m)?;
     pg::register(m)?;
+    mcp::register(m)?;
     h2_events::register(m)
 }
