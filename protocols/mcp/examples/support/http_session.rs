@@ -10,7 +10,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use fasterapi_core::{Epoch, Machine, StreamMachine};
 use fasterapi_http1::{ClientConnection, ConnectionConfig, Event, Header};
-use fasterapi_mcp::http_client::{HttpClient, Post};
+use fasterapi_mcp::http_client::{HttpClient, Post, ResponseBody};
 use fasterapi_mcp::jsonrpc::Request;
 use fasterapi_mcp::{ClientEvent, ErrorObject, Id};
 use serde_json::Value;
@@ -131,64 +131,118 @@ pub(crate) fn field(r: &fasterapi_http1::IncomingResponse, name: &str) -> Option
         .map(String::from)
 }
 
+/// An exchange stopped on purpose: the awaited answer came on a stream that stays open.
+const DONE: &str = "\u{0}answered";
+
+/// The transport and the body being read, shared by an exchange's callbacks.
+type Shared<'a> = core::cell::RefCell<(&'a mut HttpClient, Option<ResponseBody>)>;
+
+/// One POST (or resuming GET) whose answer is fed to the transport: the server's requests on
+/// its stream are answered at once (on further connections, whose own answers are fed too),
+/// and reading stops as soon as the answer to `want` is in.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the session's fields, borrowed apart"
+)]
+fn feed(
+    http: &mut HttpClient,
+    on_request: &mut Option<OnRequest>,
+    stash: &mut VecDeque<ClientEvent>,
+    epoch: Epoch,
+    (addr, path): (&str, &str),
+    method: &str,
+    headers: &[(&'static str, String)],
+    body: &[u8],
+    want: Option<&Id>,
+) -> Result<(), String> {
+    let state: Shared<'_> = core::cell::RefCell::new((http, None));
+    let r = exchange(
+        addr,
+        path,
+        method,
+        headers,
+        body,
+        &mut |r| {
+            let sid = field(r, "mcp-session-id");
+            let ctype = field(r, "content-type");
+            let mut st = state.borrow_mut();
+            let body =
+                st.0.handle_response_head(r.status, sid.as_deref(), ctype.as_deref())
+                    .map_err(|e| e.to_string())?;
+            st.1 = Some(body);
+            Ok(())
+        },
+        &mut |d| {
+            let posts = {
+                let mut st = state.borrow_mut();
+                let (http, body) = &mut *st;
+                if let Some(body) = body.as_mut() {
+                    http.handle_body(epoch.now(), body, d)
+                        .map_err(|e| e.to_string())?;
+                }
+                answer_requests(http, on_request, stash, epoch.now())
+            };
+            // Server requests on this stream (elicitation during a tool call) are answered
+            // while it stays open; any request queued meanwhile goes too, and its answer is
+            // fed like this one's.
+            for p in posts {
+                let mut st = state.borrow_mut();
+                feed(
+                    st.0,
+                    on_request,
+                    stash,
+                    epoch,
+                    (addr, path),
+                    "POST",
+                    &p.headers,
+                    &p.body,
+                    None,
+                )?;
+            }
+            let answered = want.is_some_and(|w| {
+                stash
+                    .iter()
+                    .any(|e| matches!(e, ClientEvent::Response { id, .. } if id == w))
+            });
+            if answered { Err(DONE.into()) } else { Ok(()) }
+        },
+    );
+    match r {
+        Err(e) if e == DONE => Ok(()),
+        Err(e) => Err(e),
+        Ok(()) => {
+            let (http, body) = state.into_inner();
+            if let Some(body) = body {
+                http.end_body(epoch.now(), body)
+                    .map_err(|e| e.to_string())?;
+            }
+            while let Some(ev) = http.client().poll_event() {
+                stash.push_back(ev);
+            }
+            Ok(())
+        }
+    }
+}
+
 impl Session {
-    /// Sends every queued message, then looks for the answer to `id`.
+    /// Sends every queued message, then looks for the answer to `id`; a stream that ends
+    /// before it is resumed with `GET` + `Last-Event-ID` after its `retry` time.
     pub(crate) fn wait(&mut self, id: &Id) -> Result<Value, String> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             while let Some(post) = self.http.poll_post(self.epoch.now()) {
-                let epoch = self.epoch;
-                // The head and body callbacks share the transport and the body reader.
-                let (addr, path) = (&self.addr, &self.path);
-                let (on_request, stash) = (&mut self.on_request, &mut self.stash);
-                let state = core::cell::RefCell::new((&mut self.http, None));
-                exchange(
-                    addr,
-                    path,
+                let target = (self.addr.as_str(), self.path.as_str());
+                feed(
+                    &mut self.http,
+                    &mut self.on_request,
+                    &mut self.stash,
+                    self.epoch,
+                    target,
                     "POST",
                     &post.headers,
                     &post.body,
-                    &mut |r| {
-                        let sid = field(r, "mcp-session-id");
-                        let ctype = field(r, "content-type");
-                        let mut st = state.borrow_mut();
-                        let body =
-                            st.0.handle_response_head(r.status, sid.as_deref(), ctype.as_deref())
-                                .map_err(|e| e.to_string())?;
-                        st.1 = Some(body);
-                        Ok(())
-                    },
-                    &mut |d| {
-                        let posts = {
-                            let mut st = state.borrow_mut();
-                            let (http, body) = &mut *st;
-                            if let Some(body) = body.as_mut() {
-                                http.handle_body(epoch.now(), body, d)
-                                    .map_err(|e| e.to_string())?;
-                            }
-                            // A server request on this stream (elicitation during a tool
-                            // call) is answered at once, on another connection.
-                            answer_requests(http, on_request, stash, epoch.now())
-                        };
-                        for p in posts {
-                            exchange(
-                                addr,
-                                path,
-                                "POST",
-                                &p.headers,
-                                &p.body,
-                                &mut |_| Ok(()),
-                                &mut |_| Ok(()),
-                            )?;
-                        }
-                        Ok(())
-                    },
+                    Some(id),
                 )?;
-                let (http, body) = state.into_inner();
-                if let Some(body) = body {
-                    http.end_body(epoch.now(), body)
-                        .map_err(|e| e.to_string())?;
-                }
             }
             while let Some(ev) = self.http.client().poll_event() {
                 self.stash.push_back(ev);
@@ -212,6 +266,28 @@ impl Session {
             }
             if Instant::now() > deadline {
                 return Err("no answer in 20 s".into());
+            }
+            if let Some(at) = self.http.resume_at() {
+                // The stream broke before the answer: wait its `retry`, then resume it.
+                let now = self.epoch.now();
+                if at > now {
+                    std::thread::sleep(at - now);
+                }
+                if let Some(headers) = self.http.poll_resume(self.epoch.now()) {
+                    let target = (self.addr.as_str(), self.path.as_str());
+                    feed(
+                        &mut self.http,
+                        &mut self.on_request,
+                        &mut self.stash,
+                        self.epoch,
+                        target,
+                        "GET",
+                        &headers,
+                        b"",
+                        Some(id),
+                    )?;
+                }
+                continue;
             }
             // An answer may still be due (a 202 for a request is not expected): poll again.
             if self.http.client().in_flight() == 0 {
