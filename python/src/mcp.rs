@@ -87,21 +87,23 @@ pub struct McpServer {
 
 impl McpServer {
     fn machine(&mut self) -> &mut StdioServer {
-        if self.stdio.is_none() {
-            let mut server = Server::new(&self.name, &self.version);
-            if let Some(i) = &self.instructions {
+        let (name, version, instructions, tools) = (
+            &self.name,
+            &self.version,
+            &self.instructions,
+            &mut self.tools,
+        );
+        self.stdio.get_or_insert_with(|| {
+            let mut server = Server::new(name, version);
+            if let Some(i) = instructions {
                 server = server.instructions(i);
             }
-            for tool in self.tools.drain(..) {
+            for tool in tools.drain(..) {
                 server = server.tool_with(tool, |_| ToolReply::Defer);
             }
             let engine = Engine::new(Arc::new(server), EngineConfig::default());
-            self.stdio = Some(StdioServer::new(
-                engine,
-                fasterapi_mcp::stdio::DEFAULT_MAX_LINE,
-            ));
-        }
-        self.stdio.get_or_insert_with(|| unreachable!())
+            StdioServer::new(engine, fasterapi_mcp::stdio::DEFAULT_MAX_LINE)
+        })
     }
 }
 

@@ -72,7 +72,8 @@ impl PgConnection {
         }
     }
 
-    /// Feeds received bytes; `b""` means the server closed the connection.
+    /// Feeds received bytes; `b""` means the server closed the connection. Bytes that arrive
+    /// after the connection closed are dropped.
     fn receive_data(&mut self, data: &[u8]) -> PyResult<()> {
         if data.is_empty() {
             return self.conn.handle_eof(NOW).map_err(|e| pg_error(&e));
@@ -84,12 +85,9 @@ impl PgConnection {
                 .handle_input(NOW, rest)
                 .map_err(|e| pg_error(&e))?;
             if n == 0 {
-                // Back-pressure: the machine holds a full buffer of events; the caller must
-                // read them first. Refuse rather than buffer without bound.
-                return Err(PgProtocolError::new_err((
-                    "receive buffer full: read events before feeding more".to_string(),
-                    "54000".to_string(),
-                )));
+                // The machine takes no more input: it closed (after a fatal error, already
+                // raised, or `close()`). What the server still sends is of no use.
+                break;
             }
             rest = &rest[n..];
         }

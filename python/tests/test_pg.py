@@ -169,3 +169,9 @@ def test_misuse_and_bad_server_bytes():
     with pytest.raises(pg.PgProtocolError):
         conn.receive_data(b"Q\x00\x00\x00\x04")  # a frontend message from the "server"
         conn.next_event()
+    # The connection is finished: later bytes are dropped, requests refused.
+    conn.receive_data(b"Z\x00\x00\x00\x05I")
+    assert conn.next_event() is None
+    assert not conn.is_ready
+    with pytest.raises(pg.PgProtocolError):
+        conn.query("SELECT 1")
