@@ -1,6 +1,6 @@
 //! `fasterapi serve --runtime mio` on its own: several reactor threads under wrk, the first
-//! bytes choosing HTTP/1.1 or HTTP/2 however they are split, and `--tls` refused as a usage
-//! error. The checks both runtimes share run on mio from the other
+//! bytes choosing HTTP/1.1 or HTTP/2 however they are split, and TLS (curl with ALPN h2 and
+//! http/1.1, Python `websockets` over `wss://`). The checks both runtimes share run on mio from the other
 //! `serve_*` files (`both_runtimes!`).
 
 mod serve_support;
@@ -10,13 +10,88 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::thread;
 
-use serve_support::{Server, refused, wrk_smoke};
+use serve_support::{Server, curl, run_python, text, wrk_smoke};
 
+/// `--tls` on mio: curl over HTTP/1.1 and h2, each protocol chosen by ALPN (checked in curl's
+/// log), a 300 KB upload echoed back on each (many TLS records both ways, with back-pressure
+/// between rustls and the machine), then a graceful stop on SIGTERM.
 #[test]
-fn tls_needs_tokio_exit_64() {
-    let (code, stderr) = refused(&["--runtime", "mio", "--tls"]);
-    assert_eq!(code, Some(64), "{stderr}");
-    assert!(stderr.contains("--tls needs --runtime tokio"), "{stderr}");
+fn tls_curl_http1_and_h2_by_alpn() {
+    let mut server = Server::start_with(&["--runtime", "mio", "--tls", "--workers", "1"]);
+    assert_eq!(server.scheme, "https");
+    let file = std::env::temp_dir().join(format!("fasterapi-serve-mio-tls-{}", server.pid()));
+    let data: Vec<u8> = (0..300_000_u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&file, &data).expect("write");
+    for (flag, alpn, version) in [("--http1.1", "http/1.1", "1.1"), ("--http2", "h2", "2")] {
+        let out = curl(&[
+            "-k",
+            "-v",
+            flag,
+            "-w",
+            "|%{http_version}",
+            &server.url("/users/7"),
+        ]);
+        let log = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{log}");
+        assert!(
+            log.contains(&format!("ALPN: server accepted {alpn}")),
+            "{log}"
+        );
+        let body = text(&out);
+        assert!(body.starts_with(r#"{"id":"7""#), "{body}");
+        assert!(body.ends_with(&format!("|{version}")), "{body}");
+
+        let upload = format!("@{}", file.display());
+        let out = curl(&["-k", flag, "--data-binary", &upload, &server.url("/echo")]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stdout == data,
+            "{flag}: echo differs: {} bytes",
+            out.stdout.len()
+        );
+    }
+    let _ = std::fs::remove_file(&file);
+    server.signal("TERM");
+    let status = server.wait(Duration::from_secs(8));
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{status:?}");
+}
+
+const WSS_CLIENT: &str = r#"
+import asyncio, ssl, sys
+import websockets
+
+async def main():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    async with websockets.connect(sys.argv[1], ssl=ctx, compression="deflate") as ws:
+        for message in ["hello", "x" * 100_000]:
+            await ws.send(message)
+            echoed = await asyncio.wait_for(ws.recv(), 5)
+            assert echoed == message, len(echoed)
+        ext = ws.response.headers.get("sec-websocket-extensions", "")
+        print("ok", ext)
+
+asyncio.run(main())
+"#;
+
+/// Python `websockets` over `wss://` on mio: the HTTP/1.1 handshake, then the WebSocket on the
+/// same TLS session and reactor, with permessage-deflate.
+#[test]
+fn tls_python_websockets_wss() {
+    let server = Server::start_with(&["--runtime", "mio", "--tls", "--workers", "1"]);
+    let url = format!("wss://{}/ws", server.addr);
+    let (status, out) = run_python(WSS_CLIENT, &[&url], Duration::from_secs(20));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        status.is_some_and(|s| s.success()) && stdout.starts_with("ok permessage-deflate"),
+        "status {status:?}\nstdout: {stdout}\nstderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -39,7 +114,8 @@ fn connect(server: &Server) -> TcpStream {
 
 /// The HTTP/2 client preface (RFC 9113 §3.4) split inside its first line, then an empty
 /// SETTINGS frame: the server answers with its own SETTINGS (frame type 4) first; and an
-/// HTTP/1.1 request sent a byte at a time, starting like the preface (`P`): still HTTP/1.1.
+/// HTTP/1.1 request head sent a byte at a time, starting like the preface (`P`): still
+/// HTTP/1.1.
 #[test]
 fn first_bytes_choose_the_protocol_however_split() {
     let server = Server::start_with(&["--runtime", "mio", "--workers", "1"]);
@@ -55,12 +131,13 @@ fn first_bytes_choose_the_protocol_however_split() {
     assert_eq!(&head[5..], &[0, 0, 0, 0], "on stream 0: {head:?}");
 
     let mut h1 = connect(&server);
-    for byte in
-        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+    // The head a byte at a time; the body in one write, so it echoes as one chunk.
+    for byte in b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n"
     {
         h1.write_all(&[*byte]).expect("write");
         h1.flush().expect("flush");
     }
+    h1.write_all(b"ok").expect("write");
     let mut response = String::new();
     h1.read_to_string(&mut response).expect("the response");
     assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");

@@ -1,17 +1,19 @@
 //! `fasterapi serve --runtime mio`: the same application ([`App`], the HTTP/1.1 and HTTP/2
 //! machines of [`Conn`], the WebSocket [`Echo`](ws::Echo)) driven by `fasterapi-mio` instead
 //! of tokio: one reactor thread per worker, each with its own `SO_REUSEPORT` listener on the
-//! port. Cleartext only (`--tls` needs tokio: `run` refuses the combination).
+//! port, in cleartext or TLS.
 //!
-//! A connection starts as a [`Sniff`] session that reads the first bytes (at most the 24 of
-//! the HTTP/2 client preface, RFC 9113 §3.4) and hands the socket off; [`choose`] then
-//! continues on the same reactor with the HTTP/2 machine when they are the preface (prior
-//! knowledge) and the HTTP/1.1 machine otherwise, fed first with the sniffed bytes. After a
-//! WebSocket handshake or an `Upgrade: h2c` the HTTP/1.1 machine hands the socket off and
-//! [`after_http1`] continues with the WebSocket echo or HTTP/2, fed first with the bytes read
-//! past the handshake. Signals are awaited on the main thread (a small tokio runtime, as on
-//! the tokio path); shutdown calls every handler's `on_shutdown`: the HTTP/1.1 machine's
-//! close, GOAWAY for HTTP/2, 1001 for WebSockets.
+//! In cleartext a connection starts as a [`Sniff`] session that reads the first bytes (at
+//! most the 24 of the HTTP/2 client preface, RFC 9113 §3.4) and hands the socket off;
+//! [`choose`] then continues on the same reactor with the HTTP/2 machine when they are the
+//! preface (prior knowledge) and the HTTP/1.1 machine otherwise, fed first with the sniffed
+//! bytes. With `--tls` a connection starts as a TLS handshake ([`TlsStream::handshake`]) and
+//! [`choose_tls`] continues on the same TLS session with the machine ALPN chose (`h2` or
+//! HTTP/1.1). After a WebSocket handshake or an `Upgrade: h2c` (cleartext only) the HTTP/1.1
+//! machine hands the socket off and [`after_http1`] continues with the WebSocket echo or
+//! HTTP/2, fed first with the bytes read past the handshake. Signals are awaited on the main
+//! thread (a small tokio runtime, as on the tokio path); shutdown calls every handler's
+//! `on_shutdown`: the HTTP/1.1 machine's close, GOAWAY for HTTP/2, 1001 for WebSockets.
 
 use core::convert::Infallible;
 use core::net::SocketAddr;
@@ -23,20 +25,28 @@ use std::sync::{Arc, OnceLock};
 use fasterapi_core::{Handler, Machine, StreamMachine, Timestamp};
 use fasterapi_http2::PREFACE;
 use fasterapi_http2::upgrade::server_after_upgrade;
+use fasterapi_mio::tls::{
+    Handshake, NoEvents as TlsNoEvents, ServerConfig, ServerConnection, TlsHandler, TlsStream,
+};
 use fasterapi_mio::{Continue, DriverConfig, End, Finished, Session, serve};
 
 use super::app::App;
 use super::conn::{Conn, ConnHandler};
 use super::h2::{self, H2};
 use super::{
-    Fatal, MAX_CONNECTIONS, SHUTDOWN_GRACE, announce, exit, listen_failed, runtime, signals, ws,
+    ALPN_H2, Fatal, MAX_CONNECTIONS, SHUTDOWN_GRACE, announce, exit, listen_failed, runtime,
+    signals, ws,
 };
 
 /// How long a new connection may take to send the bytes that choose its protocol.
 const SNIFF_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serves on `workers` mio reactors until SIGINT or SIGTERM, then shuts down gracefully.
-pub(super) fn start(addr: SocketAddr, workers: usize) -> Result<ExitCode, Fatal> {
+pub(super) fn start(
+    addr: SocketAddr,
+    tls: Option<Arc<ServerConfig>>,
+    workers: usize,
+) -> Result<ExitCode, Fatal> {
     let main = runtime()?;
     let signal = signals(&main)?;
     // The application's `GET /` names the URL, known once the port is bound: connections
@@ -48,10 +58,17 @@ pub(super) fn start(addr: SocketAddr, workers: usize) -> Result<ExitCode, Fatal>
         .shutdown_grace(SHUTDOWN_GRACE)
         .workers(workers)
         .max_connections(MAX_CONNECTIONS.div_ceil(workers));
-    let server = serve(addr, config, move |_peer| session(shared.wait()))
-        .map_err(|e| listen_failed(addr, &e))?;
-    let base_url = format!("http://{}", server.local_addr());
-    let security = "cleartext, h2c by prior knowledge or Upgrade";
+    let (scheme, security) = if tls.is_some() {
+        ("https", "TLS, ALPN h2 and http/1.1")
+    } else {
+        ("http", "cleartext, h2c by prior knowledge or Upgrade")
+    };
+    let server = serve(addr, config, move |_peer| match &tls {
+        Some(tls) => tls_session(shared.wait(), tls),
+        None => session(shared.wait()),
+    })
+    .map_err(|e| listen_failed(addr, &e))?;
+    let base_url = format!("{scheme}://{}", server.local_addr());
     let app = app.get_or_init(|| announce(&base_url, security, "mio", workers));
     main.block_on(signal);
     // Open event streams end at their next tick; every connection gets `on_shutdown`.
@@ -72,6 +89,68 @@ fn session(app: &Arc<App>) -> Session {
     Session::with_finish(Sniff::default(), NoEvents, move |finished| {
         choose(finished, &app)
     })
+}
+
+/// A new TLS connection: its handshake, then [`choose_tls`].
+fn tls_session(app: &Arc<App>, config: &Arc<ServerConfig>) -> Session {
+    let Ok(tls) = ServerConnection::new(Arc::clone(config)) else {
+        // rustls refused the configuration for this connection: let it go at once.
+        return Session::new(Sniff::closed(), NoEvents);
+    };
+    let app = Arc::clone(app);
+    Session::with_finish(
+        TlsStream::handshake(tls),
+        TlsHandler(TlsNoEvents),
+        move |finished| choose_tls(finished, &app),
+    )
+}
+
+/// After the TLS handshake: the machine ALPN chose (RFC 7301), on the same TLS session.
+fn choose_tls(
+    finished: Finished<TlsStream<Handshake>, TlsHandler<TlsNoEvents>>,
+    app: &Arc<App>,
+) -> Continue {
+    let Finished {
+        machine,
+        stream,
+        result,
+        ..
+    } = finished;
+    if result.ok()? != End::HandedOff {
+        return None;
+    }
+    let (conn, handler) = if machine.alpn() == Some(ALPN_H2) {
+        Conn::http2(app)
+    } else {
+        Conn::http1(app)
+    };
+    let (tls, Handshake) = machine.continue_with(conn);
+    let session = Session::with_finish(
+        tls,
+        TlsHandler(handler),
+        move |finished: Finished<TlsStream<Conn>, TlsHandler<ConnHandler>>| {
+            let Finished {
+                machine,
+                handler,
+                stream,
+                result,
+                now,
+                ..
+            } = finished;
+            if result.ok()? != End::HandedOff {
+                return None;
+            }
+            let session = match next_after_http1(handler.0, now)? {
+                Next::WebSocket(ws) => {
+                    Session::new(machine.continue_with(ws).0, TlsHandler(ws::Echo))
+                }
+                // h2c is for cleartext (RFC 9113 §3.1): over TLS the protocol is ALPN's.
+                Next::Http2(_) => return None,
+            };
+            Some((stream, session))
+        },
+    );
+    Some((stream, session))
 }
 
 /// After [`Sniff`] handed the socket off: HTTP/2 when the client began with the preface,
@@ -126,18 +205,37 @@ fn after_http1(finished: Finished<Conn, ConnHandler>, app: Arc<App>) -> Continue
     if result.ok()? != End::HandedOff {
         return None;
     }
+    let session = match next_after_http1(handler, now)? {
+        Next::WebSocket(ws) => Session::new(ws, ws::Echo),
+        Next::Http2(conn) => Session::new(*conn, H2::new(app)),
+    };
+    Some((stream, session))
+}
+
+/// The machine after the HTTP/1.1 machine's hand-off.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "made once per upgrade and moved into its session at once"
+)]
+enum Next {
+    WebSocket(fasterapi_websocket::Connection),
+    Http2(Box<fasterapi_http2::Connection>),
+}
+
+/// The WebSocket after a WebSocket handshake, HTTP/2 after an `Upgrade: h2c`, each fed
+/// first with the bytes read past the handshake; `None` for anything else.
+fn next_after_http1(handler: ConnHandler, now: Timestamp) -> Option<Next> {
     let ConnHandler::H1(mut handler) = handler else {
         return None;
     };
     let leftover = handler.leftover.take().unwrap_or_default();
     if let Some(accepted) = handler.upgrade.take() {
-        let machine = ws::machine(&accepted, &leftover, now)?;
-        return Some((stream, Session::new(machine, ws::Echo)));
+        return ws::machine(&accepted, &leftover, now).map(Next::WebSocket);
     }
     let accepted = handler.h2c.take()?;
     let mut conn = server_after_upgrade(h2::config(), accepted).ok()?;
     feed(&mut conn, now, &leftover)?;
-    Some((stream, Session::new(conn, H2::new(app))))
+    Some(Next::Http2(Box::new(conn)))
 }
 
 /// The first bytes of a connection, read until they are the HTTP/2 client preface or cannot
@@ -153,6 +251,14 @@ struct Sniff {
 }
 
 impl Sniff {
+    /// A connection to let go at once.
+    fn closed() -> Self {
+        Self {
+            closed: true,
+            ..Self::default()
+        }
+    }
+
     fn seen(&self) -> &[u8] {
         &self.seen[..self.len]
     }

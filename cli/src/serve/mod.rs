@@ -1,5 +1,5 @@
 //! `fasterapi serve`: the demo server. HTTP/1.1 and HTTP/2 on one port, over TCP or over TLS
-//! with ALPN (`h2`, `http/1.1`), on tokio (or in cleartext on mio),
+//! with ALPN (`h2`, `http/1.1`), on tokio or mio,
 //! routed by `fasterapi-router`: a JSON hello, a path parameter, a streaming echo, an SSE
 //! ticker, a WebSocket echo with permessage-deflate, and a page using both from a browser.
 //!
@@ -55,7 +55,7 @@ pub(crate) mod exit {
 pub(crate) enum Runtime {
     /// tokio: one current-thread runtime per worker (HTTP/1.1, TLS).
     Tokio,
-    /// mio: one reactor thread per worker (`fasterapi-mio`; HTTP/1.1 and h2c, cleartext).
+    /// mio: one reactor thread per worker (`fasterapi-mio`; the same protocols, TLS included).
     Mio,
 }
 
@@ -95,12 +95,8 @@ const ALPN: &[&[u8]] = &[ALPN_H2, ALPN_HTTP1];
 
 /// Runs the server until SIGINT or SIGTERM.
 pub(crate) fn run(args: &ServeArgs) -> ExitCode {
-    if args.tls && args.runtime == Runtime::Mio {
-        eprintln!("error: --tls needs --runtime tokio (the mio runtime serves cleartext only)");
-        return ExitCode::from(crate::exit::USAGE);
-    }
     let tls = if args.tls {
-        match acceptor(args) {
+        match tls_config(args) {
             Ok(acceptor) => Some(acceptor),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -115,8 +111,8 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
         usize::from,
     );
     let started = match args.runtime {
-        Runtime::Tokio => start(args.addr, tls, workers),
-        Runtime::Mio => mio::start(args.addr, workers),
+        Runtime::Tokio => start(args.addr, tls.map(TlsAcceptor::from), workers),
+        Runtime::Mio => mio::start(args.addr, tls, workers),
     };
     match started {
         Ok(code) => code,
@@ -127,13 +123,13 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
     }
 }
 
-/// The TLS acceptor: the given certificate and key, or a development certificate.
-fn acceptor(args: &ServeArgs) -> Result<TlsAcceptor, tls::TlsError> {
+/// The TLS configuration: the given certificate and key, or a development certificate.
+fn tls_config(args: &ServeArgs) -> Result<Arc<fasterapi_mio::tls::ServerConfig>, tls::TlsError> {
     let identity = match (&args.cert, &args.key) {
         (Some(cert), Some(key)) => tls::load_pem(cert, key)?,
         _ => tls::dev_certificate(&["localhost", "127.0.0.1", "::1"])?,
     };
-    Ok(TlsAcceptor::from(tls::server_config(identity, ALPN)?))
+    tls::server_config(identity, ALPN)
 }
 
 /// A failure before serving: the message and the exit code.

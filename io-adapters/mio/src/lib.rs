@@ -64,6 +64,8 @@ mod reactor;
 mod server;
 mod session;
 mod timers;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 pub use config::DriverConfig;
 pub use fasterapi_core::{DriveError, Handler};

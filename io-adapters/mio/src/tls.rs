@@ -1,0 +1,385 @@
+//! TLS for any stream machine (feature `tls`): [`TlsStream`] wraps a machine and a rustls
+//! [`ServerConnection`], so the reactor reads and writes ciphertext while the machine inside
+//! sees plaintext; [`TlsHandler`] drives the machine inside with the application's handler.
+//!
+//! The protocol is often chosen by the handshake (ALPN): start with [`TlsStream::handshake`],
+//! which hands the connection off once the handshake is done; the finish callback reads
+//! [`TlsStream::alpn`] and continues with [`TlsStream::continue_with`] and the chosen machine. A
+//! hand-off of the machine inside (a WebSocket upgrade) continues the same way, on the same
+//! TLS session.
+
+use core::fmt;
+use std::io::{self, Read, Write};
+
+use fasterapi_core::{Handler, Machine, StreamMachine, Timestamp};
+pub use rustls::{ServerConfig, ServerConnection};
+
+/// The largest TLS record on the wire (RFC 8446 §5.2: 2^14 + 256 for the ciphertext, and a
+/// 5-byte header): one read takes at most this.
+const RECORD: usize = 16_384 + 256 + 5;
+
+/// A machine's plaintext output taken at a time, before it is encrypted.
+const PLAIN_CHUNK: usize = 16_384;
+
+/// A TLS failure or the machine's own error.
+#[derive(Debug)]
+pub enum TlsError<E> {
+    /// The TLS layer refused the peer's bytes (a bad record, a failed handshake); its alert
+    /// is queued for the peer.
+    Tls(rustls::Error),
+    /// The machine inside failed.
+    Inner(E),
+}
+
+impl<E: fmt::Display> fmt::Display for TlsError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Tls(e) => write!(f, "TLS: {e}"),
+            Self::Inner(e) => e.fmt(f),
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> core::error::Error for TlsError<E> {}
+
+/// A machine that does nothing: the inside of [`TlsStream::handshake`].
+#[derive(Debug, Default)]
+pub struct Handshake;
+
+impl Machine for Handshake {
+    type Event = core::convert::Infallible;
+    type Error = core::convert::Infallible;
+
+    fn handle_timeout(&mut self, _now: Timestamp) -> Result<(), Self::Error> {
+        Ok(())
+    }
+    fn poll_timeout(&mut self) -> Option<Timestamp> {
+        None
+    }
+    fn poll_event(&mut self) -> Option<Self::Event> {
+        None
+    }
+    fn close(&mut self, _now: Timestamp) {}
+    fn is_closed(&self) -> bool {
+        false
+    }
+    fn poll_error(&mut self) -> Option<Self::Error> {
+        None
+    }
+}
+
+impl StreamMachine for Handshake {
+    type Payload = &'static [u8];
+
+    fn input_buffer(&mut self) -> &mut [u8] {
+        &mut []
+    }
+    fn commit_input(&mut self, _now: Timestamp, _n: usize) -> Result<(), Self::Error> {
+        Ok(())
+    }
+    fn handle_eof(&mut self, _now: Timestamp) -> Result<(), Self::Error> {
+        Ok(())
+    }
+    fn poll_transmit(&mut self, _now: Timestamp, _buf: &mut [u8]) -> usize {
+        0
+    }
+}
+
+/// [`Handshake`]'s handler: it has no events.
+#[derive(Debug, Default)]
+pub struct NoEvents;
+
+impl Handler<Handshake> for NoEvents {
+    fn on_event(&mut self, _m: &mut Handshake, event: core::convert::Infallible, _now: Timestamp) {
+        match event {}
+    }
+}
+
+/// A stream machine behind TLS: ciphertext in and out, plaintext for `M`.
+pub struct TlsStream<M: StreamMachine> {
+    tls: ServerConnection,
+    inner: M,
+    /// Ciphertext read and not yet taken by rustls.
+    input: Box<[u8]>,
+    input_len: usize,
+    /// The machine's plaintext output on its way into rustls.
+    plain: Vec<u8>,
+    /// Hand off once the handshake is done ([`TlsStream::handshake`]).
+    until_handshake: bool,
+    failed: Option<TlsError<M::Error>>,
+    /// The peer's TLS data ended (close_notify or EOF): told to the machine.
+    eof: bool,
+    notified: bool,
+    /// The latest time the reactor gave: for the plaintext moved in [`StreamMachine::input_buffer`].
+    now: Timestamp,
+}
+
+impl<M: StreamMachine> fmt::Debug for TlsStream<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsStream")
+            .field("handshaking", &self.tls.is_handshaking())
+            .finish_non_exhaustive()
+    }
+}
+
+impl TlsStream<Handshake> {
+    /// A new connection: handed off when the handshake is done, for the finish callback to
+    /// pick the machine ([`TlsStream::alpn`], [`TlsStream::continue_with`]).
+    pub fn handshake(tls: ServerConnection) -> Self {
+        let mut s = Self::new(tls, Handshake);
+        s.until_handshake = true;
+        s
+    }
+}
+
+impl<M: StreamMachine> TlsStream<M> {
+    /// `inner` over the TLS session `tls` (any plaintext rustls holds goes to `inner` first).
+    pub fn new(tls: ServerConnection, inner: M) -> Self {
+        Self {
+            tls,
+            inner,
+            input: vec![0; RECORD].into_boxed_slice(),
+            input_len: 0,
+            plain: Vec::new(),
+            until_handshake: false,
+            failed: None,
+            eof: false,
+            notified: false,
+            now: Timestamp::ZERO,
+        }
+    }
+
+    /// The protocol ALPN chose, if any.
+    pub fn alpn(&self) -> Option<&[u8]> {
+        self.tls.alpn_protocol()
+    }
+
+    /// The machine inside.
+    pub fn inner(&mut self) -> &mut M {
+        &mut self.inner
+    }
+
+    /// Continues the TLS session with `next` (the machine ALPN chose, or the WebSocket after
+    /// an upgrade): the ciphertext read and not yet decrypted and the plaintext rustls holds go
+    /// to `next`. Returns the machine that was inside.
+    pub fn continue_with<N: StreamMachine>(self, next: N) -> (TlsStream<N>, M) {
+        let stream = TlsStream {
+            tls: self.tls,
+            inner: next,
+            input: self.input,
+            input_len: self.input_len,
+            plain: self.plain,
+            until_handshake: false,
+            failed: None,
+            eof: self.eof,
+            notified: self.notified,
+            now: self.now,
+        };
+        (stream, self.inner)
+    }
+
+    /// Moves the ciphertext read into rustls and the plaintext rustls holds into the machine,
+    /// as far as each takes it (rustls stops wanting to read while its plaintext waits).
+    fn advance(&mut self, now: Timestamp) {
+        loop {
+            let mut progress = false;
+            while self.failed.is_none() && self.input_len > 0 && self.tls.wants_read() {
+                let mut rest = &self.input[..self.input_len];
+                match self.tls.read_tls(&mut rest) {
+                    Ok(0) => break,
+                    Ok(_) => {}
+                    Err(e) => {
+                        self.failed = Some(TlsError::Tls(rustls::Error::General(e.to_string())));
+                        return;
+                    }
+                }
+                let used = self.input_len - rest.len();
+                self.input.copy_within(used..self.input_len, 0);
+                self.input_len -= used;
+                progress = true;
+                // RFC 8446 §6: on a bad record rustls queues the alert for the peer.
+                if let Err(e) = self.tls.process_new_packets() {
+                    self.failed = Some(TlsError::Tls(e));
+                    return;
+                }
+            }
+            progress |= self.pump(now);
+            if !progress || self.failed.is_some() {
+                return;
+            }
+        }
+    }
+
+    /// Moves the plaintext rustls holds into the machine; whether any moved.
+    fn pump(&mut self, now: Timestamp) -> bool {
+        if self.failed.is_some() || self.until_handshake || self.eof {
+            return false;
+        }
+        let mut moved = false;
+        loop {
+            let buf = self.inner.input_buffer();
+            if buf.is_empty() {
+                return moved;
+            }
+            match self.tls.reader().read(buf) {
+                Ok(0) => {
+                    self.peer_ended(now);
+                    return true;
+                }
+                Ok(n) => {
+                    moved = true;
+                    if let Err(e) = self.inner.commit_input(now, n) {
+                        self.failed = Some(TlsError::Inner(e));
+                        return true;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return moved,
+                // The peer ended without close_notify (a truncation): an EOF all the same.
+                Err(_) => {
+                    self.peer_ended(now);
+                    return true;
+                }
+            }
+        }
+    }
+
+    fn peer_ended(&mut self, now: Timestamp) {
+        if !self.eof {
+            self.eof = true;
+            if let Err(e) = self.inner.handle_eof(now) {
+                self.failed = Some(TlsError::Inner(e));
+            }
+        }
+    }
+
+    /// Takes the machine's plaintext output into rustls, one chunk at a time, only when
+    /// rustls has no ciphertext waiting (so what rustls holds stays bounded).
+    fn encrypt(&mut self, now: Timestamp) {
+        if self.tls.wants_write() || self.until_handshake {
+            return;
+        }
+        self.plain.resize(PLAIN_CHUNK, 0);
+        let t = self.inner.poll_transmit_vectored(now, &mut self.plain);
+        let mut written = self.tls.writer().write_all(&self.plain[..t.len]).is_ok();
+        if let Some(p) = &t.payload {
+            written &= self.tls.writer().write_all(p.as_ref()).is_ok();
+        }
+        if !written {
+            self.failed = Some(TlsError::Tls(rustls::Error::General(
+                "the TLS writer refused plaintext".into(),
+            )));
+        }
+        if self.inner.is_closed() && !self.notified && !self.tls.wants_write() {
+            self.tls.send_close_notify();
+            self.notified = true;
+        }
+    }
+}
+
+impl<M: StreamMachine> Machine for TlsStream<M> {
+    type Event = M::Event;
+    type Error = TlsError<M::Error>;
+
+    fn handle_timeout(&mut self, now: Timestamp) -> Result<(), Self::Error> {
+        self.inner.handle_timeout(now).map_err(TlsError::Inner)
+    }
+
+    fn poll_timeout(&mut self) -> Option<Timestamp> {
+        self.inner.poll_timeout()
+    }
+
+    fn poll_event(&mut self) -> Option<M::Event> {
+        self.inner.poll_event()
+    }
+
+    fn close(&mut self, now: Timestamp) {
+        self.inner.close(now);
+    }
+
+    fn is_closed(&self) -> bool {
+        self.inner.is_closed() && self.notified && !self.tls.wants_write()
+    }
+
+    fn poll_error(&mut self) -> Option<Self::Error> {
+        self.failed
+            .take()
+            .or_else(|| self.inner.poll_error().map(TlsError::Inner))
+    }
+}
+
+impl<M: StreamMachine> StreamMachine for TlsStream<M> {
+    type Payload = &'static [u8];
+
+    fn input_buffer(&mut self) -> &mut [u8] {
+        // The machine may have made room since the last turn.
+        self.advance(self.now);
+        // Back-pressure: at most one record of ciphertext waits for rustls.
+        if self.failed.is_some() || self.eof {
+            return &mut [];
+        }
+        &mut self.input[self.input_len..]
+    }
+
+    fn commit_input(&mut self, now: Timestamp, n: usize) -> Result<(), Self::Error> {
+        self.now = now;
+        self.input_len += n;
+        self.advance(now);
+        match self.failed.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn handle_eof(&mut self, now: Timestamp) -> Result<(), Self::Error> {
+        self.peer_ended(now);
+        match self.failed.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn is_handed_off(&self) -> bool {
+        if self.until_handshake {
+            return !self.tls.is_handshaking() && !self.tls.wants_write();
+        }
+        self.inner.is_handed_off()
+    }
+
+    fn poll_transmit(&mut self, now: Timestamp, buf: &mut [u8]) -> usize {
+        self.now = now;
+        self.advance(now);
+        let mut n = 0;
+        loop {
+            self.encrypt(now);
+            if !self.tls.wants_write() || n == buf.len() {
+                return n;
+            }
+            match self.tls.write_tls(&mut &mut buf[n..]) {
+                Ok(0) | Err(_) => return n,
+                Ok(k) => n += k,
+            }
+        }
+    }
+}
+
+/// Drives the machine inside a [`TlsStream`] with `H`.
+#[derive(Debug)]
+pub struct TlsHandler<H>(pub H);
+
+impl<M: StreamMachine, H: Handler<M>> Handler<TlsStream<M>> for TlsHandler<H> {
+    fn on_event(&mut self, machine: &mut TlsStream<M>, event: M::Event, now: Timestamp) {
+        self.0.on_event(&mut machine.inner, event, now);
+    }
+
+    fn poll_timeout(&mut self) -> Option<Timestamp> {
+        self.0.poll_timeout()
+    }
+
+    fn handle_timeout(&mut self, machine: &mut TlsStream<M>, now: Timestamp) {
+        self.0.handle_timeout(&mut machine.inner, now);
+    }
+
+    fn on_shutdown(&mut self, machine: &mut TlsStream<M>, now: Timestamp) {
+        self.0.on_shutdown(&mut machine.inner, now);
+    }
+}
