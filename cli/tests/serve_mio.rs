@@ -146,3 +146,21 @@ fn first_bytes_choose_the_protocol_however_split() {
         "{response}"
     );
 }
+
+/// Plaintext HTTP sent to the TLS port: rustls refuses the record, its alert goes out (a TLS
+/// alert record, content type 21) and the connection closes; the server serves on.
+#[test]
+fn tls_refuses_plaintext_with_an_alert() {
+    let server = Server::start_with(&["--runtime", "mio", "--tls", "--workers", "1"]);
+    let mut plain = connect(&server);
+    plain
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("write");
+    let mut answer = Vec::new();
+    plain
+        .read_to_end(&mut answer)
+        .expect("closed, not timed out");
+    assert_eq!(answer.first(), Some(&21), "an alert record: {answer:?}");
+    let out = curl(&["-k", &server.url("/users/1")]);
+    assert!(text(&out).starts_with(r#"{"id":"1""#), "{out:?}");
+}
