@@ -3,7 +3,8 @@
 //! h2load, Python `httpx` with http2 and Python `h2` (a WebSocket over an extended CONNECT
 //! stream, RFC 8441; GOAWAY on shutdown; back-pressure on `/echo`), fasterapi-tokio's
 //! `H2Client`, and headless Chromium loading `/demo.html` over h2 (its WebSocket over RFC 8441).
-//! The cleartext curl, nghttp and h2load checks run on both runtimes (`both_runtimes!`).
+//! The cleartext curl, nghttp and h2load checks and the Chromium page run on both runtimes
+//! (`both_runtimes!`).
 
 mod serve_support;
 
@@ -40,6 +41,7 @@ both_runtimes!(
     curl_cleartext_upgrade_h2c,
     nghttp_concurrent_streams_and_upload,
     h2load_smoke,
+    demo_page_in_headless_chromium_over_h2,
 );
 
 fn curl_prior_knowledge(runtime: &str) {
@@ -63,7 +65,7 @@ fn curl_prior_knowledge(runtime: &str) {
     assert_eq!(body_text.matches("|2\n").count(), 3, "{body_text}");
 
     // A 300 KB upload echoed back while it streams (several windows' worth of DATA).
-    let file = scratch("upload.bin");
+    let file = scratch(&format!("upload-{runtime}.bin"));
     let data = body(300_000);
     std::fs::write(&file, &data).expect("write");
     let out = Command::new("curl")
@@ -176,7 +178,7 @@ fn nghttp_concurrent_streams_and_upload(runtime: &str) {
     let first_response = log.find(":status: 200").expect("a response");
     assert!(last_request < first_response, "{log}");
 
-    let file = scratch("nghttp-upload.bin");
+    let file = scratch(&format!("nghttp-upload-{runtime}.bin"));
     let data = body(200_000);
     std::fs::write(&file, &data).expect("write");
     let path = file.display().to_string();
@@ -391,12 +393,11 @@ fn python_h2_websocket_over_extended_connect_and_goaway() {
     assert!(exit.is_some_and(|s| s.success()), "{exit:?}");
 }
 
-#[test]
-fn demo_page_in_headless_chromium_over_h2() {
-    let server = Server::start_with(&["--tls"]);
+fn demo_page_in_headless_chromium_over_h2(runtime: &str) {
+    let server = Server::start_with(&["--runtime", runtime, "--tls"]);
     // Chromium's net log shows how the page's WebSocket went: an extended CONNECT on the h2
     // connection (RFC 8441) when the server advertises SETTINGS_ENABLE_CONNECT_PROTOCOL.
-    let log = scratch("netlog.json");
+    let log = scratch(&format!("netlog-{runtime}.json"));
     let log_flag = format!("--log-net-log={}", log.display());
     let seen = demo_page(&server, &["--ignore-certificate-errors", &log_flag]);
     let net_log = std::fs::read_to_string(&log).unwrap_or_default();
