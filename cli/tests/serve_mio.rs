@@ -164,3 +164,33 @@ fn tls_refuses_plaintext_with_an_alert() {
     let out = curl(&["-k", &server.url("/users/1")]);
     assert!(text(&out).starts_with(r#"{"id":"1""#), "{out:?}");
 }
+
+/// A client that stalls before its protocol is known is let go after 10 s instead of holding
+/// its connection: in the TLS handshake (silent, or half a record) and, in cleartext, silent
+/// or with half the HTTP/2 preface; reads bounded at 30 s.
+#[test]
+fn stalled_first_bytes_are_closed() {
+    let server = Server::start_with(&["--runtime", "mio", "--tls", "--workers", "1"]);
+    let clear = Server::start_with(&["--runtime", "mio", "--workers", "1"]);
+    let mut silent = connect(&server);
+    let mut partial = connect(&server);
+    partial.write_all(&[22, 3, 1]).expect("write");
+    let mut clear_silent = connect(&clear);
+    let mut clear_partial = connect(&clear);
+    clear_partial.write_all(b"PRI * HTTP/2.0").expect("write");
+    for stream in [
+        &mut silent,
+        &mut partial,
+        &mut clear_silent,
+        &mut clear_partial,
+    ] {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        let mut answer = Vec::new();
+        stream
+            .read_to_end(&mut answer)
+            .expect("closed by the server, not timed out");
+        assert!(answer.is_empty(), "{answer:?}");
+    }
+}

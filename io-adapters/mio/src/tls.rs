@@ -9,6 +9,7 @@
 //! TLS session.
 
 use core::fmt;
+use core::time::Duration;
 use std::io::{self, Read, Write};
 
 use fasterapi_core::{Handler, Machine, StreamMachine, Timestamp};
@@ -17,6 +18,10 @@ pub use rustls::{ServerConfig, ServerConnection};
 /// The largest TLS record on the wire (RFC 8446 §5.2: 2^14 + 256 for the ciphertext, and a
 /// 5-byte header): one read takes at most this.
 const RECORD: usize = 16_384 + 256 + 5;
+
+/// How long [`TlsStream::handshake`] waits for the handshake to finish before it closes the
+/// connection (a client that connects and stalls must not hold it).
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A machine's plaintext output taken at a time, before it is encrypted.
 const PLAIN_CHUNK: usize = 16_384;
@@ -106,6 +111,10 @@ pub struct TlsStream<M: StreamMachine> {
     plain: Vec<u8>,
     /// Hand off once the handshake is done ([`TlsStream::handshake`]).
     until_handshake: bool,
+    /// With `until_handshake`: when the handshake must be done by (set at the first turn).
+    handshake_by: Option<Timestamp>,
+    /// The handshake took longer than [`HANDSHAKE_TIMEOUT`]: the connection is closed.
+    timed_out: bool,
     failed: Option<TlsError<M::Error>>,
     /// The peer's TLS data ended (close_notify or EOF): told to the machine.
     eof: bool,
@@ -123,7 +132,8 @@ impl<M: StreamMachine> fmt::Debug for TlsStream<M> {
 }
 
 impl TlsStream<Handshake> {
-    /// A new connection: handed off when the handshake is done, for the finish callback to
+    /// A new connection: closed when the handshake is not done within [`HANDSHAKE_TIMEOUT`],
+    /// handed off when it is done, for the finish callback to
     /// pick the machine ([`TlsStream::alpn`], [`TlsStream::continue_with`]).
     pub fn handshake(tls: ServerConnection) -> Self {
         let mut s = Self::new(tls, Handshake);
@@ -142,6 +152,8 @@ impl<M: StreamMachine> TlsStream<M> {
             input_len: 0,
             plain: Vec::new(),
             until_handshake: false,
+            handshake_by: None,
+            timed_out: false,
             failed: None,
             eof: false,
             notified: false,
@@ -170,6 +182,8 @@ impl<M: StreamMachine> TlsStream<M> {
             input_len: self.input_len,
             plain: self.plain,
             until_handshake: false,
+            handshake_by: None,
+            timed_out: false,
             failed: None,
             eof: self.eof,
             notified: self.notified,
@@ -281,10 +295,21 @@ impl<M: StreamMachine> Machine for TlsStream<M> {
     type Error = TlsError<M::Error>;
 
     fn handle_timeout(&mut self, now: Timestamp) -> Result<(), Self::Error> {
+        if self.until_handshake {
+            match self.handshake_by {
+                None => self.handshake_by = Some(now + HANDSHAKE_TIMEOUT),
+                Some(by) if by <= now && self.tls.is_handshaking() => self.timed_out = true,
+                Some(_) => {}
+            }
+        }
         self.inner.handle_timeout(now).map_err(TlsError::Inner)
     }
 
     fn poll_timeout(&mut self) -> Option<Timestamp> {
+        if self.until_handshake && !self.timed_out && self.tls.is_handshaking() {
+            // Before the first turn the reactor's clock is unknown here: ask for a call at once.
+            return Some(self.handshake_by.unwrap_or(Timestamp::ZERO));
+        }
         self.inner.poll_timeout()
     }
 
@@ -297,7 +322,7 @@ impl<M: StreamMachine> Machine for TlsStream<M> {
     }
 
     fn is_closed(&self) -> bool {
-        self.inner.is_closed() && self.notified && !self.tls.wants_write()
+        self.timed_out || (self.inner.is_closed() && self.notified && !self.tls.wants_write())
     }
 
     fn poll_error(&mut self) -> Option<Self::Error> {
@@ -314,7 +339,7 @@ impl<M: StreamMachine> StreamMachine for TlsStream<M> {
         // The machine may have made room since the last turn.
         self.advance(self.now);
         // Back-pressure: at most one record of ciphertext waits for rustls.
-        if self.failed.is_some() || self.eof {
+        if self.failed.is_some() || self.eof || self.timed_out {
             return &mut [];
         }
         &mut self.input[self.input_len..]
