@@ -61,7 +61,7 @@ fn tls_curl_http1_and_h2_by_alpn() {
 }
 
 const WSS_CLIENT: &str = r#"
-import asyncio, ssl, sys
+import asyncio, os, ssl, sys
 import websockets
 
 async def main():
@@ -69,7 +69,8 @@ async def main():
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     async with websockets.connect(sys.argv[1], ssl=ctx, compression="deflate") as ws:
-        for message in ["hello", "x" * 100_000]:
+        # The random bytes do not compress: a 300 KB frame through TLS both ways.
+        for message in ["hello", "x" * 100_000, os.urandom(300_000)]:
             await ws.send(message)
             echoed = await asyncio.wait_for(ws.recv(), 5)
             assert echoed == message, len(echoed)
@@ -80,7 +81,8 @@ asyncio.run(main())
 "#;
 
 /// Python `websockets` over `wss://` on mio: the HTTP/1.1 handshake, then the WebSocket on the
-/// same TLS session and reactor, with permessage-deflate.
+/// same TLS session and reactor, with permessage-deflate; one message of 300 KB that does not
+/// compress.
 #[test]
 fn tls_python_websockets_wss() {
     let server = Server::start_with(&["--runtime", "mio", "--tls", "--workers", "1"]);

@@ -144,7 +144,11 @@ impl TlsStream<Handshake> {
 
 impl<M: StreamMachine> TlsStream<M> {
     /// `inner` over the TLS session `tls` (any plaintext rustls holds goes to `inner` first).
-    pub fn new(tls: ServerConnection, inner: M) -> Self {
+    pub fn new(mut tls: ServerConnection, inner: M) -> Self {
+        // The machine's output goes into rustls one transmit at a time, and only once the
+        // ciphertext before it left: what rustls holds is bounded by that transmit, so its own
+        // limit (64 KiB, past which it would refuse part of a large payload) is lifted.
+        tls.set_buffer_limit(None);
         Self {
             tls,
             inner,
