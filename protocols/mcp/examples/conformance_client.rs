@@ -2,9 +2,11 @@
 //! (`npx @modelcontextprotocol/conformance client --command "conformance_client" …`): the suite
 //! starts a scenario server and runs `conformance_client URL` with the scenario's name in
 //! `MCP_CONFORMANCE_SCENARIO`. One behaviour serves every scenario: `initialize` (2025-11-25,
-//! elicitation declared), `notifications/initialized`, `tools/list`, then each listed tool the
-//! suite defines is called (`add_numbers`, `test_client_elicitation_defaults`); an
-//! `elicitation/create` is accepted with the defaults of its requested schema (SEP-1034).
+//! elicitation declared), `notifications/initialized`, the session's GET stream opened (read
+//! on its own thread), `tools/list`, then each listed tool the suite defines is called
+//! (`add_numbers`, `test_client_elicitation_defaults`, `test_reconnection`, whose stream breaks
+//! and is resumed with `Last-Event-ID`); an `elicitation/create` (on a call's stream or the
+//! GET stream) is accepted with the defaults of its requested schema (SEP-1034).
 //! Exits 1 when a step fails.
 #![allow(clippy::print_stderr, reason = "a test program reports")]
 
@@ -13,7 +15,7 @@ use std::process::ExitCode;
 
 use fasterapi_core::Epoch;
 use fasterapi_mcp::http_client::HttpClient;
-use fasterapi_mcp::jsonrpc::Request;
+use fasterapi_mcp::jsonrpc::{CodecLimits, Message, Payload, Request};
 use fasterapi_mcp::{ErrorObject, ProtocolVersion, StdioClient};
 use serde_json::{Map, Value, json};
 
@@ -52,6 +54,61 @@ fn answer(r: &Request) -> Result<Value, ErrorObject> {
     Ok(json!({"action": "accept", "content": content}))
 }
 
+/// Reads the session's GET stream and answers each server request on it with a POST of the
+/// same session; `opened` is signalled once the stream's head arrived.
+fn listen(
+    addr: &str,
+    path: &str,
+    get: &[(&'static str, String)],
+    opened: &std::sync::mpsc::Sender<()>,
+) {
+    let mut parser = fasterapi_sse::EventParser::new();
+    let mut on_head = |_: &fasterapi_http1::IncomingResponse| {
+        let _ = opened.send(());
+        Ok(())
+    };
+    let mut on_body = |d: &[u8]| {
+        let mut data = Vec::new();
+        parser
+            .feed(d, |p| {
+                if let fasterapi_sse::Parsed::Event(e) = p {
+                    data.push(e.data.into_owned());
+                }
+            })
+            .map_err(|e| e.to_string())?;
+        for text in data {
+            let Ok(Payload::Single(Message::Request(r))) =
+                Payload::parse(text.as_bytes(), &CodecLimits::default())
+            else {
+                continue;
+            };
+            let reply = match answer(&r) {
+                Ok(result) => json!({"jsonrpc": "2.0", "id": r.id, "result": result}),
+                Err(e) => json!({"jsonrpc": "2.0", "id": r.id, "error": e}),
+            };
+            let mut headers: Vec<(&'static str, String)> = get
+                .iter()
+                .filter(|(k, _)| *k != "Accept")
+                .cloned()
+                .collect();
+            headers.push(("Content-Type", "application/json".into()));
+            headers.push(("Accept", "application/json, text/event-stream".into()));
+            support::http_session::exchange(
+                addr,
+                path,
+                "POST",
+                &headers,
+                reply.to_string().as_bytes(),
+                &mut |_| Ok(()),
+                &mut |_| Ok(()),
+            )?;
+        }
+        Ok(())
+    };
+    let _ =
+        support::http_session::exchange(addr, path, "GET", get, b"", &mut on_head, &mut on_body);
+}
+
 fn main() -> ExitCode {
     let Some((addr, path)) = std::env::args().nth(1).as_deref().and_then(split_url) else {
         eprintln!("usage: conformance_client http://HOST:PORT/PATH");
@@ -77,6 +134,14 @@ fn main() -> ExitCode {
         return ExitCode::from(1);
     }
     s.http.client().notify("notifications/initialized", None);
+    // The session's GET stream, for server requests outside a call's stream (the TypeScript
+    // SDK sends `elicitation/create` there): read on its own thread, open before any call.
+    if let Some(get) = s.http.get_headers() {
+        let (addr, path) = (s.addr.clone(), s.path.clone());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || listen(&addr, &path, &get, &tx));
+        let _ = rx.recv_timeout(Duration::from_secs(5));
+    }
     let tools = match s.call("tools/list", json!({})) {
         Ok(v) => v,
         Err(e) => {
