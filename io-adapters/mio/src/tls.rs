@@ -113,7 +113,8 @@ pub struct TlsStream<M: StreamMachine> {
     until_handshake: bool,
     /// With `until_handshake`: when the handshake must be done by (set at the first turn).
     handshake_by: Option<Timestamp>,
-    /// The handshake took longer than [`HANDSHAKE_TIMEOUT`]: the connection is closed.
+    /// Closed before the handshake finished: it took longer than [`HANDSHAKE_TIMEOUT`], or
+    /// the server is shutting down.
     timed_out: bool,
     failed: Option<TlsError<M::Error>>,
     /// The peer's TLS data ended (close_notify or EOF): told to the machine.
@@ -322,6 +323,10 @@ impl<M: StreamMachine> Machine for TlsStream<M> {
     }
 
     fn close(&mut self, now: Timestamp) {
+        if self.until_handshake && self.tls.is_handshaking() {
+            // No protocol yet to close gracefully: the connection just ends.
+            self.timed_out = true;
+        }
         self.inner.close(now);
     }
 
