@@ -56,6 +56,10 @@
 //! they queue), and a connection whose machine waits on nothing is ended
 //! ([`DriveError::Stalled`]) rather than kept forever.
 //!
+//! TLS (feature `tls`, rustls with ring): `tls::TlsStream` wraps any stream machine behind a
+//! rustls `ServerConnection`, so the reactor moves ciphertext and the machine sees plaintext;
+//! `TlsStream::handshake` hands off after the handshake for the machine ALPN chose.
+//!
 //! See `docs/adapters.md` for how a driver drives any machine.
 
 mod config;
