@@ -237,7 +237,9 @@ impl ClientConnection {
         })
     }
 
-    /// Requests sent and not yet finished.
+    /// Server answers still expected: one per message sent that the server answers (each
+    /// Parse, Bind, Describe, Execute, Close, Sync and simple Query counts, so one cached
+    /// `execute` may count several). Zero means nothing is in flight.
     pub fn pending_requests(&self) -> usize {
         self.expects.len()
     }
