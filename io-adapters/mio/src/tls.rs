@@ -277,12 +277,27 @@ impl<M: StreamMachine> TlsStream<M> {
         if self.tls.wants_write() || self.until_handshake {
             return;
         }
+        // Small transmits (HTTP/2 frames, response heads) are gathered into one chunk, so they
+        // leave in one TLS record instead of one record each.
         self.plain.resize(PLAIN_CHUNK, 0);
-        let t = self.inner.poll_transmit_vectored(now, &mut self.plain);
-        let mut written = self.tls.writer().write_all(&self.plain[..t.len]).is_ok();
-        if let Some(p) = &t.payload {
-            written &= self.tls.writer().write_all(p.as_ref()).is_ok();
+        let mut len = 0;
+        let mut written = true;
+        while len < PLAIN_CHUNK {
+            let t = self
+                .inner
+                .poll_transmit_vectored(now, &mut self.plain[len..]);
+            if t.len == 0 && t.payload.is_none() {
+                break;
+            }
+            len += t.len;
+            if let Some(p) = &t.payload {
+                written &= self.tls.writer().write_all(&self.plain[..len]).is_ok();
+                written &= self.tls.writer().write_all(p.as_ref()).is_ok();
+                len = 0;
+                break;
+            }
         }
+        written &= len == 0 || self.tls.writer().write_all(&self.plain[..len]).is_ok();
         if !written {
             self.failed = Some(TlsError::Tls(rustls::Error::General(
                 "the TLS writer refused plaintext".into(),
