@@ -43,6 +43,9 @@ done
 [ -n "$addr" ] || { echo "http_server did not start" >&2; cat "$log" >&2; exit 1; }
 url="http://$addr/mcp"
 
+# Created here: a background job opens its own redirection later, and the polling below
+# must not find the file missing (set -e).
+: >"$log.serve"
 "$bin" serve --addr 127.0.0.1:0 --workers 1 >"$log.serve" 2>&1 &
 serve_pid=$!
 sdk_pid=""
@@ -123,6 +126,7 @@ inspector "$serve_url" --transport http --method tools/call --tool-name add --to
 inspector "$bin" mcp-stdio --method tools/list | grep -q '"name": "countdown"' || { echo "inspector: tools/list over stdio failed" >&2; status=1; }
 inspector "$bin" mcp-stdio --method resources/read --uri demo://readme | grep -q '"uri": "demo://readme"' \
   || { echo "inspector: resources/read over stdio failed" >&2; status=1; }
+: >"$log.conf"
 "$root_target/debug/examples/conformance_server" >"$log.conf" 2>&1 &
 conf_pid=$!
 trap 'kill "$http_pid" "$serve_pid" "$conf_pid" 2>/dev/null; rm -f "$log" "$log.serve" "$log.sdk" "$log.conf"' EXIT
