@@ -9,7 +9,8 @@ use core::time::Duration;
 use std::path::PathBuf;
 
 use serve_support::{
-    Server, assert_demo_result, curl, demo_page, refused, run_python, text, wrk_smoke,
+    Server, assert_demo_result, both_runtimes, curl, demo_page, refused, run_python, text,
+    wrk_smoke,
 };
 
 #[test]
@@ -52,6 +53,31 @@ fn curl_https_http1_with_alpn() {
         &server.url("/echo"),
     ]);
     assert_eq!(text(&out), "streamed over tls", "{out:?}");
+}
+
+both_runtimes!(h2c_upgrade_is_not_offered_over_tls);
+
+/// `Upgrade: h2c` is the cleartext form only (RFC 7540 §3.2; over TLS, ALPN picks h2): over TLS
+/// the request is answered as HTTP/1.1, without a 101.
+fn h2c_upgrade_is_not_offered_over_tls(runtime: &str) {
+    let server = Server::start_with(&["--tls", "--runtime", runtime]);
+    let out = curl(&[
+        "-k",
+        "--http1.1",
+        "-i",
+        "-H",
+        "Connection: Upgrade, HTTP2-Settings",
+        "-H",
+        "Upgrade: h2c",
+        "-H",
+        "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA",
+        &server.url("/"),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let response = text(&out);
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(!response.contains("101"), "{response}");
+    assert!(response.contains(r#""hello":"fasterapi""#), "{response}");
 }
 
 const WSS_CLIENT: &str = r#"

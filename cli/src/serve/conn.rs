@@ -55,11 +55,18 @@ impl fmt::Display for ConnError {
 impl core::error::Error for ConnError {}
 
 impl Conn {
-    /// An HTTP/1.1 connection and its handler (which takes `Upgrade: h2c`).
-    pub(crate) fn http1(app: &Arc<App>) -> (Self, ConnHandler) {
+    /// An HTTP/1.1 connection and its handler. On cleartext the handler takes `Upgrade: h2c`;
+    /// over TLS it does not, since h2c is the cleartext form only (RFC 7540 §3.2, and RFC 9113
+    /// §3.1: over TLS, HTTP/2 is chosen by ALPN).
+    pub(crate) fn http1(app: &Arc<App>, tls: bool) -> (Self, ConnHandler) {
+        let handler = if tls {
+            Http::new(Arc::clone(app))
+        } else {
+            Http::with_h2c(Arc::clone(app))
+        };
         (
             Self::H1(ServerConnection::new(ConnectionConfig::default())),
-            ConnHandler::H1(Http::with_h2c(Arc::clone(app))),
+            ConnHandler::H1(handler),
         )
     }
 

@@ -122,7 +122,7 @@ fn choose_tls(
     let (conn, handler) = if machine.alpn() == Some(ALPN_H2) {
         Conn::http2(app)
     } else {
-        Conn::http1(app)
+        Conn::http1(app, true)
     };
     let (tls, Handshake) = machine.continue_with(conn);
     let session = Session::with_finish(
@@ -170,7 +170,7 @@ fn choose(finished: Finished<Sniff, NoEvents>, app: &Arc<App>) -> Continue {
     let (mut conn, handler) = if machine.is_preface() {
         Conn::http2(app)
     } else {
-        Conn::http1(app)
+        Conn::http1(app, false)
     };
     feed(&mut conn, now, machine.seen())?;
     let app = Arc::clone(app);

@@ -68,7 +68,7 @@ pub(crate) struct ServeArgs {
     /// The I/O runtime.
     #[arg(long, value_enum, default_value_t = Runtime::Tokio)]
     runtime: Runtime,
-    /// Serve TLS (ALPN http/1.1) on the port; without --cert/--key a development certificate
+    /// Serve TLS (ALPN h2 and http/1.1) on the port; without --cert/--key a development certificate
     /// for localhost and 127.0.0.1 is generated at start (clients must skip verification).
     #[arg(long)]
     tls: bool,
@@ -212,6 +212,7 @@ fn start(addr: SocketAddr, tls: Option<TlsAcceptor>, workers: usize) -> Result<E
     for (i, (rt, listener)) in listeners.into_iter().enumerate() {
         let service = Demo {
             app: Arc::clone(&app),
+            tls: options.tls.is_some(),
         };
         let options = options.clone();
         let mut stop = stop_rx.clone();
@@ -275,6 +276,8 @@ fn shutdown_signal() -> io::Result<impl Future<Output = ()>> {
 #[derive(Debug)]
 struct Demo {
     app: Arc<App>,
+    /// Whether connections are TLS (then h2 comes by ALPN, never by `Upgrade: h2c`).
+    tls: bool,
 }
 
 impl Service for Demo {
@@ -287,7 +290,7 @@ impl Service for Demo {
         if info.h2_preface || info.alpn.as_deref() == Some(ALPN_H2) {
             Conn::http2(&self.app)
         } else {
-            Conn::http1(&self.app)
+            Conn::http1(&self.app, self.tls)
         }
     }
 
