@@ -20,6 +20,10 @@ use fasterapi_core::{Epoch, Machine, StreamMachine};
 use fasterapi_mcp::{ClientEvent, ErrorObject, Id, ProtocolVersion, StdioClient};
 use serde_json::{Value, json};
 
+mod support {
+    pub(crate) mod sdk_checks;
+}
+
 struct Session {
     client: StdioClient,
     child_in: std::process::ChildStdin,
@@ -157,61 +161,7 @@ fn main() -> ExitCode {
         let r = s.call("ping", json!({}));
         check("ping", r.is_ok(), &r);
     }
-    let r = s.call("tools/list", json!({}));
-    let names: Vec<String> = r
-        .as_ref()
-        .map(|v| {
-            v["tools"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|t| t["name"].as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
-    check(
-        "tools/list",
-        names.contains(&"add".into()) && names.contains(&"shout".into()),
-        &r,
-    );
-    let r = s.call(
-        "tools/call",
-        json!({"name":"add","arguments":{"a":40,"b":2}}),
-    );
-    check(
-        "tools/call add",
-        r.as_ref().is_ok_and(|v| v["content"][0]["text"] == "42"),
-        &r,
-    );
-    let r = s.call(
-        "tools/call",
-        json!({"name":"shout","arguments":{"text":"hey"}}),
-    );
-    check(
-        "tools/call shout",
-        r.as_ref().is_ok_and(|v| v["content"][0]["text"] == "HEY"),
-        &r,
-    );
-    let r = s.call("resources/read", json!({"uri":"sdk://greeting"}));
-    check(
-        "resources/read",
-        r.as_ref()
-            .is_ok_and(|v| v["contents"][0]["text"] == "hello from the SDK"),
-        &r,
-    );
-    let r = s.call(
-        "prompts/get",
-        json!({"name":"review","arguments":{"code":"x = 1"}}),
-    );
-    check(
-        "prompts/get",
-        r.as_ref().is_ok_and(|v| {
-            v["messages"][0]["content"]["text"]
-                .as_str()
-                .is_some_and(|t| t.contains("x = 1"))
-        }),
-        &r,
-    );
+    support::sdk_checks::feature_checks(&mut |m, p| s.call(m, p), &mut check);
     let r = s.call("tools/call", json!({"name":"no_such_tool","arguments":{}}));
     // SDKs answer an unknown tool either as a protocol error or as an isError result.
     let refused = match &r {
