@@ -280,6 +280,8 @@ pub struct Client {
     cancel: Option<CancelHandle>,
     shared: Arc<Shared>,
     max_result: usize,
+    /// Permits of the COPY window (`queue_bytes`), the most one `CopyIn::send` takes.
+    copy_permits: u32,
     process_id: i32,
     tls: bool,
     channel_binding: bool,
@@ -299,7 +301,7 @@ impl Client {
         });
         let process_id = cancel.as_ref().map_or(0, |c| c.token.process_id);
         let (tls, channel_binding) = (machine.is_tls(), machine.used_channel_binding());
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(Shared::new(config.queue_bytes));
         shared.status.store(b'I', Ordering::Relaxed);
         let (tx, rx) = mpsc::unbounded_channel();
         tokio::spawn(conn::run(
@@ -314,6 +316,7 @@ impl Client {
             cancel,
             shared,
             max_result: config.max_result_bytes,
+            copy_permits: conn::copy_permits(config.queue_bytes),
             process_id,
             tls,
             channel_binding,
@@ -755,12 +758,30 @@ pub struct CopyIn<'c> {
 impl CopyIn<'_> {
     /// Sends a chunk of COPY data (any split; rows may span chunks).
     ///
+    /// Back-pressure: at most [`ConnectConfig::queue_bytes`](crate::ConnectConfig::queue_bytes)
+    /// bytes of COPY data wait in the client at a time (handed over and not yet written to the
+    /// socket); beyond that `send` waits until the server has taken some. A chunk larger than
+    /// the whole window waits for the window to empty, then goes alone.
+    ///
     /// # Errors
-    /// The connection is closed.
-    pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
+    /// The connection is closed or lost.
+    pub async fn send(&mut self, data: &[u8]) -> Result<(), Error> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        let permits = u32::try_from(data.len())
+            .unwrap_or(u32::MAX)
+            .min(self.client.copy_permits);
+        self.client
+            .shared
+            .copy_window
+            .acquire_many(permits)
+            .await
+            .map_err(|_| Error::Closed)?
+            .forget();
         self.client
             .tx
-            .send(Command::CopyData(data.to_vec()))
+            .send(Command::CopyData(data.to_vec(), permits))
             .map_err(|_| Error::Closed)
     }
 

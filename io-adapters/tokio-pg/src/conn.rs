@@ -11,7 +11,7 @@ use fasterapi_pgwire::codec::TransactionStatus;
 use fasterapi_pgwire::{ClientConnection, Event, RequestId};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpStream, UnixStream};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, Semaphore, mpsc};
 use tokio_rustls::client::TlsStream;
 
 use crate::Error;
@@ -191,7 +191,8 @@ pub(crate) enum Command {
         build: Build,
         events: Sender,
     },
-    CopyData(Vec<u8>),
+    /// COPY data, and the permits of [`Shared::copy_window`] it holds until written out.
+    CopyData(Vec<u8>, u32),
     CopyDone,
     CopyFail(String),
     /// Deliver notifications here from now on.
@@ -203,7 +204,7 @@ impl core::fmt::Debug for Command {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(match self {
             Self::Request { .. } => "Request",
-            Self::CopyData(_) => "CopyData",
+            Self::CopyData(..) => "CopyData",
             Self::CopyDone => "CopyDone",
             Self::CopyFail(_) => "CopyFail",
             Self::Listen(_) => "Listen",
@@ -213,12 +214,32 @@ impl core::fmt::Debug for Command {
 }
 
 /// State shared between the task and the client handles.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Shared {
     /// The last transaction status (`TransactionStatus` as its byte).
     pub(crate) status: AtomicU8,
     /// Notifications dropped because the listener's queue was full.
     pub(crate) dropped_notifications: AtomicU64,
+    /// COPY data bytes a caller may have queued and not yet written to the socket
+    /// (`queue_bytes` permits): `CopyIn::send` takes permits, the task gives them back once
+    /// the data is written, so a fast producer waits for the server instead of queueing
+    /// without bound. Closed when the connection is lost.
+    pub(crate) copy_window: Semaphore,
+}
+
+impl Shared {
+    pub(crate) fn new(queue_bytes: usize) -> Self {
+        Self {
+            status: AtomicU8::new(0),
+            dropped_notifications: AtomicU64::new(0),
+            copy_window: Semaphore::new(copy_permits(queue_bytes) as usize),
+        }
+    }
+}
+
+/// Permits of the COPY window for `queue_bytes` (and the most one `send` takes).
+pub(crate) fn copy_permits(queue_bytes: usize) -> u32 {
+    u32::try_from(queue_bytes.max(1)).unwrap_or(u32::MAX)
 }
 
 /// One call's result channel and its byte budget: the task adds what it routes, the caller
@@ -397,6 +418,10 @@ struct Task {
     budget: usize,
     listener: Option<mpsc::Sender<crate::Notification>>,
     shared: Arc<Shared>,
+    /// COPY window permits of data handed to the machine, not yet in the write buffer.
+    copy_queued: u32,
+    /// COPY window permits of data in the write buffer, given back once it is written.
+    copy_unwritten: u32,
 }
 
 fn request_of(event: &Event) -> Option<(RequestId, bool)> {
@@ -502,7 +527,10 @@ impl Task {
             },
             // A COPY step out of turn is refused by the machine; the request it belongs to
             // still ends (with the server's error), so nothing else needs telling.
-            Command::CopyData(d) => drop(self.machine.copy_data(&d)),
+            Command::CopyData(d, permits) => {
+                drop(self.machine.copy_data(&d));
+                self.copy_queued += permits;
+            }
             Command::CopyDone => drop(self.machine.copy_done()),
             Command::CopyFail(m) => drop(self.machine.copy_fail(&m)),
             Command::Listen(tx) => self.listener = Some(tx),
@@ -510,7 +538,17 @@ impl Task {
         }
     }
 
+    /// The write buffer went out: its COPY data no longer counts against the window.
+    fn copy_written(&mut self) {
+        let n = core::mem::take(&mut self.copy_unwritten);
+        if n > 0 {
+            self.shared.copy_window.add_permits(n as usize);
+        }
+    }
+
     fn lose(&mut self, why: &str) {
+        // Senders waiting for COPY window fail with `Closed` instead of waiting forever.
+        self.shared.copy_window.close();
         let why: Arc<str> = Arc::from(why);
         for (_, (tx, _)) in self.routes.drain() {
             tx.send(Msg::Lost(why.clone()));
@@ -541,6 +579,8 @@ pub(crate) async fn run(
         budget,
         listener: None,
         shared,
+        copy_queued: 0,
+        copy_unwritten: 0,
     };
     let (mut rd, mut wr) = tokio::io::split(stream);
     let mut rbuf = vec![0u8; READ_CHUNK];
@@ -556,6 +596,8 @@ pub(crate) async fn run(
             }
             wbuf.extend_from_slice(&scratch[..n]);
         }
+        // Everything the machine had to send is in `wbuf` now, COPY data included.
+        task.copy_unwritten += core::mem::take(&mut task.copy_queued);
         while let Some(event) = task.machine.poll_event() {
             task.route(event);
         }
@@ -577,6 +619,7 @@ pub(crate) async fn run(
                     if wpos == wbuf.len() {
                         wbuf.clear();
                         wpos = 0;
+                        task.copy_written();
                         if let Err(e) = wr.flush().await {
                             break format!("write: {e}");
                         }
@@ -623,6 +666,7 @@ pub(crate) async fn run(
                     if wpos == wbuf.len() {
                         wbuf.clear();
                         wpos = 0;
+                        task.copy_written();
                         // TLS holds records until flushed; for TCP and Unix this is a no-op.
                         if let Err(e) = wr.flush().await {
                             break format!("write: {e}");

@@ -265,7 +265,7 @@ async fn copy_both_ways() {
     }
     // Chunks that split rows.
     for chunk in data.chunks(1000) {
-        w.send(chunk).unwrap();
+        w.send(chunk).await.unwrap();
     }
     assert_eq!(w.finish().await.unwrap(), 3000);
     let mut r = c
@@ -279,17 +279,74 @@ async fn copy_both_ways() {
     assert_eq!(back, data);
     // Bad data: the server's error, nothing copied, the connection goes on.
     let mut w = c.copy_in("COPY cp FROM STDIN").await.unwrap();
-    w.send(b"not-a-number\tx\n").unwrap();
+    w.send(b"not-a-number\tx\n").await.unwrap();
     assert_eq!(code(&w.finish().await.unwrap_err()), "22P02");
     let w = c.copy_in("COPY cp FROM STDIN").await.unwrap();
     assert_eq!(code(&w.abort("changed my mind").await), "57014");
     {
         // Dropped unfinished: aborted on the server.
         let mut w = c.copy_in("COPY cp FROM STDIN").await.unwrap();
-        w.send(b"9999\tdropped\n").unwrap();
+        w.send(b"9999\tdropped\n").await.unwrap();
     }
     let n = c.query("SELECT count(*) FROM cp", &[]).await.unwrap();
     assert_eq!(n.get(0).unwrap().get::<i64>(0).unwrap(), 3000);
+}
+
+/// `CopyIn::send` waits for the server: with the backend stopped (SIGSTOP) the sender gets
+/// no further than the socket buffers plus the 64 KiB window, instead of queueing all 48 MiB
+/// in the client; once the backend runs again every row arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_in_back_pressure() {
+    const TOTAL: usize = 48 << 20;
+    let c = Client::connect(&config(TRUST, None, SslMode::Disable).queue_bytes(64 * 1024))
+        .await
+        .expect("connect");
+    c.execute("CREATE TEMP TABLE bp (id int4, pad text)", &[])
+        .await
+        .unwrap();
+    let pid = c.process_id().to_string();
+    let signal = move |sig: &str| {
+        let ok = std::process::Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .expect("kill")
+            .success();
+        assert!(ok, "kill {sig}");
+    };
+    let sent = Arc::new(core::sync::atomic::AtomicUsize::new(0));
+    let counter = sent.clone();
+    let stop = signal.clone();
+    let sender = tokio::spawn(async move {
+        let mut w = c.copy_in("COPY bp FROM STDIN").await.unwrap();
+        stop("-STOP");
+        let pad = "x".repeat(1000);
+        let mut rows = 0u64;
+        let mut chunk = Vec::with_capacity(64 * 1024);
+        while counter.load(core::sync::atomic::Ordering::Relaxed) < TOTAL {
+            chunk.clear();
+            while chunk.len() < 60 * 1024 {
+                chunk.extend_from_slice(format!("{rows}\t{pad}\n").as_bytes());
+                rows += 1;
+            }
+            w.send(&chunk).await.unwrap();
+            counter.fetch_add(chunk.len(), core::sync::atomic::Ordering::Relaxed);
+        }
+        (w.finish().await.unwrap(), rows)
+    });
+    // The sender stops itself once the server is stopped (or reaches TOTAL without
+    // back-pressure); 1.5 s is ample for either.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let stalled_at = sent.load(core::sync::atomic::Ordering::Relaxed);
+    signal("-CONT");
+    assert!(
+        stalled_at < TOTAL / 2,
+        "{stalled_at} bytes accepted while the server was stopped"
+    );
+    let (copied, rows) = tokio::time::timeout(Duration::from_secs(120), sender)
+        .await
+        .expect("the COPY finished")
+        .unwrap();
+    assert_eq!(copied, rows);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
