@@ -7,7 +7,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
-use std::io::{self, ErrorKind, Read, Write};
+use std::io::{self, ErrorKind, IoSlice, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::Instant;
 
@@ -286,9 +286,9 @@ impl<M: StreamMachine, T: BlockingIo> BlockingDriver<M, T> {
             if t.is_empty() {
                 break;
             }
-            self.io.write_all(&self.out[..t.len])?;
-            if let Some(payload) = &t.payload {
-                self.io.write_all(payload.as_ref())?;
+            match &t.payload {
+                Some(payload) => write_both(&mut self.io, &self.out[..t.len], payload.as_ref())?,
+                None => self.io.write_all(&self.out[..t.len])?,
             }
         }
         self.io.flush()?;
@@ -407,5 +407,84 @@ impl<M: StreamMachine, T: BlockingIo> BlockingDriver<M, T> {
                 Err(DriveError::Protocol(e))
             }
         }
+    }
+}
+
+/// Writes `head` then `body` with vectored writes: framing and payload leave in one
+/// `writev` (one segment on a `TCP_NODELAY` socket) instead of two writes.
+fn write_both(io: &mut impl Write, mut head: &[u8], mut body: &[u8]) -> io::Result<()> {
+    while !head.is_empty() {
+        match io.write_vectored(&[IoSlice::new(head), IoSlice::new(body)]) {
+            Ok(0) => return Err(ErrorKind::WriteZero.into()),
+            Ok(n) if n < head.len() => head = &head[n..],
+            Ok(n) => {
+                body = &body[n - head.len()..];
+                head = &[];
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    io.write_all(body)
+}
+
+#[cfg(test)]
+mod write_both_tests {
+    use super::*;
+
+    /// A writer that takes at most `step` bytes per call, through `write_vectored` too, and is
+    /// interrupted every other call.
+    struct Trickle {
+        out: Vec<u8>,
+        step: usize,
+        calls: usize,
+    }
+
+    impl Write for Trickle {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.calls += 1;
+            if self.calls % 2 == 0 {
+                return Err(ErrorKind::Interrupted.into());
+            }
+            let n = buf.len().min(self.step);
+            self.out.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+
+        fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+            let first = bufs
+                .iter()
+                .find(|b| !b.is_empty())
+                .map_or(&[][..], |b| &b[..]);
+            self.write(first)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn every_split_writes_head_then_body_once() {
+        let head: Vec<u8> = (0..23).collect();
+        let body: Vec<u8> = (100..140).collect();
+        for step in 1..=70 {
+            let mut w = Trickle {
+                out: Vec::new(),
+                step,
+                calls: 0,
+            };
+            write_both(&mut w, &head, &body).unwrap();
+            assert_eq!(w.out, [&head[..], &body[..]].concat(), "step {step}");
+        }
+        let mut w = Trickle {
+            out: Vec::new(),
+            step: 0,
+            calls: 0,
+        };
+        assert_eq!(
+            write_both(&mut w, &head, &body).unwrap_err().kind(),
+            ErrorKind::WriteZero
+        );
     }
 }
