@@ -11,6 +11,7 @@ both_runtimes!(
     echo_streams_a_chunked_upload_back,
     keep_alive_reuses_the_connection,
     events_ticks_with_ids,
+    malformed_first_bytes_get_400,
 );
 
 fn hello_and_path_parameter(runtime: &str) {
@@ -126,4 +127,27 @@ fn events_ticks_with_ids(runtime: &str) {
         &server.url("/events"),
     ]);
     assert!(text(&out).contains("id: 42\n"), "{out:?}");
+}
+
+/// Bad bytes at the very start of a connection (inside the first 24, which the mio runtime
+/// reads to tell an HTTP/2 preface from HTTP/1.1) get the same 400 as bad bytes later.
+fn malformed_first_bytes_get_400(runtime: &str) {
+    use std::io::{Read, Write};
+    let server = Server::start_on(runtime);
+    let url = server.url("");
+    let addr = url.trim_start_matches("http://").trim_end_matches('/');
+    for request in [
+        &b"G\x01T / HTTP/1.1\r\n\r\n"[..],
+        b"GET / HTTP/1.1\r\nHost\r\n\r\n",
+    ] {
+        let mut s = std::net::TcpStream::connect(addr).expect("connect");
+        s.set_read_timeout(Some(core::time::Duration::from_secs(10)))
+            .unwrap();
+        s.write_all(request).unwrap();
+        let mut answer = Vec::new();
+        // The server answers, then closes: read to EOF (bounded by the timeout).
+        let _ = s.read_to_end(&mut answer);
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 400 "), "{runtime}: {answer:?}");
+    }
 }

@@ -154,8 +154,9 @@ fn choose_tls(
 }
 
 /// After [`Sniff`] handed the socket off: HTTP/2 when the client began with the preface,
-/// HTTP/1.1 otherwise, fed first with the sniffed bytes. A client that left, went silent or
-/// whose first bytes the chosen machine refuses is let go (the socket is dropped, closing it).
+/// HTTP/1.1 otherwise, fed first with the sniffed bytes. A client that left or went silent is
+/// let go (the socket is dropped, closing it); one whose first bytes the chosen machine refuses
+/// gets the machine's answer (HTTP/1.1: 400) first.
 fn choose(finished: Finished<Sniff, NoEvents>, app: &Arc<App>) -> Continue {
     let Finished {
         machine,
@@ -178,14 +179,17 @@ fn choose(finished: Finished<Sniff, NoEvents>, app: &Arc<App>) -> Continue {
     Some((stream, session))
 }
 
-/// Gives `machine` all of `bytes`; `None` when it refuses them or has no room (the preface
-/// and the start of a request always fit a fresh machine's buffer).
+/// Gives `machine` all of `bytes`; `None` when it has no room (the preface and the start of a
+/// request always fit a fresh machine's buffer). A machine that refuses them keeps its error
+/// and has queued the protocol's answer to it (a 400, a GOAWAY), which the session sends
+/// before closing, as it would for bad bytes arriving later.
 fn feed<M: StreamMachine>(machine: &mut M, now: Timestamp, bytes: &[u8]) -> Option<()> {
     let mut rest = bytes;
     while !rest.is_empty() {
         match machine.handle_input(now, rest) {
-            Ok(n) if n > 0 => rest = &rest[n..],
-            _ => return None,
+            Ok(0) => return None,
+            Ok(n) => rest = &rest[n..],
+            Err(_) => return Some(()),
         }
     }
     Some(())
