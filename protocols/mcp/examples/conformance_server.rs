@@ -25,6 +25,7 @@ use serde_json::{Value, json};
 
 mod support {
     pub(crate) mod driver;
+    pub(crate) mod stateless_fixtures;
 }
 
 /// A 1x1 red PNG.
@@ -344,7 +345,7 @@ impl App {
                     arguments,
                     ..
                 } => match name.as_str() {
-                    "test_tool_with_logging" => {
+                    "test_tool_with_logging" | "test_logging_tool" => {
                         for (i, msg) in ["starting", "working", "done"].into_iter().enumerate() {
                             engine.log(
                                 Some(&id),
@@ -453,7 +454,11 @@ fn main() -> std::io::Result<()> {
             hasher.hash_one(!counter)
         )
     };
-    let http = HttpServer::new(Arc::new(fixtures()), HttpConfig::default(), ids);
+    let http = HttpServer::new(
+        Arc::new(support::stateless_fixtures::add(fixtures())),
+        HttpConfig::default(),
+        ids,
+    );
     let mut app = App::default();
     support::driver::run(
         listener,

@@ -18,6 +18,7 @@ use serde_json::{Map, Value, json};
 use crate::codes::ErrorCode;
 use crate::jsonrpc::{CodecLimits, ErrorObject, Id, Message, Notification, Payload, Request};
 use crate::methods::{self, Kind, Sender};
+use crate::mrtr::{self, Binding, Input, Sealing, StateKey};
 use crate::server::{CompletionRef, Server, ToolCall, ToolReply, check_arguments, match_template};
 use crate::types::{CallToolResult, LoggingLevel};
 use crate::{Error, ProtocolVersion};
@@ -61,6 +62,13 @@ pub struct EngineConfig {
     pub cache_ttl_ms: u64,
     /// 2026-07-28 cache hint `cacheScope`: `"public"` or `"private"`. Default `"public"`.
     pub cache_scope: &'static str,
+    /// 2026-07-28 multi round-trip: the key that authenticates `requestState`
+    /// ([`crate::mrtr`]). Default `None` (the engine has no randomness): an
+    /// `InputRequiredResult` then carries no state, and a handler's state is refused.
+    /// [`HttpServer`](crate::HttpServer) derives one from its session-id generator.
+    pub state_key: Option<StateKey>,
+    /// How long a `requestState` stays valid (sealed into it). Default 10 minutes.
+    pub request_state_ttl: Duration,
 }
 
 impl Default for EngineConfig {
@@ -75,6 +83,8 @@ impl Default for EngineConfig {
             max_outgoing: 16,
             cache_ttl_ms: 60_000,
             cache_scope: "public",
+            state_key: None,
+            request_state_ttl: Duration::from_secs(600),
         }
     }
 }
@@ -463,7 +473,7 @@ impl Engine {
                 },
             );
         }
-        if r.method == "initialize" {
+        if r.method == "initialize" && !carries_version(&r) {
             let m = self.initialize(&r, batch);
             return self.finish(Some(id), batch, m);
         }
@@ -511,7 +521,7 @@ impl Engine {
             "resources/subscribe" | "resources/unsubscribe" => {
                 self.subscribe(params, r.method == "resources/subscribe")
             }
-            "prompts/get" => self.get_prompt(params),
+            "prompts/get" => self.get_prompt(params, &ctx),
             "completion/complete" => self.complete_args(params),
             "tools/call" => self.call_tool(now, &id, params, &ctx, batch),
             "subscriptions/listen" => self.listen(now, &id, params, &ctx),
@@ -737,7 +747,19 @@ impl Engine {
         Ok(Some(json!({})))
     }
 
-    fn get_prompt(&self, params: &Map<String, Value>) -> Result<Option<Value>, ErrorObject> {
+    fn sealing(&self) -> Sealing<'_> {
+        Sealing {
+            key: self.config.state_key.as_ref(),
+            now: self.now,
+            ttl: self.config.request_state_ttl,
+        }
+    }
+
+    fn get_prompt(
+        &self,
+        params: &Map<String, Value>,
+        ctx: &Ctx,
+    ) -> Result<Option<Value>, ErrorObject> {
         let name = params
             .get("name")
             .and_then(Value::as_str)
@@ -759,8 +781,51 @@ impl Engine {
                     .with_data(json!({ "argument": a.name })));
             }
         }
-        let result = (entry.get)(args)?;
-        Ok(Some(serde_json::to_value(result).unwrap_or(Value::Null)))
+        let binding = Binding {
+            method: "prompts/get",
+            name,
+            arguments: Some(args),
+        };
+        let retry = if ctx.version.is_stateless() {
+            mrtr::verify_retry(self.sealing(), binding, params)?
+        } else {
+            mrtr::Retry::default()
+        };
+        let input = Input::new(params.get("inputResponses"), retry.state.as_deref());
+        match (entry.get)(args, input)? {
+            mrtr::Answer::Done(result) => {
+                Ok(Some(serde_json::to_value(result).unwrap_or(Value::Null)))
+            }
+            mrtr::Answer::InputRequired {
+                input_requests,
+                request_state,
+            } => self
+                .ask(ctx, binding, input_requests.into_map(), request_state)
+                .map(Some),
+        }
+    }
+
+    /// A handler's request for client input: an `InputRequiredResult` in 2026-07-28, an
+    /// error in the legacy revisions (their results cannot carry it).
+    fn ask(
+        &self,
+        ctx: &Ctx,
+        binding: Binding<'_>,
+        input_requests: Map<String, Value>,
+        request_state: Option<String>,
+    ) -> Result<Value, ErrorObject> {
+        if !ctx.version.is_stateless() {
+            return Err(ErrorObject::internal(
+                "the handler needs client input, which this protocol version cannot carry in a result",
+            ));
+        }
+        mrtr::input_required(
+            self.sealing(),
+            binding,
+            &ctx.client_caps,
+            input_requests,
+            request_state,
+        )
     }
 
     fn complete_args(&self, params: &Map<String, Value>) -> Result<Option<Value>, ErrorObject> {
@@ -823,13 +888,23 @@ impl Engine {
             return Ok(Some(self.tool_result(ctx, r)));
         }
         let req_meta = params.get("_meta").and_then(Value::as_object);
+        let binding = Binding {
+            method: "tools/call",
+            name,
+            arguments: Some(args),
+        };
+        let retry = if ctx.version.is_stateless() {
+            mrtr::verify_retry(self.sealing(), binding, params)?
+        } else {
+            mrtr::Retry::default()
+        };
         let call = ToolCall {
             name,
             arguments: args,
             meta: req_meta,
             version: ctx.version,
             input_responses: params.get("inputResponses"),
-            request_state: params.get("requestState").and_then(Value::as_str),
+            request_state: retry.state.as_deref(),
         };
         match (entry.handler)(&call) {
             ToolReply::Done(r) => Ok(Some(self.tool_result(ctx, r))),
@@ -837,45 +912,9 @@ impl Engine {
             ToolReply::InputRequired {
                 input_requests,
                 request_state,
-            } => {
-                if !ctx.version.is_stateless() {
-                    return Err(ErrorObject::internal(
-                        "the tool needs client input, which this protocol version cannot carry in a result",
-                    ));
-                }
-                // A server MUST NOT rely on capabilities the client did not declare
-                // (2026-07-28 basic §"`_meta`"): -32021 with the missing ones.
-                let mut missing: Vec<&str> = Vec::new();
-                for req in input_requests.values() {
-                    let cap = match req.get("method").and_then(Value::as_str) {
-                        Some("sampling/createMessage") => "sampling",
-                        Some("elicitation/create") => "elicitation",
-                        Some("roots/list") => "roots",
-                        _ => continue,
-                    };
-                    if !ctx.client_caps.contains_key(cap) && !missing.contains(&cap) {
-                        missing.push(cap);
-                    }
-                }
-                if !missing.is_empty() {
-                    return Err(ErrorObject::new(
-                        ErrorCode::MISSING_REQUIRED_CLIENT_CAPABILITY,
-                        "Missing required client capability",
-                    )
-                    .with_data(json!({
-                        "requiredCapabilities": missing
-                            .iter()
-                            .map(|c| ((*c).to_string(), json!({})))
-                            .collect::<Map<String, Value>>()
-                    })));
-                }
-                let mut v =
-                    json!({ "resultType": "input_required", "inputRequests": input_requests });
-                if let Some(s) = request_state {
-                    v["requestState"] = Value::from(s);
-                }
-                Ok(Some(v))
-            }
+            } => self
+                .ask(ctx, binding, input_requests, request_state)
+                .map(Some),
             ToolReply::Defer => {
                 if self.pending.len() >= self.config.max_pending {
                     return Err(ErrorObject::internal("too many requests in flight"));
@@ -1373,6 +1412,16 @@ impl Engine {
             }
         }
     }
+}
+
+/// Whether a request carries the 2026-07-28 `_meta` protocol version (then `initialize` is
+/// just an unknown method, not the legacy handshake).
+fn carries_version(r: &Request) -> bool {
+    r.params
+        .as_ref()
+        .and_then(|p| p.get("_meta"))
+        .and_then(|m| m.get(meta::PROTOCOL_VERSION))
+        .is_some()
 }
 
 fn notification(method: &str, params: Option<Value>) -> Message {

@@ -216,8 +216,15 @@ impl HttpServer {
     pub fn new(
         server: Arc<Server>,
         config: HttpConfig,
-        new_session_id: impl FnMut() -> String + Send + 'static,
+        mut new_session_id: impl FnMut() -> String + Send + 'static,
     ) -> Self {
+        let mut config = config;
+        if config.engine.state_key.is_none() {
+            // The engine has no randomness; the session-id generator is the caller's CSPRNG
+            // (its contract above), so four of its values seed the requestState key.
+            let material: String = (0..4).map(|_| new_session_id()).collect();
+            config.engine.state_key = Some(crate::mrtr::StateKey::derive(material.as_bytes()));
+        }
         let stateless = Engine::new(Arc::clone(&server), config.engine.clone());
         Self {
             config,
@@ -397,11 +404,31 @@ impl HttpServer {
             .iter()
             .any(|m| matches!(m, Message::Request(r) if r.method == "initialize"));
 
+        let header_version = header(req, "mcp-protocol-version")
+            .and_then(ProtocolVersion::parse)
+            .filter(|v| v.is_stateless());
         let key = if let Some(version) = modern_version {
             if let Err(resp) = check_modern_headers(req, &messages, &version) {
                 return resp;
             }
+            if let Err(resp) = check_param_headers(req, &messages, &self.server) {
+                return resp;
+            }
             EngineKey::Stateless
+        } else if header_version.is_some() && header(req, "mcp-session-id").is_none() {
+            // A 2026-07-28 request (by its header) without the `_meta` protocol version:
+            // invalid params, with the request's id (basic §"`_meta`").
+            let id = messages.iter().find_map(|m| match m {
+                Message::Request(r) => Some(r.id.clone()),
+                _ => None,
+            });
+            return HttpResponse::rpc_error(
+                400,
+                id,
+                ErrorObject::invalid_params(
+                    "_meta io.modelcontextprotocol/protocolVersion is required",
+                ),
+            );
         } else if is_initialize {
             if self.sessions.len() >= self.config.max_sessions {
                 return HttpResponse::text(503, "too many sessions");
@@ -667,32 +694,7 @@ impl HttpServer {
 /// A header value, decoding the `=?base64?…?=` sentinel form (2026-07-28 transports
 /// §"Value Encoding"); `None` for a malformed encoding.
 pub fn decode_header_value(v: &str) -> Option<String> {
-    let Some(b64) = v
-        .strip_prefix("=?base64?")
-        .and_then(|r| r.strip_suffix("?="))
-    else {
-        return Some(v.into());
-    };
-    let mut out = Vec::with_capacity(b64.len() / 4 * 3);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in b64.bytes().take_while(|&c| c != b'=') {
-        let d = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(d);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    String::from_utf8(out).ok()
+    crate::headers::decode_value(v)
 }
 
 /// 2026-07-28 maps some JSON-RPC errors to HTTP statuses: unknown method 404, version,
@@ -775,6 +777,77 @@ fn check_modern_headers(
         let decoded = header(req, "mcp-name").and_then(decode_header_value);
         if decoded.as_deref() != body_name {
             return Err(mismatch(id, "Mcp-Name"));
+        }
+    }
+    Ok(())
+}
+
+/// 2026-07-28 transports §"Custom Headers from Tool Parameters": for a `tools/call` of a tool
+/// whose schema has `x-mcp-header` annotations, each `Mcp-Param-{Name}` must be present when
+/// the argument is, decode, and match it; a header with invalid characters or a malformed
+/// encoding is rejected too (400, -32020).
+fn check_param_headers(
+    req: &IncomingRequest,
+    messages: &[&Message],
+    server: &Server,
+) -> Result<(), HttpResponse> {
+    let [Message::Request(r)] = messages else {
+        return Ok(());
+    };
+    if r.method != "tools/call" {
+        return Ok(());
+    }
+    let params = r.params.as_ref();
+    let Some(tool) = params
+        .and_then(|p| p.get("name"))
+        .and_then(Value::as_str)
+        .and_then(|n| server.find_tool(n))
+    else {
+        return Ok(()); // an unknown tool is the engine's error
+    };
+    // The server's own schemas are checked when declared; an invalid one mirrors nothing.
+    let Ok(annotated) = crate::headers::param_headers(&tool.tool.input_schema) else {
+        return Ok(());
+    };
+    let empty = serde_json::Map::new();
+    let args = params
+        .and_then(|p| p.get("arguments"))
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    for h in &annotated {
+        let field = h.field_name();
+        let raw = req.header(&field);
+        let mismatch = |why: &str| {
+            HttpResponse::rpc_error(
+                400,
+                Some(r.id.clone()),
+                ErrorObject::new(ErrorCode::HEADER_MISMATCH, "Header mismatch")
+                    .with_data(json!({ "header": field, "reason": why })),
+            )
+        };
+        let body = {
+            let (last, parents) = h.path.split_last().expect("annotations have a path");
+            let mut obj = Some(args);
+            for k in parents {
+                obj = obj.and_then(|o| o.get(k)).and_then(Value::as_object);
+            }
+            obj.and_then(|o| o.get(last)).filter(|v| !v.is_null())
+        };
+        match (raw, body) {
+            (None, None) => {}
+            (None, Some(_)) => return Err(mismatch("missing")),
+            (Some(raw), body) => {
+                let decoded = core::str::from_utf8(raw)
+                    .ok()
+                    .and_then(crate::headers::decode_value)
+                    .ok_or_else(|| mismatch("invalid value"))?;
+                let Some(body) = body else {
+                    return Err(mismatch("no such argument in the body"));
+                };
+                if !crate::headers::matches_value(&decoded, body) {
+                    return Err(mismatch("does not match the body"));
+                }
+            }
         }
     }
     Ok(())

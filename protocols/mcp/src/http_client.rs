@@ -398,26 +398,5 @@ impl HttpClient {
 /// A header value as sent: visible ASCII as is, anything else as `=?base64?…?=` (2026-07-28
 /// transports §"Value Encoding").
 pub fn encode_header_value(v: &str) -> String {
-    if v.bytes().all(|b| (0x20..0x7f).contains(&b)) && v.trim() == v {
-        return v.to_string();
-    }
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::from("=?base64?");
-    for chunk in v.as_bytes().chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(T[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out.push_str("?=");
-    out
+    crate::headers::encode_value(v)
 }

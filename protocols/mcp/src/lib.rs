@@ -80,6 +80,8 @@ mod codes;
 pub mod engine;
 mod error;
 pub mod framing;
+#[cfg(feature = "alloc")]
+pub mod headers;
 #[cfg(feature = "http")]
 pub mod http;
 #[cfg(feature = "http")]
@@ -87,6 +89,8 @@ pub mod http_client;
 #[cfg(feature = "alloc")]
 pub mod jsonrpc;
 pub mod methods;
+#[cfg(feature = "alloc")]
+pub mod mrtr;
 #[cfg(feature = "alloc")]
 pub mod server;
 #[cfg(feature = "alloc")]

@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 
 use crate::ProtocolVersion;
 use crate::jsonrpc::ErrorObject;
+use crate::mrtr::{Answer, Input, InputRequests};
 use crate::types::{
     CallToolResult, Extra, GetPromptResult, Implementation, Prompt, PromptArgument, Resource,
     ResourceContents, ResourceTemplate, Tool,
@@ -42,6 +43,25 @@ pub enum ToolReply {
     },
 }
 
+impl ToolReply {
+    /// 2026-07-28: asks the client for input (no state of the handler's own).
+    pub fn input_required(requests: InputRequests) -> Self {
+        Self::InputRequired {
+            input_requests: requests.into_map(),
+            request_state: None,
+        }
+    }
+
+    /// 2026-07-28: asks the client for input and keeps `state` for the next round (the
+    /// engine seals it; the handler gets it back as [`Input::state`]).
+    pub fn input_required_with_state(requests: InputRequests, state: impl Into<String>) -> Self {
+        Self::InputRequired {
+            input_requests: requests.into_map(),
+            request_state: Some(state.into()),
+        }
+    }
+}
+
 /// A `tools/call` as the handler sees it.
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
@@ -56,8 +76,24 @@ pub struct ToolCall<'a> {
     pub version: ProtocolVersion,
     /// 2026-07-28 retry: the client's `inputResponses`.
     pub input_responses: Option<&'a Value>,
-    /// 2026-07-28 retry: the `requestState` the server sent.
+    /// 2026-07-28 retry: the handler's own state from the previous round (the engine
+    /// verified and unsealed the `requestState` it sent).
     pub request_state: Option<&'a str>,
+}
+
+impl<'a> ToolCall<'a> {
+    /// 2026-07-28: the client input of a retried call ([`crate::mrtr`]).
+    pub fn input(&self) -> Input<'a> {
+        Input::new(self.input_responses, self.request_state)
+    }
+
+    /// 2026-07-28: the capabilities the client declared for this request
+    /// (`_meta["io.modelcontextprotocol/clientCapabilities"]`).
+    pub fn client_capabilities(&self) -> Option<&'a Map<String, Value>> {
+        self.meta?
+            .get("io.modelcontextprotocol/clientCapabilities")?
+            .as_object()
+    }
 }
 
 type ToolFn = dyn Fn(&ToolCall<'_>) -> ToolReply + Send + Sync;
@@ -65,7 +101,9 @@ type ReadFn = dyn Fn(&str) -> Result<Vec<ResourceContents>, ErrorObject> + Send 
 type TemplateFn = dyn Fn(&str, &BTreeMap<String, String>) -> Result<Vec<ResourceContents>, ErrorObject>
     + Send
     + Sync;
-type PromptFn = dyn Fn(&Map<String, Value>) -> Result<GetPromptResult, ErrorObject> + Send + Sync;
+type PromptFn = dyn Fn(&Map<String, Value>, Input<'_>) -> Result<Answer<GetPromptResult>, ErrorObject>
+    + Send
+    + Sync;
 type CompleteFn = dyn Fn(&CompletionRef<'_>) -> Vec<String> + Send + Sync;
 
 /// What `completion/complete` asks to complete.
@@ -235,6 +273,25 @@ impl Server {
         mut self,
         prompt: Prompt,
         get: impl Fn(&Map<String, Value>) -> Result<GetPromptResult, ErrorObject>
+        + Send
+        + Sync
+        + 'static,
+    ) -> Self {
+        self.prompts.push(PromptEntry {
+            prompt,
+            get: Box::new(move |args, _| get(args).map(Answer::Done)),
+        });
+        self
+    }
+
+    /// Declares a prompt that may ask the client for input first (2026-07-28 multi
+    /// round-trip, [`crate::mrtr`]): `get` sees the retry's [`Input`] and answers
+    /// [`Answer::InputRequired`] to ask. Under the legacy revisions asking is an error.
+    #[must_use]
+    pub fn prompt_with_input(
+        mut self,
+        prompt: Prompt,
+        get: impl Fn(&Map<String, Value>, Input<'_>) -> Result<Answer<GetPromptResult>, ErrorObject>
         + Send
         + Sync
         + 'static,

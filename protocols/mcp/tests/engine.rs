@@ -529,7 +529,9 @@ fn stateless_logging_needs_a_per_request_level() {
 
 #[test]
 fn input_required_round_trip() {
-    let mut e = engine();
+    let mut config = EngineConfig::default();
+    config.state_key = Some(fasterapi_mcp::mrtr::StateKey::new([7; 32]));
+    let mut e = engine_with(config);
     send(
         &mut e,
         &modern(1, "tools/call", json!({"name":"ask"}), json!({})),
@@ -545,11 +547,13 @@ fn input_required_round_trip() {
     send(&mut e, &r);
     let out = outputs(&mut e);
     assert_eq!(out[0]["result"]["resultType"], "input_required");
-    assert_eq!(out[0]["result"]["requestState"], "s1");
+    // The handler's state travels sealed (mrtr): opaque to the client.
+    let state = out[0]["result"]["requestState"].clone();
+    assert!(state.as_str().is_some_and(|s| !s.contains("s1")));
     let mut retry = r.clone();
     retry["id"] = json!(3);
     retry["params"]["inputResponses"] = json!({"n":{"action":"accept","content":{"name":"Ada"}}});
-    retry["params"]["requestState"] = json!("s1");
+    retry["params"]["requestState"] = state;
     send(&mut e, &retry);
     let out = outputs(&mut e);
     assert_eq!(out[0]["result"]["content"][0]["text"], "\"Ada\"");

@@ -31,7 +31,10 @@ fn server() -> HttpServer {
         )
         .tool("slow", "deferred", schema::object(), |_| ToolReply::Defer);
     let mut n = 0;
-    HttpServer::new(Arc::new(s), HttpConfig::default(), move || {
+    // An explicit requestState key: the server then takes no values from the id generator.
+    let mut config = HttpConfig::default();
+    config.engine.state_key = Some(fasterapi_mcp::mrtr::StateKey::new([1; 32]));
+    HttpServer::new(Arc::new(s), config, move || {
         n += 1;
         format!("session-{n}")
     })
