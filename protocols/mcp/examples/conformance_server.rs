@@ -26,6 +26,7 @@ use serde_json::{Value, json};
 mod support {
     pub(crate) mod driver;
     pub(crate) mod stateless_fixtures;
+    pub(crate) mod task_fixtures;
 }
 
 /// A 1x1 red PNG.
@@ -293,6 +294,8 @@ struct App {
     /// Outgoing request id -> (engine, call, tool).
     asked: BTreeMap<(EngineKey, i64), (Id, String)>,
     next: u64,
+    /// The tasks fixtures' jobs.
+    tasks: support::task_fixtures::Tasks,
 }
 
 fn elicit_params(tool: &str, args: &serde_json::Map<String, Value>) -> Value {
@@ -336,6 +339,9 @@ impl App {
     fn pump(&mut self, http: &mut HttpServer, now: Timestamp) {
         while let Some((key, ev)) = http.poll_event() {
             let Some(engine) = http.engine_mut(&key) else {
+                continue;
+            };
+            let Some(ev) = self.tasks.handle(engine, ev, now) else {
                 continue;
             };
             match ev {
@@ -455,8 +461,10 @@ fn main() -> std::io::Result<()> {
         )
     };
     let http = HttpServer::new(
-        Arc::new(support::stateless_fixtures::add(fixtures())),
-        HttpConfig::default(),
+        Arc::new(support::task_fixtures::add(
+            support::stateless_fixtures::add(fixtures()),
+        )),
+        support::task_fixtures::config(HttpConfig::default()),
         ids,
     );
     let mut app = App::default();

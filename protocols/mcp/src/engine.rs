@@ -20,6 +20,7 @@ use crate::jsonrpc::{CodecLimits, ErrorObject, Id, Message, Notification, Payloa
 use crate::methods::{self, Kind, Sender};
 use crate::mrtr::{self, Binding, Input, Sealing, StateKey};
 use crate::server::{CompletionRef, Server, ToolCall, ToolReply, check_arguments, match_template};
+use crate::tasks::{TaskConfig, TaskStore};
 use crate::types::{CallToolResult, LoggingLevel};
 use crate::{Error, ProtocolVersion};
 
@@ -69,6 +70,8 @@ pub struct EngineConfig {
     pub state_key: Option<StateKey>,
     /// How long a `requestState` stays valid (sealed into it). Default 10 minutes.
     pub request_state_ttl: Duration,
+    /// Tasks ([`crate::tasks`]): limits, ttl, poll interval, id source, wall clock.
+    pub tasks: TaskConfig,
 }
 
 impl Default for EngineConfig {
@@ -85,6 +88,7 @@ impl Default for EngineConfig {
             cache_scope: "public",
             state_key: None,
             request_state_ttl: Duration::from_secs(600),
+            tasks: TaskConfig::default(),
         }
     }
 }
@@ -144,6 +148,38 @@ pub enum Event {
         /// The caller's token.
         token: u64,
     },
+    /// A `tools/call` became a task ([`crate::tasks`]): run it, then
+    /// [`Engine::complete_task`] or [`Engine::fail_task`].
+    TaskStarted {
+        /// The task id.
+        task_id: String,
+        /// The tool.
+        name: String,
+        /// The arguments.
+        arguments: Map<String, Value>,
+        /// The revision it is served under.
+        version: ProtocolVersion,
+        /// 2026-07-28: the `inputResponses` of the round that created the task.
+        input_responses: Option<Value>,
+    },
+    /// Answers to a task's input requests ([`Engine::task_input_required`]), by key; a
+    /// 2025-11-25 request that failed is `{"error": {code, message}}`.
+    TaskInput {
+        /// The task id.
+        task_id: String,
+        /// The answers.
+        responses: Map<String, Value>,
+    },
+    /// The client cancelled a running task; finishing it now is refused.
+    TaskCancelled {
+        /// The task id.
+        task_id: String,
+    },
+    /// A running task outlived its ttl and was dropped.
+    TaskExpired {
+        /// The task id.
+        task_id: String,
+    },
 }
 
 /// One unit of output: a message or a batch response, and the client request it belongs to
@@ -179,12 +215,12 @@ impl OutPayload {
 
 /// The revision and client context a request is served under.
 #[derive(Debug, Clone)]
-struct Ctx {
-    version: ProtocolVersion,
+pub(crate) struct Ctx {
+    pub(crate) version: ProtocolVersion,
     /// Shared with the session: requests clone a pointer, not the map.
-    client_caps: Arc<Map<String, Value>>,
+    pub(crate) client_caps: Arc<Map<String, Value>>,
     /// 2026-07-28 per-request log level (`None`: no log notifications for it).
-    log_level: Option<LoggingLevel>,
+    pub(crate) log_level: Option<LoggingLevel>,
 }
 
 #[derive(Debug)]
@@ -221,8 +257,8 @@ struct Batch {
 /// One connection's MCP server state machine.
 #[derive(Debug)]
 pub struct Engine {
-    server: Arc<Server>,
-    config: EngineConfig,
+    pub(crate) server: Arc<Server>,
+    pub(crate) config: EngineConfig,
     session: Option<Session>,
     pending: BTreeMap<Id, Pending>,
     outgoing: BTreeMap<i64, Outgoing>,
@@ -231,9 +267,10 @@ pub struct Engine {
     next_batch: u64,
     wakes: Vec<(Timestamp, u64)>,
     output: VecDeque<Output>,
-    events: VecDeque<Event>,
-    now: Timestamp,
+    pub(crate) events: VecDeque<Event>,
+    pub(crate) now: Timestamp,
     closed: bool,
+    pub(crate) tasks: TaskStore,
 }
 
 fn invalid(msg: &str) -> ErrorObject {
@@ -243,6 +280,7 @@ fn invalid(msg: &str) -> ErrorObject {
 impl Engine {
     /// An engine for one connection to `server`.
     pub fn new(server: Arc<Server>, config: EngineConfig) -> Self {
+        let tasks = TaskStore::new(config.tasks.clone());
         Self {
             server,
             config,
@@ -257,6 +295,7 @@ impl Engine {
             events: VecDeque::new(),
             now: Timestamp::ZERO,
             closed: false,
+            tasks,
         }
     }
 
@@ -354,7 +393,7 @@ impl Engine {
     fn handle_response(&mut self, id: Id, result: Result<Value, ErrorObject>) {
         let Id::Number(n) = id else { return };
         if self.outgoing.remove(&n).is_some() {
-            self.events.push_back(Event::Response { id: n, result });
+            self.deliver_response(n, result);
         }
     }
 
@@ -386,6 +425,7 @@ impl Engine {
                     .map(ToString::to_string);
                 // Cancelling an unknown or finished request is ignored
                 // (basic/utilities/cancellation §"Behavior Requirements").
+                self.forget_task_waiter(&id);
                 if let Some(p) = self.pending.remove(&id) {
                     if let Some(b) = p.batch {
                         // No response for it: the batch waits for one fewer.
@@ -492,7 +532,9 @@ impl Engine {
         };
         let known = methods::lookup(ctx.version, &r.method)
             .filter(|m| m.kind == Kind::Request && m.sender != Sender::Server);
-        if known.is_none() {
+        // The 2026-07-28 tasks extension's methods are not in the core method table.
+        let extension = crate::tasks::is_extension_method(ctx.version, &r.method);
+        if known.is_none() && !extension {
             let e = ErrorObject::method_not_found(&r.method);
             return self.finish(
                 Some(id.clone()),
@@ -525,6 +567,9 @@ impl Engine {
             "completion/complete" => self.complete_args(params),
             "tools/call" => self.call_tool(now, &id, params, &ctx, batch),
             "subscriptions/listen" => self.listen(now, &id, params, &ctx),
+            "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel" | "tasks/update" => {
+                self.task_method(now, &r.method, &id, params, &ctx, batch)
+            }
             _ => Err(ErrorObject::method_not_found(&r.method)),
         };
         match result {
@@ -881,11 +926,13 @@ impl Engine {
             Some(Value::Object(a)) => a,
             Some(_) => return Err(invalid("arguments must be an object")),
         };
+        // Whether it runs as a task is decided before the handler ([`crate::tasks`]).
+        let mode = self.task_mode(&entry.tool, params, ctx)?;
         // Input validation errors are tool execution errors, visible to the model
         // (2025-11-25 server/tools §"Error Handling").
         if let Err(msg) = check_arguments(&entry.tool.input_schema, args) {
             let r = CallToolResult::error(alloc::format!("Invalid arguments: {msg}"));
-            return Ok(Some(self.tool_result(ctx, r)));
+            return self.tool_done(now, mode, ctx, r);
         }
         let req_meta = params.get("_meta").and_then(Value::as_object);
         let binding = Binding {
@@ -905,9 +952,10 @@ impl Engine {
             version: ctx.version,
             input_responses: params.get("inputResponses"),
             request_state: retry.state.as_deref(),
+            task: mode.is_some(),
         };
         match (entry.handler)(&call) {
-            ToolReply::Done(r) => Ok(Some(self.tool_result(ctx, r))),
+            ToolReply::Done(r) => self.tool_done(now, mode, ctx, r),
             ToolReply::Error(e) => Err(e),
             ToolReply::InputRequired {
                 input_requests,
@@ -916,6 +964,9 @@ impl Engine {
                 .ask(ctx, binding, input_requests, request_state)
                 .map(Some),
             ToolReply::Defer => {
+                if let Some(mode) = mode {
+                    return self.start_task(now, mode, ctx, name, params, args);
+                }
                 if self.pending.len() >= self.config.max_pending {
                     return Err(ErrorObject::internal("too many requests in flight"));
                 }
@@ -943,7 +994,7 @@ impl Engine {
         }
     }
 
-    fn tool_result(&self, ctx: &Ctx, mut r: CallToolResult) -> Value {
+    pub(crate) fn tool_result(&self, ctx: &Ctx, mut r: CallToolResult) -> Value {
         if !ctx.version.has_structured_output() {
             r.structured_content = None;
         }
@@ -1283,6 +1334,7 @@ impl Engine {
                 self.finish(Some(id), p.batch, m);
             }
         }
+        self.close_tasks();
         self.closed = true;
     }
 
@@ -1310,6 +1362,7 @@ impl Engine {
         pending
             .chain(outgoing)
             .chain(wakes)
+            .chain(self.tasks.next_expiry())
             .filter(|&t| t != Timestamp::MAX)
             .min()
     }
@@ -1317,6 +1370,7 @@ impl Engine {
     /// Fires every deadline at or before `now`.
     pub fn handle_timeout(&mut self, now: Timestamp) {
         self.now = now;
+        self.expire_tasks(now);
         let due: Vec<Id> = self
             .pending
             .iter()
@@ -1352,13 +1406,13 @@ impl Engine {
                 false,
                 notification("notifications/cancelled", Some(params)),
             );
-            self.events.push_back(Event::Response {
+            self.deliver_response(
                 id,
-                result: Err(ErrorObject::new(
+                Err(ErrorObject::new(
                     ErrorCode::REQUEST_TIMEOUT,
                     "request timed out",
                 )),
-            });
+            );
         }
         let mut i = 0;
         while i < self.wakes.len() {
@@ -1373,7 +1427,7 @@ impl Engine {
 
     // ------------------------------------------------------------------ plumbing
 
-    fn push(&mut self, related: Option<Id>, is_final: bool, m: Message) {
+    pub(crate) fn push(&mut self, related: Option<Id>, is_final: bool, m: Message) {
         self.output.push_back(Output {
             payload: OutPayload::Single(m),
             related,
@@ -1386,7 +1440,7 @@ impl Engine {
     }
 
     /// Sends a response, or files it into its batch.
-    fn finish(&mut self, related: Option<Id>, batch: Option<u64>, m: Message) {
+    pub(crate) fn finish(&mut self, related: Option<Id>, batch: Option<u64>, m: Message) {
         match batch.and_then(|b| self.batches.get_mut(&b).map(|x| (b, x))) {
             Some((b, x)) => {
                 x.responses.push(m);

@@ -32,6 +32,20 @@ pub enum Error {
     },
     /// The engine is closed.
     Closed,
+    /// An action named a task the engine does not hold (never created, or its ttl ended).
+    UnknownTask,
+    /// An action on a task that is already terminal (cancelled by the client, or finished).
+    TaskFinished {
+        /// The task's status.
+        status: &'static str,
+    },
+    /// The task store is full (`TaskConfig::max_tasks`).
+    TooManyTasks {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// Task input requests that are empty, reuse a key, or exceed the per-task limit.
+    InvalidTaskInput,
 }
 
 impl fmt::Display for Error {
@@ -50,6 +64,12 @@ impl fmt::Display for Error {
                 write!(f, "more than {limit} server requests in flight")
             }
             Self::Closed => f.write_str("the MCP engine is closed"),
+            Self::UnknownTask => f.write_str("no such task"),
+            Self::TaskFinished { status } => write!(f, "the task is already {status}"),
+            Self::TooManyTasks { limit } => write!(f, "more than {limit} tasks"),
+            Self::InvalidTaskInput => f.write_str(
+                "task input requests must be new keys, at least one, within the per-task limit",
+            ),
         }
     }
 }

@@ -766,6 +766,8 @@ fn check_modern_headers(
     let name_field = match r.method.as_str() {
         "tools/call" | "prompts/get" => Some("name"),
         "resources/read" => Some("uri"),
+        // SEP-2663 §"Streamable HTTP: Routing Headers": the task id routes task requests.
+        "tasks/get" | "tasks/update" | "tasks/cancel" => Some("taskId"),
         _ => None,
     };
     if let Some(field) = name_field {

@@ -96,6 +96,8 @@ pub mod server;
 #[cfg(feature = "alloc")]
 pub mod stdio;
 #[cfg(feature = "alloc")]
+pub mod tasks;
+#[cfg(feature = "alloc")]
 pub mod types;
 mod version;
 

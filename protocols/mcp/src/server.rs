@@ -79,6 +79,10 @@ pub struct ToolCall<'a> {
     /// 2026-07-28 retry: the handler's own state from the previous round (the engine
     /// verified and unsealed the `requestState` it sent).
     pub request_state: Option<&'a str>,
+    /// Whether the call may run as a task ([`crate::tasks`]): the client can take one and
+    /// the tool's `execution.taskSupport` allows it. [`ToolReply::Defer`] then makes it a
+    /// task ([`Event::TaskStarted`](crate::Event::TaskStarted)); `Done` answers at once.
+    pub task: bool,
 }
 
 impl<'a> ToolCall<'a> {
@@ -338,6 +342,7 @@ impl Server {
             caps.insert("completions".into(), json!({}));
         }
         caps.insert("logging".into(), json!({}));
+        self.add_task_capabilities(version, &mut caps);
         caps
     }
 
