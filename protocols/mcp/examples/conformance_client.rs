@@ -21,6 +21,7 @@ use serde_json::{Map, Value, json};
 
 mod support {
     pub(crate) mod http_session;
+    pub(crate) mod stateless_client;
 }
 use support::http_session::Session;
 
@@ -123,6 +124,13 @@ fn main() -> ExitCode {
         stash: Default::default(),
         on_request: Some(Box::new(answer)),
     };
+    if support::stateless_client::applies() {
+        return if support::stateless_client::run(&mut s, &scenario) {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        };
+    }
     let info = json!({"name": "fasterapi-mcp-conformance-client", "version": "0.1.0"});
     let caps = json!({"elicitation": {"form": {}}});
     let id = s
@@ -160,7 +168,10 @@ fn main() -> ExitCode {
         let args = match name.as_str() {
             "add_numbers" => json!({"a": 5, "b": 3}),
             "test_client_elicitation_defaults" | "test_reconnection" => json!({}),
-            _ => continue,
+            other => match support::stateless_client::tool_args(other, &tools) {
+                Some(args) => args,
+                None => continue,
+            },
         };
         match s.call("tools/call", json!({"name": name, "arguments": args})) {
             Ok(v) if v["isError"] != true => {}

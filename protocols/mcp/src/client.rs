@@ -47,7 +47,20 @@ pub enum ClientEvent {
 struct Waiting {
     method: String,
     deadline: Timestamp,
+    /// 2026-07-28: the caller's params, kept for a multi round-trip retry.
+    params: Option<Value>,
 }
+
+/// A request answered with an `InputRequiredResult`, waiting for [`StdioClient::retry`].
+#[derive(Debug)]
+struct Interim {
+    method: String,
+    params: Option<Value>,
+    request_state: Option<Value>,
+}
+
+/// Requests answered with `input_required` kept for a retry at most; the oldest is dropped.
+pub const MAX_INTERIM: usize = 64;
 
 /// A client over a newline-delimited stream.
 #[derive(Debug)]
@@ -63,6 +76,7 @@ pub struct StdioClient {
     now: Timestamp,
     events: VecDeque<ClientEvent>,
     stateless: Option<(ProtocolVersion, Value, Value)>,
+    interim: BTreeMap<Id, Interim>,
     closed: bool,
 }
 
@@ -81,6 +95,7 @@ impl StdioClient {
             now: Timestamp::ZERO,
             events: VecDeque::new(),
             stateless: None,
+            interim: BTreeMap::new(),
             closed: false,
         }
     }
@@ -122,6 +137,11 @@ impl StdioClient {
     ) -> Id {
         let id = Id::Number(self.next_id);
         self.next_id += 1;
+        let kept = if stamp && self.stateless.is_some() {
+            params.clone()
+        } else {
+            None
+        };
         let mut params = params;
         if let (true, Some((v, caps, info))) = (stamp, &self.stateless) {
             let p = params.get_or_insert_with(|| json!({}));
@@ -139,6 +159,7 @@ impl StdioClient {
             Waiting {
                 method: method.into(),
                 deadline: now.saturating_add(self.timeout),
+                params: kept,
             },
         );
         self.queue(&Message::Request(Request {
@@ -183,6 +204,33 @@ impl StdioClient {
         self.queue(&m);
     }
 
+    /// 2026-07-28 multi round-trip (basic/patterns/mrtr §"Client Requirements"): retries the
+    /// request `id`, which was answered with an `InputRequiredResult`, with the client's
+    /// `input_responses` (keyed like its `inputRequests`). The retry is a new request with a
+    /// new id, the original params, and the result's `requestState` echoed exactly (none when
+    /// the result had none); the state is used for this retry only. Returns the new id.
+    ///
+    /// # Errors
+    /// [`Error::UnknownRequest`] when `id` was not answered with `input_required` (or was
+    /// retried already, or dropped past [`MAX_INTERIM`]).
+    pub fn retry(&mut self, now: Timestamp, id: &Id, input_responses: Value) -> Result<Id, Error> {
+        let i = self.interim.remove(id).ok_or(Error::UnknownRequest)?;
+        let mut params = i.params.unwrap_or_else(|| json!({}));
+        if let Some(obj) = params.as_object_mut() {
+            obj.insert("inputResponses".into(), input_responses);
+            match i.request_state {
+                Some(s) => obj.insert("requestState".into(), s),
+                None => obj.remove("requestState"),
+            };
+        }
+        Ok(self.send_request(now, &i.method, Some(params), true))
+    }
+
+    /// The method of a request still waiting for its answer.
+    pub fn method_of(&self, id: &Id) -> Option<&str> {
+        self.waiting.get(id).map(|w| w.method.as_str())
+    }
+
     /// Requests still waiting for an answer.
     pub fn in_flight(&self) -> usize {
         self.waiting.len()
@@ -225,6 +273,28 @@ impl StdioClient {
     fn answer(&mut self, id: Id, result: Result<Value, ErrorObject>) {
         // An answer to nothing we wait for (cancelled, timed out, unknown) is dropped.
         if let Some(w) = self.waiting.remove(&id) {
+            // A result without `resultType` is complete (2026-07-28 basic §"ResultType").
+            let interim = result.as_ref().is_ok_and(|r| {
+                r.get("resultType").and_then(Value::as_str) == Some("input_required")
+            });
+            if interim && w.params.is_some() {
+                if self.interim.len() >= MAX_INTERIM {
+                    self.interim.pop_first();
+                }
+                let request_state = result
+                    .as_ref()
+                    .ok()
+                    .and_then(|r| r.get("requestState"))
+                    .cloned();
+                self.interim.insert(
+                    id.clone(),
+                    Interim {
+                        method: w.method.clone(),
+                        params: w.params,
+                        request_state,
+                    },
+                );
+            }
             self.events.push_back(ClientEvent::Response {
                 id,
                 method: w.method,

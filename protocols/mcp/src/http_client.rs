@@ -20,7 +20,7 @@
 
 use core::time::Duration;
 
-use alloc::collections::VecDeque;
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
@@ -31,6 +31,7 @@ use serde_json::Value;
 use crate::ProtocolVersion;
 use crate::client::StdioClient;
 use crate::framing::LineReader;
+use crate::headers::{self, ParamHeader};
 use crate::jsonrpc::{CodecLimits, Message, Payload};
 
 /// One POST to send to the MCP endpoint: the method is `POST`, the target the endpoint path.
@@ -39,9 +40,26 @@ use crate::jsonrpc::{CodecLimits, Message, Payload};
 pub struct Post {
     /// Header fields (framing, `Host` and `Content-Length` are the caller's).
     pub headers: Vec<(&'static str, String)>,
+    /// 2026-07-28 `Mcp-Param-{Name}` fields mirrored from a `tools/call`'s arguments (their
+    /// names come from the tool's schema); send them too ([`Post::all_headers`]).
+    pub param_headers: Vec<(String, String)>,
     /// The JSON-RPC message.
     pub body: Vec<u8>,
 }
+
+impl Post {
+    /// Every header field to send: [`Post::headers`] then [`Post::param_headers`].
+    pub fn all_headers(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.headers.iter().map(|(k, v)| (*k, v.as_str())).chain(
+            self.param_headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        )
+    }
+}
+
+/// Tools whose `x-mcp-header` annotations the client remembers at most (from `tools/list`).
+pub const MAX_TOOL_HEADERS: usize = 4096;
 
 /// How to read the body of a response.
 #[derive(Debug)]
@@ -99,6 +117,10 @@ pub struct HttpClient {
     retry_ms: Option<u64>,
     /// A stream that ended before its answer: resume it with a `GET` at this time.
     resume: Option<(Timestamp, String)>,
+    /// 2026-07-28: each listed tool's `x-mcp-header` annotations.
+    tool_headers: BTreeMap<String, Vec<ParamHeader>>,
+    /// Tools left out of `tools/list` for invalid annotations: (name, reason).
+    rejected: Vec<(String, String)>,
 }
 
 /// How long to wait before resuming a stream that never sent `retry`.
@@ -120,6 +142,8 @@ impl HttpClient {
             scratch: alloc::vec![0; 16 * 1024],
             retry_ms: None,
             resume: None,
+            tool_headers: BTreeMap::new(),
+            rejected: Vec::new(),
         }
     }
 
@@ -165,6 +189,7 @@ impl HttpClient {
             ("Accept", "application/json, text/event-stream".to_string()),
         ];
         headers.extend(self.common_headers());
+        let mut param_headers = Vec::new();
         if self.stateless {
             if let Ok(Payload::Single(m)) = Payload::parse(&body, &self.limits) {
                 let (method, params) = match &m {
@@ -183,10 +208,79 @@ impl HttpClient {
                     if let Some(name) = name {
                         headers.push(("Mcp-Name", encode_header_value(name)));
                     }
+                    if method == "tools/call" {
+                        param_headers = self.param_headers(params);
+                    }
                 }
             }
         }
-        Some(Post { headers, body })
+        Some(Post {
+            headers,
+            param_headers,
+            body,
+        })
+    }
+
+    /// 2026-07-28 transports §"Client Behavior": the `Mcp-Param-{Name}` headers of a
+    /// `tools/call`, from the annotations `tools/list` gave for the tool; a value absent or
+    /// `null` in the arguments is omitted.
+    fn param_headers(&self, params: Option<&Value>) -> Vec<(String, String)> {
+        let name = params.and_then(|p| p.get("name")).and_then(Value::as_str);
+        let args = params
+            .and_then(|p| p.get("arguments"))
+            .and_then(Value::as_object);
+        let (Some(annotated), Some(args)) = (name.and_then(|n| self.tool_headers.get(n)), args)
+        else {
+            return Vec::new();
+        };
+        annotated
+            .iter()
+            .filter_map(|h| Some((h.field_name(), headers::encode_value(&h.value_in(args)?))))
+            .collect()
+    }
+
+    /// Tools the client left out of `tools/list` results because their `x-mcp-header`
+    /// annotations are invalid, with the reason (2026-07-28 §"Schema Extension": the client
+    /// SHOULD warn). The newest 64 are kept.
+    pub fn rejected_tools(&self) -> &[(String, String)] {
+        &self.rejected
+    }
+
+    /// A `tools/list` result over HTTP in 2026-07-28: remembers each tool's annotations and
+    /// drops the tools whose annotations violate §"Schema Extension" (a MUST for clients on
+    /// Streamable HTTP), so one malformed tool does not hide the others.
+    fn screen_tools(&mut self, result: &mut Value) {
+        let Some(tools) = result.get_mut("tools").and_then(Value::as_array_mut) else {
+            return;
+        };
+        let mut kept = Vec::with_capacity(tools.len());
+        for tool in tools.drain(..) {
+            let name = tool
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let schema = tool.get("inputSchema").cloned().unwrap_or(Value::Null);
+            match headers::param_headers(&schema) {
+                Ok(found) => {
+                    if found.is_empty() {
+                        self.tool_headers.remove(&name);
+                    } else if self.tool_headers.len() < MAX_TOOL_HEADERS
+                        || self.tool_headers.contains_key(&name)
+                    {
+                        self.tool_headers.insert(name, found);
+                    }
+                    kept.push(tool);
+                }
+                Err(reason) => {
+                    if self.rejected.len() >= 64 {
+                        self.rejected.remove(0);
+                    }
+                    self.rejected.push((name, reason));
+                }
+            }
+        }
+        *tools = kept;
     }
 
     /// The headers of the session's `GET` stream (`None` without a session), for messages
@@ -374,7 +468,12 @@ impl HttpClient {
                     .map_err(|_| HttpClientError::Malformed);
             }
         };
-        for m in messages {
+        for mut m in messages {
+            if let Message::Response { id, result } = &mut m {
+                if self.stateless && self.client.method_of(id) == Some("tools/list") {
+                    self.screen_tools(result);
+                }
+            }
             if let Message::Response { result, .. } = &m {
                 // The initialize answer fixes the version header (legacy).
                 let version = result.get("protocolVersion").and_then(Value::as_str);
@@ -398,5 +497,5 @@ impl HttpClient {
 /// A header value as sent: visible ASCII as is, anything else as `=?base64?…?=` (2026-07-28
 /// transports §"Value Encoding").
 pub fn encode_header_value(v: &str) -> String {
-    crate::headers::encode_value(v)
+    headers::encode_value(v)
 }

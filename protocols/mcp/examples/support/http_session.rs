@@ -62,7 +62,7 @@ pub(crate) fn exchange(
     addr: &str,
     path: &str,
     method: &str,
-    headers: &[(&'static str, String)],
+    headers: &[(&str, String)],
     body: &[u8],
     on_head: &mut dyn FnMut(&fasterapi_http1::IncomingResponse) -> Result<(), String>,
     on_body: &mut dyn FnMut(&[u8]) -> Result<(), String>,
@@ -151,7 +151,7 @@ fn feed(
     epoch: Epoch,
     (addr, path): (&str, &str),
     method: &str,
-    headers: &[(&'static str, String)],
+    headers: &[(&str, String)],
     body: &[u8],
     want: Option<&Id>,
 ) -> Result<(), String> {
@@ -194,7 +194,7 @@ fn feed(
                     epoch,
                     (addr, path),
                     "POST",
-                    &p.headers,
+                    &post_headers(&p),
                     &p.body,
                     None,
                 )?;
@@ -224,10 +224,20 @@ fn feed(
     }
 }
 
+/// A POST's header fields, its `Mcp-Param-*` ones included.
+fn post_headers(p: &Post) -> Vec<(&str, String)> {
+    p.all_headers().map(|(k, v)| (k, v.to_string())).collect()
+}
+
 impl Session {
     /// Sends every queued message, then looks for the answer to `id`; a stream that ends
     /// before it is resumed with `GET` + `Last-Event-ID` after its `retry` time.
     pub(crate) fn wait(&mut self, id: &Id) -> Result<Value, String> {
+        self.wait_rpc(id)?.map_err(|e| e.to_string())
+    }
+
+    /// [`Session::wait`] with the JSON-RPC error kept whole; `Err` is a transport failure.
+    pub(crate) fn wait_rpc(&mut self, id: &Id) -> Result<Result<Value, ErrorObject>, String> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             while let Some(post) = self.http.poll_post(self.epoch.now()) {
@@ -239,7 +249,7 @@ impl Session {
                     self.epoch,
                     target,
                     "POST",
-                    &post.headers,
+                    &post_headers(&post),
                     &post.body,
                     Some(id),
                 )?;
@@ -252,7 +262,7 @@ impl Session {
                     ClientEvent::Response {
                         id: got, result, ..
                     } if &got == id => {
-                        return result.map_err(|e: ErrorObject| e.to_string());
+                        return Ok(result);
                     }
                     ClientEvent::Request(r) => {
                         let answer = match self.on_request.as_mut() {
