@@ -73,6 +73,8 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "auth")]
+pub mod auth;
 #[cfg(feature = "alloc")]
 pub mod client;
 mod codes;
