@@ -143,6 +143,11 @@ for _ in $(seq 100); do
   [ -n "$caddr" ] && break
   sleep 0.1
 done
+# Tasks (2025-11-25, experimental): the SDK 1.x task client against the fixture server's
+# task tools (task-augmented calls, polling, blocking tasks/result, list, cancel, input).
+step "official SDK 1.x (mcp<2) tasks client against http://$caddr/mcp"
+timeout 120 "$root_target/mcp-sdk1-venv/bin/python" -W ignore::DeprecationWarning \
+  protocols/mcp/tests/interop/sdk_tasks.py "http://$caddr/mcp" || status=1
 # Every server and client scenario of both versions runs. What we do not pass yet is listed, per
 # version, in protocols/mcp/conformance/expected-failures-*.yaml (the suite's own baseline format);
 # the suite fails the run on a failure not listed there and on a listed entry that now passes.
