@@ -338,6 +338,13 @@ fn elicit_params(tool: &str, args: &serde_json::Map<String, Value>) -> Value {
 impl App {
     fn pump(&mut self, http: &mut HttpServer, now: Timestamp) {
         while let Some((key, ev)) = http.poll_event() {
+            if let Event::ToolCall { id, name, .. } = &ev {
+                if name == "test_reconnection" {
+                    // server-sse-polling: the POST stream's connection ends after its
+                    // priming event; the client resumes it with Last-Event-ID.
+                    http.pause_stream(&key, Some(id));
+                }
+            }
             let Some(engine) = http.engine_mut(&key) else {
                 continue;
             };
@@ -361,6 +368,13 @@ impl App {
                             );
                         }
                         let _ = engine.complete(&id, CallToolResult::text("logged 3 messages"));
+                    }
+                    "test_reconnection" => {
+                        // Answer once the client had time to come back (its retry is 1 s).
+                        let token = self.next;
+                        self.next += 1;
+                        engine.wake_at(now.saturating_add(Duration::from_millis(300)), token);
+                        self.timers.insert(token, (key, id, 2));
                     }
                     "test_tool_with_progress" => {
                         let _ = engine.progress(&id, 0.0, Some(100.0), None);

@@ -38,6 +38,7 @@ use serde_json::{Value, json};
 use crate::codes::ErrorCode;
 use crate::engine::{Engine, EngineConfig, Event, Output, meta};
 use crate::jsonrpc::{ErrorObject, Id, Message, Payload};
+use crate::replay::{self, ReplayBuffer, ReplayConfig};
 use crate::{ProtocolVersion, Server};
 
 /// Options of an [`HttpServer`].
@@ -59,6 +60,12 @@ pub struct HttpConfig {
     pub session_idle: Duration,
     /// The engine options for every session and the stateless engine.
     pub engine: EngineConfig,
+    /// Resumable SSE streams of legacy sessions: the per-session replay buffer
+    /// ([`crate::replay`]). Default 256 events, 1 MiB.
+    pub replay: ReplayConfig,
+    /// The `retry` sent before the server ends a stream's connection itself
+    /// ([`HttpServer::pause_stream`]). Default 1 s.
+    pub sse_retry: Duration,
 }
 
 impl Default for HttpConfig {
@@ -70,6 +77,8 @@ impl Default for HttpConfig {
             max_sessions: 1024,
             session_idle: Duration::from_secs(30 * 60),
             engine: EngineConfig::default(),
+            replay: ReplayConfig::default(),
+            sse_retry: Duration::from_secs(1),
         }
     }
 }
@@ -160,7 +169,19 @@ struct Stream {
     engine: EngineKey,
     /// Requests whose final answer ends the stream; `None` for a session's GET stream.
     waiting: Option<Vec<Id>>,
-    queue: VecDeque<Vec<u8>>,
+    /// Messages to send, with their event counter once given one (replayed events).
+    queue: VecDeque<(Option<u64>, Vec<u8>)>,
+    /// The stream's number in its event ids (a resumed stream keeps the original's).
+    no: u64,
+    /// A legacy session's stream with resumability on: events get ids and are recorded.
+    resumable: bool,
+    /// The priming event (an id, no data) was sent.
+    primed: bool,
+    /// The connection is gone (or was ended by [`HttpServer::pause_stream`]); messages go
+    /// to the replay buffer only, until a `GET` with `Last-Event-ID` resumes the stream.
+    detached: bool,
+    /// [`HttpServer::pause_stream`]: after the queue, send `retry` and end the body.
+    pausing: bool,
 }
 
 type SessionIdFn = dyn FnMut() -> String + Send;
@@ -176,6 +197,8 @@ pub struct HttpServer {
     new_session_id: Box<SessionIdFn>,
     streams: BTreeMap<StreamId, Stream>,
     next_stream: u64,
+    /// Each legacy session's recorded events.
+    replay: BTreeMap<String, ReplayBuffer>,
     events: VecDeque<(EngineKey, Event)>,
 }
 
@@ -235,6 +258,7 @@ impl HttpServer {
             new_session_id: Box::new(new_session_id),
             streams: BTreeMap::new(),
             next_stream: 0,
+            replay: BTreeMap::new(),
             events: VecDeque::new(),
         }
     }
@@ -327,16 +351,86 @@ impl HttpServer {
             Ok(s) => s,
             Err(r) => return r,
         };
+        if let Some(last) = header(req, "last-event-id") {
+            if let Some(resp) = self.resume(&session, last) {
+                return resp;
+            }
+        }
         let key = EngineKey::Session(session);
         if self
             .streams
             .values()
-            .any(|s| s.engine == key && s.waiting.is_none())
+            .any(|s| s.engine == key && s.waiting.is_none() && !s.detached)
         {
             return HttpResponse::text(409, "a GET stream is already open for this session");
         }
+        // A standalone stream the client left without resuming it is replaced.
+        self.streams
+            .retain(|_, s| !(s.engine == key && s.waiting.is_none() && s.detached));
         let id = self.open_stream(key, None);
         sse_response(id, None)
+    }
+
+    /// 2025-11-25 §"Resumability and Redelivery": a `GET` with `Last-Event-ID` gets the
+    /// events of that id's stream after it, and the stream goes on if it is not finished.
+    /// `None` when the id names nothing resumable (the `GET` then opens the standalone
+    /// stream as usual).
+    fn resume(&mut self, session: &str, last: &str) -> Option<HttpResponse> {
+        let (no, after) = replay::parse_event_id(last)?;
+        // What the engines said meanwhile goes where it belongs first.
+        self.route_outputs();
+        let events = self.replay.get(session)?.after(no, after)?;
+        let key = EngineKey::Session(session.into());
+        let queued = events.into_iter().map(|(n, d)| (Some(n), d));
+        let live = self
+            .streams
+            .iter_mut()
+            .find(|(_, s)| s.engine == key && s.no == no && s.resumable);
+        if let Some((id, st)) = live {
+            if !st.detached {
+                return Some(HttpResponse::text(409, "that stream is still connected"));
+            }
+            // Everything since the detach was recorded, so the replay is the whole backlog.
+            st.queue = queued.collect();
+            st.detached = false;
+            st.pausing = false;
+            st.primed = true;
+            return Some(sse_response(*id, None));
+        }
+        // The stream finished while the client was away: a stream that replays and ends.
+        let id = self.open_stream(key, Some(Vec::new()));
+        let st = self.streams.get_mut(&id).expect("just opened");
+        st.no = no;
+        st.primed = true;
+        st.queue = queued.collect();
+        Some(sse_response(id, None))
+    }
+
+    /// Ends the connection of the SSE stream that carries `request` (or, for `None`, the
+    /// session's standalone GET stream) without ending the stream: once its queued events
+    /// are out, `poll_stream` sends a `retry` ([`HttpConfig::sse_retry`]) and then
+    /// [`StreamPoll::End`]; the client resumes with `GET` + `Last-Event-ID` (2025-11-25
+    /// transports §"Sending Messages to the Server": the server MAY close the connection
+    /// after an event id, and SHOULD send `retry` first). Only resumable streams (legacy
+    /// sessions, [`HttpConfig::replay`] on) can pause; returns whether one did.
+    pub fn pause_stream(&mut self, key: &EngineKey, request: Option<&Id>) -> bool {
+        let found = self.streams.values_mut().find(|s| {
+            &s.engine == key
+                && s.resumable
+                && !s.detached
+                && match (&s.waiting, request) {
+                    (Some(w), Some(r)) => w.contains(r),
+                    (None, None) => true,
+                    _ => false,
+                }
+        });
+        match found {
+            Some(s) => {
+                s.pausing = true;
+                true
+            }
+            None => false,
+        }
     }
 
     fn delete(&mut self, req: &IncomingRequest) -> HttpResponse {
@@ -346,6 +440,7 @@ impl HttpServer {
                     e.close();
                 }
                 self.last_used.remove(&s);
+                self.replay.remove(&s);
                 let key = EngineKey::Session(s);
                 self.streams.retain(|_, st| st.engine != key);
                 HttpResponse::new(200)
@@ -493,7 +588,7 @@ impl HttpServer {
             if let Some(st) = self.streams.get(&id) {
                 if st.waiting.as_ref().is_some_and(Vec::is_empty) && st.queue.len() == 1 {
                     let st = self.streams.remove(&id).expect("present");
-                    let body = st.queue.into_iter().next().unwrap_or_default();
+                    let body = st.queue.into_iter().next().unwrap_or_default().1;
                     let status = if st.engine == EngineKey::Stateless {
                         stateless_status(&body)
                     } else {
@@ -526,15 +621,35 @@ impl HttpServer {
     fn open_stream(&mut self, engine: EngineKey, waiting: Option<Vec<Id>>) -> StreamId {
         let id = StreamId(self.next_stream);
         self.next_stream += 1;
+        let resumable = matches!(engine, EngineKey::Session(_)) && self.config.replay.enabled();
         self.streams.insert(
             id,
             Stream {
                 engine,
                 waiting,
                 queue: VecDeque::new(),
+                no: id.0,
+                resumable,
+                primed: false,
+                detached: false,
+                pausing: false,
             },
         );
         id
+    }
+
+    /// Records an event of a resumable stream in its session's buffer; its counter.
+    fn record(&mut self, key: &EngineKey, no: u64, data: &[u8]) -> Option<u64> {
+        let EngineKey::Session(s) = key else {
+            return None;
+        };
+        let config = self.config.replay;
+        Some(
+            self.replay
+                .entry(s.clone())
+                .or_default()
+                .record(&config, no, data),
+        )
     }
 
     /// Moves every engine's output to the stream it belongs to: a request's notifications and
@@ -580,7 +695,19 @@ impl HttpServer {
                 }
             }
         }
-        stream.queue.push_back(bytes);
+        if !stream.detached {
+            stream.queue.push_back((None, bytes));
+            return;
+        }
+        // Nobody reads it now: keep it for the resumption only.
+        let (no, done) = (
+            stream.no,
+            stream.waiting.as_ref().is_some_and(Vec::is_empty),
+        );
+        if done {
+            self.streams.retain(|_, s| !(&s.engine == key && s.no == no));
+        }
+        self.record(key, no, &bytes);
     }
 
     /// The next bytes of an SSE stream.
@@ -589,18 +716,46 @@ impl HttpServer {
         let Some(stream) = self.streams.get_mut(&id) else {
             return StreamPoll::Unknown;
         };
-        if let Some(json) = stream.queue.pop_front() {
+        if stream.detached {
+            return StreamPoll::End;
+        }
+        let (key, no) = (stream.engine.clone(), stream.no);
+        if stream.resumable && !stream.primed {
+            // 2025-11-25 transports §"Sending Messages to the Server": an event with an id
+            // and empty data first, so the client can resume from the very start.
+            stream.primed = true;
+            let n = match &key {
+                EngineKey::Session(s) => self.replay.entry(s.clone()).or_default().next_id(),
+                EngineKey::Stateless => 0,
+            };
+            let eid = replay::format_event_id(no, n);
+            return StreamPoll::Data(sse_event(&fasterapi_sse::Message::new("").with_id(&eid)));
+        }
+        if let Some((n, json)) = stream.queue.pop_front() {
+            let resumable = stream.resumable;
+            let n = match n {
+                Some(n) => Some(n),
+                None if resumable => self.record(&key, no, &json),
+                None => None,
+            };
             let text = core::str::from_utf8(&json).unwrap_or_default();
-            let msg = fasterapi_sse::Message::new(text).with_event("message");
-            let len = msg.encoded_len().unwrap_or(0);
-            let mut buf = vec![0u8; len];
-            let n = msg.encode(&mut buf).unwrap_or(0);
-            buf.truncate(n);
-            return StreamPoll::Data(buf);
+            let eid = n.map(|n| replay::format_event_id(no, n));
+            let mut msg = fasterapi_sse::Message::new(text).with_event("message");
+            if let Some(e) = &eid {
+                msg = msg.with_id(e);
+            }
+            return StreamPoll::Data(sse_event(&msg));
         }
         if stream.waiting.as_ref().is_some_and(Vec::is_empty) {
             self.streams.remove(&id);
             return StreamPoll::End;
+        }
+        if stream.pausing {
+            // Tell the client when to come back, then end this connection.
+            stream.pausing = false;
+            stream.detached = true;
+            let ms = u64::try_from(self.config.sse_retry.as_millis()).unwrap_or(u64::MAX);
+            return StreamPoll::Data(sse_event(&fasterapi_sse::Message::empty().with_retry(ms)));
         }
         StreamPoll::Pending
     }
@@ -609,6 +764,24 @@ impl HttpServer {
     /// stream of the stateless revision this is the cancellation (2026-07-28 transports
     /// §"Cancellation"): its requests are cancelled.
     pub fn close_stream(&mut self, now: Timestamp, id: StreamId) {
+        if let Some(st) = self.streams.get_mut(&id).filter(|s| s.resumable) {
+            // 2025-11-25: a disconnection is not a cancellation; what the stream has not
+            // sent is recorded for a resumption, and so is what comes later.
+            st.detached = true;
+            let (key, no) = (st.engine.clone(), st.no);
+            let pending: Vec<(Option<u64>, Vec<u8>)> = st.queue.drain(..).collect();
+            for (n, json) in pending {
+                if n.is_none() {
+                    self.record(&key, no, &json);
+                }
+            }
+            if let Some(st) = self.streams.get(&id) {
+                if st.waiting.as_ref().is_some_and(Vec::is_empty) {
+                    self.streams.remove(&id);
+                }
+            }
+            return;
+        }
         let Some(stream) = self.streams.remove(&id) else {
             return;
         };
@@ -637,7 +810,12 @@ impl HttpServer {
             .collect();
         for id in due {
             let key = EngineKey::Session(id.clone());
-            if self.streams.values().any(|st| st.engine == key) {
+            // A stream waiting for its client to resume is not in use.
+            if self
+                .streams
+                .values()
+                .any(|st| st.engine == key && !st.detached)
+            {
                 self.last_used.insert(id, now);
                 continue;
             }
@@ -645,10 +823,12 @@ impl HttpServer {
             if let Some(mut e) = self.sessions.remove(&id) {
                 e.close();
             }
+            self.streams.retain(|_, st| st.engine != key);
         }
         // Sessions ended otherwise (DELETE, a failed initialize) are forgotten here too.
         let sessions = &self.sessions;
         self.last_used.retain(|id, _| sessions.contains_key(id));
+        self.replay.retain(|id, _| sessions.contains_key(id));
     }
 
     /// The next application event, with the engine it came from.
@@ -715,6 +895,15 @@ fn stateless_status(body: &[u8]) -> u16 {
         ) => 400,
         _ => 200,
     }
+}
+
+/// One SSE event's bytes.
+fn sse_event(msg: &fasterapi_sse::Message<'_>) -> Vec<u8> {
+    let len = msg.encoded_len().unwrap_or(0);
+    let mut buf = vec![0u8; len];
+    let n = msg.encode(&mut buf).unwrap_or(0);
+    buf.truncate(n);
+    buf
 }
 
 fn sse_response(id: StreamId, session: Option<String>) -> HttpResponse {

@@ -93,6 +93,8 @@ pub mod jsonrpc;
 pub mod methods;
 #[cfg(feature = "alloc")]
 pub mod mrtr;
+#[cfg(feature = "http")]
+pub mod replay;
 #[cfg(feature = "alloc")]
 pub mod server;
 #[cfg(feature = "alloc")]

@@ -317,6 +317,12 @@ fn legacy_sessions() {
     h.engine_mut(&EngineKey::Session(sid.clone()))
         .unwrap()
         .notify_list_changed("tools");
+    // A resumable stream starts with a priming event: an id and no data.
+    let StreamPoll::Data(d) = h.poll_stream(get) else {
+        panic!()
+    };
+    let priming = String::from_utf8(d).unwrap();
+    assert_eq!(priming, "id: 2-0\ndata:\n\n");
     let StreamPoll::Data(d) = h.poll_stream(get) else {
         panic!()
     };

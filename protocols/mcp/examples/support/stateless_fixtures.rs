@@ -1,7 +1,8 @@
 //! The conformance suite's 2026-07-28 fixtures (0.2 server scenarios): the
 //! `input-required-result-*` tools and prompt (multi round-trip requests through
 //! `fasterapi_mcp::mrtr`), the `server-stateless` diagnostic tools and a tool with
-//! `x-mcp-header` parameters for `http-custom-header-server-validation`.
+//! `x-mcp-header` parameters for `http-custom-header-server-validation`; and
+//! `test_reconnection` (`server-sse-polling`, a resumable stream the server disconnects).
 
 use fasterapi_mcp::mrtr::{Answer, Input, InputRequests};
 use fasterapi_mcp::types::{Content, Extra, GetPromptResult, Prompt, PromptMessage, Role, Tool};
@@ -264,6 +265,12 @@ pub(crate) fn add(s: Server) -> Server {
     .tool("test_logging_tool", "logs", none(), |_: &ToolCall<'_>| {
         ToolReply::Defer
     })
+    .tool(
+        "test_reconnection",
+        "answers after the server ended the stream's connection",
+        none(),
+        |_: &ToolCall<'_>| ToolReply::Defer,
+    )
     .tool_with(header_tool, |call: &ToolCall<'_>| {
         text(format!(
             "region={}",
