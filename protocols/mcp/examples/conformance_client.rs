@@ -21,6 +21,7 @@ use serde_json::{Map, Value, json};
 
 mod support {
     pub(crate) mod http_session;
+    pub(crate) mod oauth;
     pub(crate) mod stateless_client;
 }
 use support::http_session::Session;
@@ -122,8 +123,12 @@ fn main() -> ExitCode {
         path,
         epoch: Epoch::new(),
         stash: Default::default(),
+        on_unauthorized: None,
         on_request: Some(Box::new(answer)),
     };
+    // A protected server (the `auth/*` scenarios): OAuth on 401/403.
+    let url = std::env::args().nth(1).unwrap_or_default();
+    s.on_unauthorized = Some(support::oauth::hook(&url, &scenario));
     if support::stateless_client::applies() {
         return if support::stateless_client::run(&mut s, &scenario) {
             ExitCode::SUCCESS
@@ -167,7 +172,7 @@ fn main() -> ExitCode {
     for name in names {
         let args = match name.as_str() {
             "add_numbers" => json!({"a": 5, "b": 3}),
-            "test_client_elicitation_defaults" | "test_reconnection" => json!({}),
+            "test_client_elicitation_defaults" | "test_reconnection" | "test-tool" => json!({}),
             other => match support::stateless_client::tool_args(other, &tools) {
                 Some(args) => args,
                 None => continue,

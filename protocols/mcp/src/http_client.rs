@@ -86,6 +86,10 @@ pub enum HttpClientError {
     TooLarge,
     /// The body is not valid JSON-RPC.
     Malformed,
+    /// `401`, or `403` to a request that carried a token: hand the response's
+    /// `WWW-Authenticate` to the OAuth client (`auth::OAuthClient::handle_challenge`), then
+    /// [`HttpClient::set_authorization`] and [`HttpClient::requeue`] the request.
+    Unauthorized(u16),
 }
 
 impl core::fmt::Display for HttpClientError {
@@ -96,6 +100,7 @@ impl core::fmt::Display for HttpClientError {
             Self::ContentType(t) => write!(f, "unexpected content type {t:?}"),
             Self::TooLarge => f.write_str("response body over the limit"),
             Self::Malformed => f.write_str("response body is not JSON-RPC"),
+            Self::Unauthorized(s) => write!(f, "HTTP {s}: authorization required"),
         }
     }
 }
@@ -121,6 +126,9 @@ pub struct HttpClient {
     tool_headers: BTreeMap<String, Vec<ParamHeader>>,
     /// Tools left out of `tools/list` for invalid annotations: (name, reason).
     rejected: Vec<(String, String)>,
+    /// The `Authorization` value sent on every request (2025-11-25 authorization §"Token
+    /// Requirements").
+    authorization: Option<String>,
 }
 
 /// How long to wait before resuming a stream that never sent `retry`.
@@ -144,7 +152,20 @@ impl HttpClient {
             resume: None,
             tool_headers: BTreeMap::new(),
             rejected: Vec::new(),
+            authorization: None,
         }
+    }
+
+    /// The `Authorization` field for every request from now on (`Bearer …`), or none.
+    pub fn set_authorization(&mut self, value: Option<String>) {
+        self.authorization = value;
+    }
+
+    /// Puts a POST's body back at the front of the queue, to be sent again (with the
+    /// current headers) by the next [`HttpClient::poll_post`]: the retry after
+    /// [`HttpClientError::Unauthorized`].
+    pub fn requeue(&mut self, post: Post) {
+        self.posts.push_front(post.body);
     }
 
     /// The client machine: send requests, read events.
@@ -308,6 +329,9 @@ impl HttpClient {
         if let Some(s) = &self.session {
             h.push(("Mcp-Session-Id", s.clone()));
         }
+        if let Some(a) = &self.authorization {
+            h.push(("Authorization", a.clone()));
+        }
         h
     }
 
@@ -325,6 +349,11 @@ impl HttpClient {
         if status == 404 && self.session.is_some() && !self.stateless {
             self.session = None;
             return Err(HttpClientError::SessionExpired);
+        }
+        // RFC 6750 §3.1: 401 asks for (new) authorization; 403 to a request with a token
+        // may be `insufficient_scope` (the challenge says).
+        if status == 401 || (status == 403 && self.authorization.is_some()) {
+            return Err(HttpClientError::Unauthorized(status));
         }
         let ctype = content_type
             .map(|c| {

@@ -10,13 +10,22 @@ use std::time::Instant;
 use bytes::Bytes;
 use fasterapi_core::{Epoch, Machine, StreamMachine};
 use fasterapi_http1::{ClientConnection, ConnectionConfig, Event, Header};
-use fasterapi_mcp::http_client::{HttpClient, Post, ResponseBody};
+use fasterapi_mcp::http_client::{HttpClient, HttpClientError, Post, ResponseBody};
 use fasterapi_mcp::jsonrpc::Request;
 use fasterapi_mcp::{ClientEvent, ErrorObject, Id};
 use serde_json::Value;
 
 /// Answers a server request.
 pub(crate) type OnRequest = Box<dyn FnMut(&Request) -> Result<Value, ErrorObject>>;
+
+/// Gets authorization after a `401`/`403` to `post` (status, `WWW-Authenticate`) and sets it
+/// on the transport (examples/support/oauth.rs); the POST is then sent again.
+pub(crate) type OnUnauthorized =
+    Box<dyn FnMut(&mut HttpClient, &Post, u16, Option<&str>) -> Result<(), String>>;
+
+/// The error text of a `401`/`403` exchange: this prefix, the status, a space, the
+/// `WWW-Authenticate` value.
+const UNAUTHORIZED: &str = "\u{0}unauthorized ";
 
 /// A client session over Streamable HTTP: the transport, the server's address and path.
 pub(crate) struct Session {
@@ -28,6 +37,8 @@ pub(crate) struct Session {
     pub(crate) on_request: Option<OnRequest>,
     /// Events read while a response body was streaming, for `wait`.
     pub(crate) stash: VecDeque<ClientEvent>,
+    /// Authorizes after a `401`/`403`; without it they fail the request.
+    pub(crate) on_unauthorized: Option<OnUnauthorized>,
 }
 
 /// Answers the server's requests among the client's events (stashing the others) and returns
@@ -168,7 +179,13 @@ fn feed(
             let mut st = state.borrow_mut();
             let body =
                 st.0.handle_response_head(r.status, sid.as_deref(), ctype.as_deref())
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| match e {
+                        HttpClientError::Unauthorized(s) => {
+                            let www = field(r, "www-authenticate").unwrap_or_default();
+                            format!("{UNAUTHORIZED}{s} {www}")
+                        }
+                        e => e.to_string(),
+                    })?;
             st.1 = Some(body);
             Ok(())
         },
@@ -242,7 +259,7 @@ impl Session {
         loop {
             while let Some(post) = self.http.poll_post(self.epoch.now()) {
                 let target = (self.addr.as_str(), self.path.as_str());
-                feed(
+                let r = feed(
                     &mut self.http,
                     &mut self.on_request,
                     &mut self.stash,
@@ -252,7 +269,18 @@ impl Session {
                     &post_headers(&post),
                     &post.body,
                     Some(id),
-                )?;
+                );
+                if let (Err(e), Some(authorize)) = (&r, self.on_unauthorized.as_mut()) {
+                    if let Some(rest) = e.strip_prefix(UNAUTHORIZED) {
+                        let (status, www) = rest.split_once(' ').unwrap_or((rest, ""));
+                        let status = status.parse().unwrap_or(401);
+                        let www = Some(www).filter(|w| !w.is_empty());
+                        authorize(&mut self.http, &post, status, www)?;
+                        self.http.requeue(post);
+                        continue;
+                    }
+                }
+                r?;
             }
             while let Some(ev) = self.http.client().poll_event() {
                 self.stash.push_back(ev);

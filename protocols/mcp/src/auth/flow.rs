@@ -379,7 +379,8 @@ impl<S: CredentialStore> OAuthClient<S> {
             }
             Pending::Server { urls, next } => {
                 if ok {
-                    let m = ServerMetadata::parse(body, &self.issuer)?;
+                    let m = ServerMetadata::parse_checked(body, &self.issuer, self.legacy)?;
+                    self.issuer = m.issuer.clone();
                     return self.with_metadata(m);
                 } else if let Some(u) = urls.get(next) {
                     self.send(

@@ -148,13 +148,29 @@ impl ServerMetadata {
     /// well-known URL was built from (RFC 8414 §3.3, OpenID Connect Discovery §4.3: the
     /// client MUST NOT use the metadata).
     pub fn parse(body: &[u8], issuer: &str) -> Result<Self, AuthError> {
+        Self::parse_checked(body, issuer, false)
+    }
+
+    /// [`ServerMetadata::parse`] for the 2025-03-26 discovery, where the client knows no
+    /// issuer, only the MCP server's origin (2025-03-26 authorization §2.3.2, "the
+    /// authorization base URL"): `same_origin` also accepts an `issuer` on that origin
+    /// (e.g. `https://mcp.example.com/oauth`), since the MCP server itself serves the
+    /// document. The document's `issuer` is then the one recorded for RFC 9207.
+    ///
+    /// # Errors
+    /// As [`ServerMetadata::parse`].
+    pub fn parse_checked(body: &[u8], issuer: &str, same_origin: bool) -> Result<Self, AuthError> {
         const W: &str = "authorization server metadata";
         let m = object(body, W)?;
         let got = string(&m, "issuer", W)?.ok_or(AuthError::BadDocument {
             what: W,
             why: "no `issuer`",
         })?;
-        if got != issuer {
+        let on_origin = || {
+            got.strip_prefix(issuer)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        };
+        if got != issuer && !(same_origin && on_origin()) {
             return Err(AuthError::IssuerMismatch {
                 expected: issuer.to_string(),
                 got,

@@ -73,6 +73,19 @@ pub struct HttpRequest {
     pub body: Vec<u8>,
 }
 
+impl HttpRequest {
+    /// A `GET` of `url` without header fields (e.g. the authorization URL, for a driver that
+    /// plays the user agent).
+    pub fn get(url: impl Into<String>) -> Self {
+        Self {
+            method: "GET",
+            url: url.into(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+}
+
 /// Why authorization failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

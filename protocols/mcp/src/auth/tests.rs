@@ -219,6 +219,29 @@ fn discovery_fallbacks_and_refusals() {
     assert_eq!(q(&query(&u), "resource"), Some(SERVER));
     assert_eq!(q(&query(&u), "scope"), None);
 
+    // 2025-03-26: the origin's metadata may name an issuer on the same origin; only there.
+    let doc = |iss: &str| {
+        serde_json::json!({"issuer": iss, "authorization_endpoint": "https://mcp.example.com/oauth/authorize",
+            "token_endpoint": "https://mcp.example.com/oauth/token", "code_challenge_methods_supported": ["S256"]})
+        .to_string()
+    };
+    let origin = "https://mcp.example.com";
+    for (iss, ok) in [
+        ("https://mcp.example.com/oauth", true),
+        ("https://mcp.example.com", true),
+        ("https://mcp.example.com.evil.net", false),
+        ("https://other.example.com/oauth", false),
+    ] {
+        assert_eq!(
+            ServerMetadata::parse_checked(doc(iss).as_bytes(), origin, true).is_ok(),
+            ok,
+            "{iss}"
+        );
+    }
+    assert!(
+        ServerMetadata::parse(doc("https://mcp.example.com/oauth").as_bytes(), origin).is_err()
+    );
+
     // Issuer with a path: the three URLs in order.
     assert_eq!(
         metadata::server_metadata_urls("https://auth.example.com/tenant1").unwrap(),

@@ -1,0 +1,125 @@
+//! The conformance client's OAuth driver: runs `fasterapi_mcp::auth::OAuthClient` over std
+//! sockets (the suite's authorization servers are plain `http` on localhost) and plays the
+//! user agent — the authorization URL is fetched with a `GET` and its redirect's `Location`
+//! is the callback (the suite's authorization endpoint consents at once).
+//!
+//! What the suite gives a scenario (`MCP_CONFORMANCE_CONTEXT`, JSON): `client_id` and
+//! `client_secret` (pre-registered credentials; with `issuer`, bound to that authorization
+//! server), used as the pre-registration; for `auth/client-credentials-*` the grant is
+//! `client_credentials`. The Client ID Metadata Document URL is the suite's fixed one, as in
+//! its reference clients.
+
+use fasterapi_mcp::auth::{
+    Action, AuthConfig, ClientCredentials, Grant, HttpRequest, MemoryStore, OAuthClient,
+    metadata::MAX_DOCUMENT_LEN,
+};
+use fasterapi_mcp::http_client::{HttpClient, Post};
+use serde_json::Value;
+
+use super::http_session::{OnUnauthorized, exchange, field};
+
+/// The Client ID Metadata Document URL the suite expects (`auth/basic-cimd`).
+const CIMD_URL: &str = "https://conformance-test.local/client-metadata.json";
+/// The loopback redirect (never listened on: the redirect is read from `Location`).
+const REDIRECT_URI: &str = "http://localhost:3000/callback";
+/// The most steps of one authorization (requests, redirect), against a looping server.
+const MAX_STEPS: usize = 32;
+
+/// The hook for `Session::on_unauthorized` for the MCP endpoint `server_url`.
+pub(crate) fn hook(server_url: &str, scenario: &str) -> OnUnauthorized {
+    let ctx: Value = std::env::var("MCP_CONFORMANCE_CONTEXT")
+        .ok()
+        .and_then(|c| serde_json::from_str(&c).ok())
+        .unwrap_or(Value::Null);
+    let mut config = AuthConfig::new(server_url, REDIRECT_URI);
+    config.client_name = "fasterapi-mcp-conformance-client".into();
+    config.client_metadata_url = Some(CIMD_URL.into());
+    if let Some(id) = ctx["client_id"].as_str() {
+        let secret = ctx["client_secret"].as_str().map(String::from);
+        config.pre_registered = Some(ClientCredentials::new(id, secret));
+        config.pre_registered_issuer = ctx["issuer"].as_str().map(String::from);
+    }
+    if scenario.starts_with("auth/client-credentials") {
+        config.grant = Grant::ClientCredentials;
+    }
+    let mut oauth = OAuthClient::with_os_random(config, MemoryStore::default());
+    let mut last: Option<Vec<u8>> = None;
+    Box::new(move |http: &mut HttpClient, post: &Post, status, www| {
+        // Attempts are counted per operation: another request starts a new count.
+        if last.as_deref() != Some(post.body.as_slice()) {
+            oauth.request_succeeded();
+            last = Some(post.body.clone());
+        }
+        oauth
+            .handle_challenge(status, www)
+            .map_err(|e| format!("authorization: {e}"))?;
+        run(&mut oauth)?;
+        http.set_authorization(oauth.authorization_header());
+        Ok(())
+    })
+}
+
+/// Performs the machine's actions until it is authorized.
+fn run(oauth: &mut OAuthClient<MemoryStore>) -> Result<(), String> {
+    for _ in 0..MAX_STEPS {
+        match oauth.poll_action() {
+            Some(Action::Send(req)) => {
+                let (status, _, body) = fetch(&req)?;
+                oauth
+                    .handle_response(status, &body)
+                    .map_err(|e| format!("authorization: {e}"))?;
+            }
+            Some(Action::Authorize(url)) => {
+                let (status, location, _) = fetch(&HttpRequest::get(url))?;
+                let location =
+                    location.ok_or_else(|| format!("authorization endpoint answered {status}"))?;
+                oauth
+                    .handle_redirect(&location)
+                    .map_err(|e| format!("authorization: {e}"))?;
+            }
+            Some(Action::Authorized) => return Ok(()),
+            Some(other) => return Err(format!("unhandled OAuth action {other:?}")),
+            None => return Err("the OAuth flow stalled".into()),
+        }
+    }
+    Err("the OAuth flow took too many steps".into())
+}
+
+/// One request of the flow: (status, `Location`, body up to the document limit).
+fn fetch(req: &HttpRequest) -> Result<(u16, Option<String>, Vec<u8>), String> {
+    let rest = req
+        .url
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("this driver speaks plain http only: {}", req.url))?;
+    let (addr, target) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let headers: Vec<(&str, String)> = req.headers.iter().map(|(k, v)| (*k, v.clone())).collect();
+    let mut status = 0;
+    let mut location = None;
+    let mut body = Vec::new();
+    exchange(
+        addr,
+        target,
+        req.method,
+        &headers,
+        &req.body,
+        &mut |r| {
+            status = r.status;
+            location = field(r, "location");
+            Ok(())
+        },
+        &mut |d| {
+            if body.len() + d.len() > MAX_DOCUMENT_LEN {
+                return Err(format!(
+                    "{} answered more than {MAX_DOCUMENT_LEN} bytes",
+                    req.url
+                ));
+            }
+            body.extend_from_slice(d);
+            Ok(())
+        },
+    )?;
+    Ok((status, location, body))
+}
