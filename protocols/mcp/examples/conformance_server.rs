@@ -369,6 +369,17 @@ impl App {
                         }
                         let _ = engine.complete(&id, CallToolResult::text("logged 3 messages"));
                     }
+                    // server-stateless: "mutate" a list (ours are fixed) and say so to
+                    // the subscriptions/listen streams that asked.
+                    "test_trigger_tool_change" | "test_trigger_prompt_change" => {
+                        let kind = if name == "test_trigger_tool_change" {
+                            "tools"
+                        } else {
+                            "prompts"
+                        };
+                        engine.notify_list_changed(kind);
+                        let _ = engine.complete(&id, CallToolResult::text("list changed"));
+                    }
                     "test_reconnection" => {
                         // Answer once the client had time to come back (its retry is 1 s).
                         let token = self.next;

@@ -266,6 +266,18 @@ pub(crate) fn add(s: Server) -> Server {
         ToolReply::Defer
     })
     .tool(
+        "test_trigger_tool_change",
+        "announces a tool list change",
+        none(),
+        |_: &ToolCall<'_>| ToolReply::Defer,
+    )
+    .tool(
+        "test_trigger_prompt_change",
+        "announces a prompt list change",
+        none(),
+        |_: &ToolCall<'_>| ToolReply::Defer,
+    )
+    .tool(
         "test_reconnection",
         "answers after the server ended the stream's connection",
         none(),
