@@ -25,6 +25,19 @@ pub struct DecoderConfig {
     /// the other carries the encoded bytes of a field that straddles a fragment boundary. Bounds
     /// a single field. Default: [`DEFAULT_MAX_HEADER_LIST_SIZE`].
     pub field_buffer_size: u32,
+    /// What crossing [`DecoderConfig::max_header_list_size`] does. `false` (the default): the
+    /// block fails with [`crate::Error::HeaderListTooLarge`] and the decoder is poisoned (the
+    /// connection ends). `true`: "decode but discard" — the rest of the block is still decoded
+    /// so the dynamic table stays in step with the peer's encoder (RFC 9113 §4.3, §10.5.1),
+    /// but no further field is reported, strings that do not enter the table are skipped (their
+    /// Huffman code still checked) without being buffered, and
+    /// [`crate::Decoder::is_discarding`] tells the caller to refuse the block (HTTP/2: 431 or
+    /// RST_STREAM) while the connection goes on. A field that may enter the dynamic table is
+    /// still decoded whole, so it must fit the field buffer: keep `field_buffer_size` at least
+    /// 3.75 times `max_table_size` (a Huffman string of L octets decodes to at least
+    /// (8L - 7) / 30, so every longer field is surely larger than the table and is skipped);
+    /// the defaults (16 KiB for 4,096) do.
+    pub discard_oversized: bool,
 }
 
 impl Default for DecoderConfig {
@@ -39,6 +52,7 @@ impl DecoderConfig {
         max_table_size: DEFAULT_TABLE_SIZE,
         max_header_list_size: DEFAULT_MAX_HEADER_LIST_SIZE,
         field_buffer_size: DEFAULT_MAX_HEADER_LIST_SIZE,
+        discard_oversized: false,
     };
 
     /// Sets [`DecoderConfig::max_table_size`].
@@ -56,6 +70,12 @@ impl DecoderConfig {
     /// Sets [`DecoderConfig::field_buffer_size`].
     pub const fn with_field_buffer_size(mut self, v: u32) -> Self {
         self.field_buffer_size = v;
+        self
+    }
+
+    /// Sets [`DecoderConfig::discard_oversized`].
+    pub const fn with_discard_oversized(mut self, v: bool) -> Self {
+        self.discard_oversized = v;
         self
     }
 

@@ -48,7 +48,32 @@ enum Parsed {
     Complete(Repr, usize),
     /// The representation needs at least this many octets in all.
     Incomplete(usize),
+    /// Discarding: a literal whose strings are not needed and do not all fit in the input. Its
+    /// first `consumed` octets are used up (feeding `skip.check` with the part of the string
+    /// they hold); `skip` says what follows. `evict`: it was to enter the dynamic table but is
+    /// larger than the table, so the table is emptied (RFC 7541 §4.4).
+    Skip {
+        consumed: usize,
+        skip: Skip,
+        evict: bool,
+    },
 }
+
+/// A string literal being skipped across fragments while discarding.
+#[derive(Debug, Clone, Copy)]
+struct Skip {
+    /// Octets of the string still to come.
+    remaining: usize,
+    /// The Huffman check of a Huffman-coded string.
+    check: Option<huffman::Check>,
+    /// The skipped string is a literal name: the value's string follows.
+    then_value: bool,
+}
+
+/// What the decoder continues with after a skipped name: the encoding of a literal without
+/// indexing whose name is the empty string (RFC 7541 §6.2.2), so that the value's string is
+/// parsed (and skipped) like any other.
+const VALUE_NEXT: [u8; 2] = [0x00, 0x00];
 
 /// Where a decoded name or value lives until it is reported.
 #[derive(Debug, Clone, Copy)]
@@ -74,6 +99,12 @@ struct State {
     /// A field representation was seen in this block (size updates are over).
     fields_started: bool,
     size_updates: u8,
+    /// [`DecoderConfig::discard_oversized`].
+    discard_oversized: bool,
+    /// This block (or the last one finished) went over `max_list`: decode but discard.
+    discarding: bool,
+    /// A block is in progress (a fragment without END_HEADERS was decoded).
+    in_block: bool,
 }
 
 /// The smallest number of octets a string of `len` encoded octets decodes to.
@@ -91,6 +122,9 @@ impl State {
     /// The octets this block may still spend on one field's name and value.
     #[inline]
     fn field_budget(&self) -> Result<u64, Error> {
+        if self.discarding {
+            return Ok(u64::MAX);
+        }
         let left = (self.max_list as u64).checked_sub(self.list_size + ENTRY_OVERHEAD as u64);
         left.ok_or(Error::HeaderListTooLarge {
             limit: self.max_list,
@@ -161,6 +195,170 @@ impl State {
         ))
     }
 
+    /// [`State::parse`], switching to "decode but discard" when the configuration allows it and
+    /// the header list limit is crossed, or a field is too long to carry across fragments in
+    /// `carry` octets (with the field buffer no larger than the list limit, as HTTP/2 sizes it,
+    /// such a field is over the limit but for rare long Huffman codes).
+    #[inline]
+    fn step(&mut self, buf: &[u8], region: &[u8], carry: usize) -> Result<Parsed, Error> {
+        if !self.discarding {
+            match self.parse(buf) {
+                Err(Error::HeaderListTooLarge { .. }) if self.discard_oversized => {
+                    self.discarding = true;
+                }
+                Ok(Parsed::Incomplete(at_least)) if at_least > carry && self.discard_oversized => {
+                    self.discarding = true;
+                }
+                r => return r,
+            }
+        }
+        self.parse_discarding(buf, region)
+    }
+
+    /// The extent of the representation at the start of `buf` while discarding (RFC 9113
+    /// §10.5.1: the block is still decoded so the dynamic table stays in step, §4.3). No list
+    /// budget applies. A literal whose strings are not needed — it does not enter the table, or
+    /// it is larger than the table — and that does not fit in `buf` is skipped without being
+    /// buffered ([`Parsed::Skip`]); everything else is parsed as usual.
+    fn parse_discarding(&self, buf: &[u8], region: &[u8]) -> Result<Parsed, Error> {
+        let b = buf[0];
+        let (kind, prefix) = if b & 0x80 != 0 || b & 0xe0 == 0x20 {
+            // Indexed fields and size updates are short; `parse` has no budget check for them.
+            return self.parse(buf);
+        } else if b & 0xc0 == 0x40 {
+            (Kind::Incremental, 6)
+        } else if b & 0xf0 == 0x10 {
+            (Kind::NeverIndexed, 4)
+        } else {
+            (Kind::WithoutIndexing, 4)
+        };
+        let Some((index, p)) = integer::decode(buf, prefix)? else {
+            return Ok(Parsed::Incomplete(buf.len() + 1));
+        };
+        let name = if index == 0 {
+            match string(buf, p)? {
+                Ok(s) => Name::Literal(s),
+                Err(at_least) => return Ok(Parsed::Incomplete(at_least)),
+            }
+        } else {
+            Name::Index(index)
+        };
+        let name_end = match name {
+            Name::Literal(s) => s.end(),
+            Name::Index(_) => p,
+        };
+        let value = if name_end <= buf.len() {
+            string(buf, name_end)?
+        } else {
+            Err(name_end + 1)
+        };
+        if let Ok(v) = value {
+            if v.end() <= buf.len() {
+                return Ok(Parsed::Complete(
+                    Repr::Literal {
+                        kind,
+                        name,
+                        value: v,
+                    },
+                    v.end(),
+                ));
+            }
+        }
+        let evict = kind == Kind::Incremental;
+        if evict && !self.too_big_for_table(name, value.ok(), region)? {
+            // It may fit the table: it must be decoded whole, so it is carried.
+            return Ok(Parsed::Incomplete(match value {
+                Ok(v) => v.end(),
+                Err(at_least) => at_least,
+            }));
+        }
+        if let Name::Index(i) = name {
+            self.lookup(region, i)?;
+        }
+        if let Name::Literal(s) = name {
+            if s.end() > buf.len() {
+                return Ok(Parsed::Skip {
+                    consumed: buf.len(),
+                    skip: Skip {
+                        remaining: s.end() - buf.len(),
+                        check: check_start(s, &buf[s.start.min(buf.len())..])?,
+                        then_value: true,
+                    },
+                    evict,
+                });
+            }
+        }
+        match value {
+            Ok(v) => Ok(Parsed::Skip {
+                consumed: buf.len(),
+                skip: Skip {
+                    remaining: v.end() - buf.len(),
+                    check: check_start(v, &buf[v.start.min(buf.len())..])?,
+                    then_value: false,
+                },
+                evict,
+            }),
+            // The value's header is cut: after a long literal name, use the name up (its
+            // Huffman code checked) and continue with the value alone.
+            Err(_) if matches!(name, Name::Literal(s) if s.len > 0) => {
+                if let Name::Literal(s) = name {
+                    check_whole(s, buf)?;
+                }
+                Ok(Parsed::Skip {
+                    consumed: name_end,
+                    skip: Skip {
+                        remaining: 0,
+                        check: None,
+                        then_value: true,
+                    },
+                    evict,
+                })
+            }
+            Err(at_least) => Ok(Parsed::Incomplete(at_least)),
+        }
+    }
+
+    /// Whether a literal with incremental indexing is sure to be larger than the dynamic table
+    /// (so inserting it only empties the table, RFC 7541 §4.4), judged from its name and, when
+    /// known, the length of its value (a Huffman string of L octets decodes to at least
+    /// (8L - 7) / 30).
+    fn too_big_for_table(
+        &self,
+        name: Name,
+        value: Option<Str>,
+        region: &[u8],
+    ) -> Result<bool, Error> {
+        let name_len = match name {
+            Name::Literal(s) => min_decoded(s),
+            Name::Index(i) => self.lookup(region, i)?.0.len() as u64,
+        };
+        let value_len = value.map_or(0, min_decoded);
+        Ok(name_len + value_len + ENTRY_OVERHEAD as u64 > u64::from(self.table.max_size()))
+    }
+
+    /// Applies one complete representation whose octets are `buf`, switching to "decode but
+    /// discard" when the header list limit is crossed and the configuration allows it (nothing
+    /// was applied when that error comes, so the representation is simply executed again).
+    #[inline]
+    fn apply<F: FnMut(Field<'_>)>(
+        &mut self,
+        repr: Repr,
+        buf: &[u8],
+        region: &mut [u8],
+        scratch: &mut [u8],
+        emit: &mut F,
+    ) -> Result<(), Error> {
+        match self.execute(repr, buf, region, scratch, emit) {
+            Err(Error::HeaderListTooLarge { .. } | Error::FieldTooLarge { .. })
+                if self.discard_oversized && !self.discarding =>
+            {
+                self.discarding = true;
+                self.execute(repr, buf, region, scratch, emit)
+            }
+            r => r,
+        }
+    }
+
     /// Applies one complete representation whose octets are `buf`.
     #[inline]
     fn execute<F: FnMut(Field<'_>)>(
@@ -196,6 +394,9 @@ impl State {
             Repr::Indexed(index) => {
                 self.start_field()?;
                 let (name, value) = self.lookup(region, index)?;
+                if self.discarding {
+                    return Ok(());
+                }
                 self.account(name.len() + value.len())?;
                 emit(Field {
                     name,
@@ -206,78 +407,124 @@ impl State {
             }
             Repr::Literal { kind, name, value } => {
                 self.start_field()?;
-                let budget = self.field_budget()?;
-                let budget = usize::try_from(budget).unwrap_or(usize::MAX);
-                let mut used = 0;
-                let name_loc = match name {
-                    Name::Index(0) => return Err(Error::InvalidIndex(0)),
-                    Name::Index(i) if i as usize <= STATIC.len() => {
-                        Loc::Static(STATIC[i as usize - 1].0)
-                    }
-                    Name::Index(i) => {
-                        let d = i as usize - STATIC.len() - 1;
-                        let (n, _) = self.table.get(region, d).ok_or(Error::InvalidIndex(i))?;
-                        if kind == Kind::Incremental {
-                            // The insertion may evict this very entry (RFC 7541 §4.4): copy
-                            // the name out of the table first.
-                            if n.len() > budget {
-                                return Err(Error::HeaderListTooLarge {
-                                    limit: self.max_list,
-                                });
-                            }
-                            if n.len() > scratch.len() {
-                                return Err(Error::FieldTooLarge {
-                                    limit: scratch.len() as u32,
-                                });
-                            }
-                            scratch[..n.len()].copy_from_slice(n);
-                            used = n.len();
-                            Loc::Scratch(0, n.len())
-                        } else {
-                            Loc::Dynamic(d)
-                        }
-                    }
-                    Name::Literal(s) => self.string(s, buf, scratch, &mut used, budget)?,
-                };
-                let name_len = match name_loc {
-                    Loc::Static(s) => s.len(),
-                    Loc::Dynamic(d) => self.table.get(region, d).map_or(0, |(n, _)| n.len()),
-                    Loc::Input(_, l) | Loc::Scratch(_, l) => l,
-                };
-                if name_len > budget {
-                    return Err(Error::HeaderListTooLarge {
-                        limit: self.max_list,
-                    });
+                if !self.discarding {
+                    let budget = self.field_budget()?;
+                    let budget = usize::try_from(budget).unwrap_or(usize::MAX);
+                    return self.literal(kind, name, value, buf, region, scratch, emit, budget);
                 }
-                let value_loc = self.string(value, buf, scratch, &mut used, budget - name_len)?;
-                let value_len = match value_loc {
-                    Loc::Input(_, l) | Loc::Scratch(_, l) => l,
-                    Loc::Static(s) => s.len(),
-                    Loc::Dynamic(_) => 0,
-                };
-                self.account(name_len + value_len)?;
-                let never_indexed = kind == Kind::NeverIndexed;
+                if kind == Kind::Incremental
+                    && !self.too_big_for_table(name, Some(value), region)?
+                {
+                    // It may enter the table: decode it, within the table's size.
+                    let room = (self.table.max_size() as usize).saturating_sub(ENTRY_OVERHEAD);
+                    match self.literal(kind, name, value, buf, region, scratch, emit, room) {
+                        // Decoded, it is larger than the table after all.
+                        Err(Error::HeaderListTooLarge { .. }) => {}
+                        r => return r,
+                    }
+                }
+                // Not needed: check, then forget (an oversized entry empties the table).
+                match name {
+                    Name::Literal(s) => check_whole(s, buf)?,
+                    Name::Index(i) => {
+                        self.lookup(region, i)?;
+                    }
+                }
+                check_whole(value, buf)?;
                 if kind == Kind::Incremental {
-                    let name = resolve(name_loc, &[], &self.table, buf, scratch);
-                    let value = resolve(value_loc, &[], &self.table, buf, scratch);
-                    self.table.insert(region, name, value, (0, 0));
-                    emit(Field {
-                        name,
-                        value,
-                        never_indexed,
-                    });
-                } else {
-                    let name = resolve(name_loc, region, &self.table, buf, scratch);
-                    let value = resolve(value_loc, region, &self.table, buf, scratch);
-                    emit(Field {
-                        name,
-                        value,
-                        never_indexed,
-                    });
+                    self.table.clear(region);
                 }
                 Ok(())
             }
         }
+    }
+
+    /// Decodes a literal within `budget` octets of name and value, inserts it into the table
+    /// (incremental indexing) and reports it (unless discarding).
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn literal<F: FnMut(Field<'_>)>(
+        &mut self,
+        kind: Kind,
+        name: Name,
+        value: Str,
+        buf: &[u8],
+        region: &mut [u8],
+        scratch: &mut [u8],
+        emit: &mut F,
+        budget: usize,
+    ) -> Result<(), Error> {
+        let mut used = 0;
+        let name_loc = match name {
+            Name::Index(0) => return Err(Error::InvalidIndex(0)),
+            Name::Index(i) if i as usize <= STATIC.len() => Loc::Static(STATIC[i as usize - 1].0),
+            Name::Index(i) => {
+                let d = i as usize - STATIC.len() - 1;
+                let (n, _) = self.table.get(region, d).ok_or(Error::InvalidIndex(i))?;
+                if kind == Kind::Incremental {
+                    // The insertion may evict this very entry (RFC 7541 §4.4): copy
+                    // the name out of the table first.
+                    if n.len() > budget {
+                        return Err(Error::HeaderListTooLarge {
+                            limit: self.max_list,
+                        });
+                    }
+                    if n.len() > scratch.len() {
+                        return Err(Error::FieldTooLarge {
+                            limit: scratch.len() as u32,
+                        });
+                    }
+                    scratch[..n.len()].copy_from_slice(n);
+                    used = n.len();
+                    Loc::Scratch(0, n.len())
+                } else {
+                    Loc::Dynamic(d)
+                }
+            }
+            Name::Literal(s) => self.string(s, buf, scratch, &mut used, budget)?,
+        };
+        let name_len = match name_loc {
+            Loc::Static(s) => s.len(),
+            Loc::Dynamic(d) => self.table.get(region, d).map_or(0, |(n, _)| n.len()),
+            Loc::Input(_, l) | Loc::Scratch(_, l) => l,
+        };
+        if name_len > budget {
+            return Err(Error::HeaderListTooLarge {
+                limit: self.max_list,
+            });
+        }
+        let value_loc = self.string(value, buf, scratch, &mut used, budget - name_len)?;
+        let value_len = match value_loc {
+            Loc::Input(_, l) | Loc::Scratch(_, l) => l,
+            Loc::Static(s) => s.len(),
+            Loc::Dynamic(_) => 0,
+        };
+        if !self.discarding {
+            self.account(name_len + value_len)?;
+        }
+        let never_indexed = kind == Kind::NeverIndexed;
+        if kind == Kind::Incremental {
+            let name = resolve(name_loc, &[], &self.table, buf, scratch);
+            let value = resolve(value_loc, &[], &self.table, buf, scratch);
+            self.table.insert(region, name, value, (0, 0));
+            if self.discarding {
+                return Ok(());
+            }
+            emit(Field {
+                name,
+                value,
+                never_indexed,
+            });
+        } else {
+            let name = resolve(name_loc, region, &self.table, buf, scratch);
+            let value = resolve(value_loc, region, &self.table, buf, scratch);
+            emit(Field {
+                name,
+                value,
+                never_indexed,
+            });
+        }
+        Ok(())
     }
 
     /// Decodes (Huffman) or locates (raw) a string literal, within `budget` octets.
@@ -356,11 +603,63 @@ impl State {
             .ok_or(Error::InvalidIndex(index))
     }
 
+    /// A skipped literal begins: it is a field (§4.2's order rules apply) and, when it was
+    /// to enter the table but is larger than the table, it empties the table (RFC 7541 §4.4).
+    fn start_skip(&mut self, evict: bool, region: &[u8]) -> Result<(), Error> {
+        self.start_field()?;
+        if evict {
+            self.table.clear(region);
+        }
+        Ok(())
+    }
+
     fn end_block(&mut self) {
         self.list_size = 0;
         self.fields_started = false;
         self.size_updates = 0;
+        self.in_block = false;
     }
+}
+
+/// Puts [`VALUE_NEXT`] at the start of the carry, followed by the carried octets
+/// `carry[from..to]` (the cut header of the value after a skipped name).
+fn carry_prefix(
+    carry: &mut [u8],
+    carry_len: &mut usize,
+    from: usize,
+    to: usize,
+) -> Result<(), Error> {
+    let n = VALUE_NEXT.len() + (to - from);
+    if n > carry.len() {
+        return Err(Error::FieldTooLarge {
+            limit: carry.len() as u32,
+        });
+    }
+    carry.copy_within(from..to, VALUE_NEXT.len());
+    carry[..VALUE_NEXT.len()].copy_from_slice(&VALUE_NEXT);
+    *carry_len = n;
+    Ok(())
+}
+
+/// Starts the Huffman check of a skipped string `s` with its first octets `head` (raw strings
+/// need none).
+fn check_start(s: Str, head: &[u8]) -> Result<Option<huffman::Check>, Error> {
+    if !s.huffman {
+        return Ok(None);
+    }
+    let mut check = huffman::Check::default();
+    check.feed(head)?;
+    Ok(Some(check))
+}
+
+/// Checks the Huffman code of a string that lies whole in `buf`, decoding nothing.
+fn check_whole(s: Str, buf: &[u8]) -> Result<(), Error> {
+    if s.huffman {
+        let mut check = huffman::Check::default();
+        check.feed(&buf[s.start..s.end()])?;
+        check.finish()?;
+    }
+    Ok(())
 }
 
 #[inline]
@@ -413,6 +712,8 @@ pub struct Decoder<S> {
     table_len: usize,
     buf_len: usize,
     carry_len: usize,
+    /// A string being skipped across fragments while discarding.
+    skip: Option<Skip>,
     poisoned: bool,
 }
 
@@ -436,10 +737,14 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> Decoder<S> {
                 list_size: 0,
                 fields_started: false,
                 size_updates: 0,
+                discard_oversized: config.discard_oversized,
+                discarding: false,
+                in_block: false,
             },
             table_len: table_storage_len(cap),
             buf_len: config.field_buffer_size as usize,
             carry_len: 0,
+            skip: None,
             poisoned: false,
         })
     }
@@ -509,14 +814,37 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> Decoder<S> {
         let (scratch, rest) = rest.split_at_mut(self.buf_len);
         let carry = &mut rest[..self.buf_len];
         let state = &mut self.state;
-        if self.carry_len > 0 {
-            loop {
-                match state.parse(&carry[..self.carry_len])? {
+        if !state.in_block {
+            state.in_block = true;
+            state.discarding = false;
+        }
+        loop {
+            // A string skipped while discarding, across fragments.
+            if let Some(skip) = self.skip.as_mut() {
+                let k = skip.remaining.min(input.len());
+                if let Some(check) = skip.check.as_mut() {
+                    check.feed(&input[..k])?;
+                }
+                skip.remaining -= k;
+                input = &input[k..];
+                if skip.remaining > 0 {
+                    break;
+                }
+                if let Some(check) = skip.check {
+                    check.finish()?;
+                }
+                if skip.then_value {
+                    carry_prefix(carry, &mut self.carry_len, 0, 0)?;
+                }
+                self.skip = None;
+            }
+            // A representation that straddled the previous fragment.
+            if self.carry_len > 0 {
+                match state.step(&carry[..self.carry_len], region, carry.len())? {
                     Parsed::Complete(repr, n) => {
                         debug_assert_eq!(n, self.carry_len);
                         self.carry_len = 0;
-                        state.execute(repr, &carry[..n], region, scratch, emit)?;
-                        break;
+                        state.apply(repr, &carry[..n], region, scratch, emit)?;
                     }
                     Parsed::Incomplete(at_least) => {
                         if at_least > carry.len() {
@@ -533,13 +861,29 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> Decoder<S> {
                         self.carry_len += take;
                         input = &input[take..];
                     }
+                    Parsed::Skip {
+                        consumed,
+                        skip,
+                        evict,
+                    } => {
+                        state.start_skip(evict, region)?;
+                        let len = self.carry_len;
+                        self.carry_len = 0;
+                        if skip.remaining > 0 {
+                            self.skip = Some(skip);
+                        } else {
+                            carry_prefix(carry, &mut self.carry_len, consumed, len)?;
+                        }
+                    }
                 }
+                continue;
             }
-        }
-        while !input.is_empty() {
-            match state.parse(input)? {
+            if input.is_empty() {
+                break;
+            }
+            match state.step(input, region, carry.len())? {
                 Parsed::Complete(repr, n) => {
-                    state.execute(repr, &input[..n], region, scratch, emit)?;
+                    state.apply(repr, &input[..n], region, scratch, emit)?;
                     input = &input[n..];
                 }
                 Parsed::Incomplete(at_least) => {
@@ -550,17 +894,49 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> Decoder<S> {
                     }
                     carry[..input.len()].copy_from_slice(input);
                     self.carry_len = input.len();
-                    break;
+                    input = &[];
+                }
+                Parsed::Skip {
+                    consumed,
+                    skip,
+                    evict,
+                } => {
+                    state.start_skip(evict, region)?;
+                    let rest = &input[consumed..];
+                    input = &[];
+                    if skip.remaining > 0 {
+                        self.skip = Some(skip);
+                    } else {
+                        // The value's cut header: carried after `VALUE_NEXT`.
+                        if VALUE_NEXT.len() + rest.len() > carry.len() {
+                            return Err(Error::FieldTooLarge {
+                                limit: carry.len() as u32,
+                            });
+                        }
+                        carry[..rest.len()].copy_from_slice(rest);
+                        carry_prefix(carry, &mut self.carry_len, 0, rest.len())?;
+                    }
                 }
             }
         }
         if end {
-            if self.carry_len > 0 {
+            if self.carry_len > 0 || self.skip.is_some() {
                 return Err(Error::TruncatedBlock);
             }
             state.end_block();
         }
         Ok(())
+    }
+
+    /// Whether the block being decoded, or the last one finished, went over
+    /// [`DecoderConfig::max_header_list_size`] (or held a field longer than the
+    /// [`DecoderConfig::field_buffer_size`]) with [`DecoderConfig::discard_oversized`] on:
+    /// its remaining fields were decoded for the dynamic table's sake but not reported, so the
+    /// fields reported for it are incomplete and must be dropped. The HTTP/2 reaction is a 431
+    /// response or a RST_STREAM on that stream (RFC 9113 §10.5.1), not a connection error.
+    /// Cleared when the next block starts.
+    pub fn is_discarding(&self) -> bool {
+        self.state.discarding
     }
 
     /// The dynamic table, for inspection.

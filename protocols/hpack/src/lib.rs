@@ -63,6 +63,11 @@
 //! | prefix integers | 32 bits | [`Error::IntegerOverflow`] |
 //! | size updates per block | 2, only at its start | [`Error::TooManySizeUpdates`], [`Error::SizeUpdateNotAtStart`] |
 //!
+//! With [`DecoderConfig::discard_oversized`] ("decode but discard", what HTTP/2 uses) a block
+//! over the header list limit is not an error: it is still decoded so the dynamic table stays in
+//! step (RFC 9113 §4.3), its remaining fields are dropped without being buffered, and
+//! [`Decoder::is_discarding`] tells the caller to refuse that one block (RFC 9113 §10.5.1).
+//!
 //! Every decoding error maps to HTTP/2 `COMPRESSION_ERROR` ([`Error::h2_error_code`]). See
 //! `docs/hpack.md` for the API guide, the HPACK-bomb defence and how HTTP/2 and QPACK use it.
 //!

@@ -133,6 +133,14 @@ impl Table {
         }
     }
 
+    /// Evicts every entry: what inserting an entry larger than the maximum size does (RFC 7541
+    /// §4.4), for a decoder that skips such an entry's strings instead of decoding them.
+    pub(crate) fn clear(&mut self, region: &[u8]) {
+        while self.len > 0 {
+            self.evict_oldest(region, &mut |_| {});
+        }
+    }
+
     /// Sets the maximum size (a dynamic table size update, RFC 7541 §4.3), evicting as needed.
     pub(crate) fn set_max_size(&mut self, region: &[u8], max_size: u32) -> Result<(), Error> {
         self.set_max_size_with(region, max_size, &mut |_| {})

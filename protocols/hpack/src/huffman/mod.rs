@@ -361,6 +361,55 @@ pub fn decode(src: &[u8], dst: &mut [u8]) -> Result<usize, HuffmanError> {
     }
 }
 
+/// A resumable check of a Huffman-coded string that decodes nothing: fed the string's octets in
+/// any number of pieces, it finds the errors [`decode`] finds — an EOS symbol, padding longer
+/// than 7 bits, padding that is not all ones (RFC 7541 §5.2) — without an output buffer. The
+/// decoder uses it for strings it skips while discarding an oversized header list, which may
+/// straddle fragments and be longer than any buffer. One bit at a time over the canonical code
+/// (the rejection path, not the fast one).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Check {
+    /// The bits of the code read so far, and how many.
+    code: u32,
+    len: u32,
+}
+
+impl Check {
+    /// Reads the next octets of the string.
+    pub(crate) fn feed(&mut self, src: &[u8]) -> Result<(), HuffmanError> {
+        for &b in src {
+            for shift in (0..8).rev() {
+                self.code = (self.code << 1) | u32::from((b >> shift) & 1);
+                self.len += 1;
+                let l = self.len as usize;
+                // Canonical code: the codes of one length are the smallest values of that
+                // length, so a prefix of a longer code is never below `first + count`. Every
+                // 30-bit sequence starts with a code, so `l` stays within the tables.
+                let k = self.code.wrapping_sub(CANON.first[l]);
+                if k < CANON.count[l] {
+                    if CANON.by_len[(CANON.offset[l] + k) as usize] == 256 {
+                        return Err(HuffmanError::Eos);
+                    }
+                    self.code = 0;
+                    self.len = 0;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The string ended: what is left must be padding (at most 7 bits, all ones).
+    pub(crate) fn finish(self) -> Result<(), HuffmanError> {
+        if self.len > 7 {
+            Err(HuffmanError::PaddingTooLong)
+        } else if self.code != (1 << self.len) - 1 {
+            Err(HuffmanError::InvalidPadding)
+        } else {
+            Ok(())
+        }
+    }
+}
+
 /// Huffman-codes `src`, appending to `dst`.
 #[cfg(feature = "alloc")]
 pub fn encode_to_vec(src: &[u8], dst: &mut alloc::vec::Vec<u8>) {

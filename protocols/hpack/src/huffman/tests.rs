@@ -269,4 +269,32 @@ proptest::proptest! {
             }
         }
     }
+
+    /// The skipping decoder's `Check` agrees with `decode` on every input (valid codes, their
+    /// corruptions, random octets), fed whole or in pieces cut at `cut`.
+    #[test]
+    fn check_agrees_with_decode(
+        data in proptest::collection::vec(proptest::num::u8::ANY, 0..80),
+        ascii in proptest::collection::vec(b' '..=b'~', 0..80),
+        last in proptest::num::u8::ANY,
+        cut in 0usize..100,
+    ) {
+        let mut bad = enc(&ascii);
+        if let Some(b) = bad.last_mut() {
+            *b = last;
+        }
+        for src in [enc(&ascii), enc(&data), bad, data.clone()] {
+            let expected = dec(&src).map(|_| ());
+            let at = cut.min(src.len());
+            let mut whole = Check::default();
+            let whole = whole.feed(&src).and_then(|()| whole.finish());
+            let mut split = Check::default();
+            let split = split
+                .feed(&src[..at])
+                .and_then(|()| split.feed(&src[at..]))
+                .and_then(|()| split.finish());
+            proptest::prop_assert_eq!(whole, expected);
+            proptest::prop_assert_eq!(split, expected);
+        }
+    }
 }
