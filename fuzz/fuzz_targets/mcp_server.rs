@@ -9,8 +9,9 @@ use std::sync::Arc;
 use arbitrary::Arbitrary;
 use fasterapi_core::Timestamp;
 use fasterapi_mcp::jsonrpc::{CodecLimits, Id, Message, Payload, Rejected};
+use fasterapi_mcp::tasks::TaskSupport;
 use fasterapi_mcp::{
-    CallToolResult, Engine, EngineConfig, Event, OutPayload, Server, ToolReply, schema,
+    CallToolResult, Engine, EngineConfig, Event, Server, ToolReply, schema,
 };
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
@@ -29,6 +30,8 @@ enum Step {
     Cancel(u8),
     Batch(Vec<(u8, u8)>),
     Complete(u8),
+    /// An action on a started task: complete, fail, or ask for input.
+    Task(u8),
     Progress(u8, u8),
     Notify(u8),
     Advance(u16),
@@ -51,6 +54,11 @@ const METHODS: &[&str] = &[
     "resources/subscribe",
     "initialize",
     "bogus/method",
+    "tasks/get",
+    "tasks/result",
+    "tasks/list",
+    "tasks/cancel",
+    "tasks/update",
 ];
 const VERSIONS: &[&str] = &[
     "2024-11-05",
@@ -61,11 +69,20 @@ const VERSIONS: &[&str] = &[
     "1999-01-01",
 ];
 
-fn params(method: &str, arg: u8) -> Value {
+fn params(method: &str, arg: u8, task: &str) -> Value {
     match method {
         "tools/call" => {
-            json!({"name": if arg % 3 == 0 { "slow" } else { "echo" }, "arguments": {"text": "x"}})
+            let name = ["slow", "echo", "job"][usize::from(arg) % 3];
+            let mut p = json!({"name": name, "arguments": {"text": "x"}});
+            if arg % 2 == 0 {
+                p["task"] = json!({"ttl": u64::from(arg) * 100});
+            }
+            p
         }
+        "tasks/get" | "tasks/result" | "tasks/cancel" | "tasks/update" => {
+            json!({"taskId": task, "inputResponses": {"k": {"action": "accept"}}})
+        }
+        "tasks/list" => json!({"cursor": if arg % 4 == 0 { json!("1") } else { Value::Null }}),
         "resources/read" | "resources/subscribe" => {
             json!({"uri": if arg % 2 == 0 { "demo://a" } else { "demo://b" }})
         }
@@ -81,7 +98,15 @@ fuzz_target!(|steps: Vec<Step>| {
         .tool("echo", "e", schema::object(), |_| {
             ToolReply::Done(CallToolResult::text("e"))
         })
-        .tool("slow", "s", schema::object(), |_| ToolReply::Defer);
+        .tool("slow", "s", schema::object(), |_| ToolReply::Defer)
+        .tool("job", "j", schema::object(), |c| {
+            if c.task {
+                ToolReply::Defer
+            } else {
+                ToolReply::Done(CallToolResult::text("j"))
+            }
+        })
+        .tool_task_support("job", TaskSupport::Optional);
     let mut config = EngineConfig::default();
     config.page_size = 1;
     let mut e = Engine::new(Arc::new(server), config);
@@ -90,12 +115,13 @@ fuzz_target!(|steps: Vec<Step>| {
     let mut sent: BTreeMap<Id, usize> = BTreeMap::new();
     let mut answered: BTreeMap<Id, usize> = BTreeMap::new();
     let mut deferred: Vec<Id> = Vec::new();
+    let mut tasks: Vec<String> = Vec::new();
     for step in steps.into_iter().take(64) {
         match step {
             Step::Initialize(v) => {
                 let m = json!({"jsonrpc":"2.0","id":"init","method":"initialize","params":{
                     "protocolVersion": VERSIONS[usize::from(v) % VERSIONS.len()],
-                    "capabilities":{"sampling":{}},"clientInfo":{"name":"f","version":"1"}}});
+                    "capabilities":{"sampling":{},"elicitation":{}},"clientInfo":{"name":"f","version":"1"}}});
                 e.handle_payload(now, m.to_string().as_bytes());
                 *sent.entry(Id::from("init")).or_default() += 1;
             }
@@ -111,10 +137,18 @@ fuzz_target!(|steps: Vec<Step>| {
                 token,
             } => {
                 let method = METHODS[usize::from(method) % METHODS.len()];
-                let mut p = params(method, arg);
+                let task = tasks
+                    .get(usize::from(arg) % tasks.len().max(1))
+                    .map_or("none", String::as_str);
+                let mut p = params(method, arg, task);
                 if modern {
+                    let caps = if arg % 2 == 0 {
+                        json!({"elicitation": {}, "extensions": {"io.modelcontextprotocol/tasks": {}}})
+                    } else {
+                        json!({})
+                    };
                     p["_meta"] = json!({"io.modelcontextprotocol/protocolVersion": VERSIONS[usize::from(arg) % VERSIONS.len()],
-                        "io.modelcontextprotocol/clientCapabilities": {}});
+                        "io.modelcontextprotocol/clientCapabilities": caps});
                 }
                 if token {
                     p["_meta"]["progressToken"] = json!(id);
@@ -130,7 +164,7 @@ fuzz_target!(|steps: Vec<Step>| {
             Step::Batch(items) => {
                 let arr: Vec<Value> = items.iter().take(8).map(|(id, m)| {
                     let method = METHODS[usize::from(*m) % METHODS.len()];
-                    json!({"jsonrpc":"2.0","id": id,"method": method,"params": params(method, *id)})
+                    json!({"jsonrpc":"2.0","id": id,"method": method,"params": params(method, *id, "none")})
                 }).collect();
                 e.handle_payload(now, Value::Array(arr).to_string().as_bytes());
                 for (id, _) in items.iter().take(8) {
@@ -141,6 +175,23 @@ fuzz_target!(|steps: Vec<Step>| {
                 if !deferred.is_empty() {
                     let id = deferred.remove(usize::from(i) % deferred.len());
                     let _ = e.complete(&id, CallToolResult::text("done"));
+                }
+            }
+            Step::Task(i) => {
+                if !tasks.is_empty() {
+                    let id = tasks[usize::from(i) % tasks.len()].clone();
+                    let _ = match i % 3 {
+                        0 => e.complete_task(now, &id, CallToolResult::text("done")),
+                        1 => e.fail_task(now, &id, fasterapi_mcp::ErrorObject::internal("x")),
+                        _ => {
+                            let mut ask = serde_json::Map::new();
+                            ask.insert(
+                                format!("k{i}"),
+                                json!({"method": "elicitation/create", "params": {"message": "?"}}),
+                            );
+                            e.task_input_required(now, &id, ask, None)
+                        }
+                    };
                 }
             }
             Step::Progress(i, p) => {
@@ -186,16 +237,14 @@ fuzz_target!(|steps: Vec<Step>| {
             Step::Close => e.close(),
         }
         while let Some(ev) = e.poll_event() {
-            if let Event::ToolCall { id, .. } = ev {
-                deferred.push(id);
+            match ev {
+                Event::ToolCall { id, .. } => deferred.push(id),
+                Event::TaskStarted { task_id, .. } => tasks.push(task_id),
+                _ => {}
             }
         }
         while let Some(out) = e.poll_output() {
-            let msgs = match out.payload {
-                OutPayload::Single(m) => vec![m],
-                OutPayload::Batch(ms) => ms,
-            };
-            for m in msgs {
+            for m in out.payload.messages() {
                 let v = m.to_value();
                 assert_eq!(v["jsonrpc"], "2.0");
                 if v.get("result").is_some() || v.get("error").is_some() {

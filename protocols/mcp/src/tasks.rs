@@ -27,6 +27,47 @@
 //! [`Event::TaskInput`]). Tasks expire `ttl` after creation through the engine's
 //! `poll_timeout` / `handle_timeout` — no clocks, no threads. The store holds at most
 //! [`TaskConfig::max_tasks`] tasks (finished ones until their ttl), so memory is bounded.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use fasterapi_core::Timestamp;
+//! use fasterapi_mcp::tasks::{EXTENSION, TaskSupport};
+//! use fasterapi_mcp::{CallToolResult, Engine, EngineConfig, Event, Server, ToolReply, schema};
+//! use serde_json::{Value, json};
+//!
+//! let server = Server::new("jobs", "1")
+//!     .tool("render", "Renders", schema::object(), |call| {
+//!         if call.task { ToolReply::Defer } else { ToolReply::Done(CallToolResult::text("now")) }
+//!     })
+//!     .tool_task_support("render", TaskSupport::Optional);
+//! let mut engine = Engine::new(Arc::new(server), EngineConfig::default());
+//! let meta = json!({
+//!     "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+//!     "io.modelcontextprotocol/clientCapabilities": { "extensions": { EXTENSION: {} } },
+//! });
+//! let send = |e: &mut Engine, now, method: &str, params: Value| -> Value {
+//!     let mut params = params;
+//!     params["_meta"] = meta.clone();
+//!     let m = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+//!     e.handle_payload(now, m.to_string().as_bytes());
+//!     let mut out = Vec::new();
+//!     e.poll_output().expect("an answer").payload.encode(&mut out);
+//!     serde_json::from_slice::<Value>(&out).unwrap()["result"].clone()
+//! };
+//! // The server decides: the client gets a task handle at once…
+//! let t0 = Timestamp::ZERO;
+//! let handle = send(&mut engine, t0, "tools/call", json!({"name": "render"}));
+//! assert_eq!(handle["resultType"], "task");
+//! let id = handle["taskId"].as_str().unwrap().to_string();
+//! // …and the application runs it from its own loop.
+//! let Some(Event::TaskStarted { task_id, .. }) = engine.poll_event() else { panic!() };
+//! let t1 = Timestamp::from_secs(2);
+//! engine.complete_task(t1, &task_id, CallToolResult::text("rendered"))?;
+//! let polled = send(&mut engine, t1, "tasks/get", json!({"taskId": id}));
+//! assert_eq!(polled["status"], "completed");
+//! assert_eq!(polled["result"]["content"][0]["text"], "rendered");
+//! # Ok::<(), fasterapi_mcp::Error>(())
+//! ```
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
