@@ -267,11 +267,11 @@ impl Binding<'_> {
     /// The digest of the arguments (serde_json's map is ordered, so the encoding is
     /// canonical), base64url of the first 16 bytes of SHA-256.
     fn arguments_digest(&self) -> String {
-        let mut bytes = Vec::new();
-        if let Some(a) = self.arguments {
-            // Encoding a map of JSON values into a Vec cannot fail.
-            let _ = serde_json::to_writer(&mut bytes, a);
-        }
+        // Encoding a map of JSON values cannot fail.
+        let bytes = self
+            .arguments
+            .and_then(|a| serde_json::to_vec(a).ok())
+            .unwrap_or_default();
         URL_SAFE_NO_PAD.encode(&Sha256::digest(&bytes)[..16])
     }
 }
