@@ -148,6 +148,11 @@ done
 step "official SDK 1.x (mcp<2) tasks client against http://$caddr/mcp"
 timeout 120 "$root_target/mcp-sdk1-venv/bin/python" -W ignore::DeprecationWarning \
   protocols/mcp/tests/interop/sdk_tasks.py "http://$caddr/mcp" || status=1
+# Server-side SSE resumption (2025-11-25): the SDK 1.x resumes test_reconnection's stream,
+# which the server ends after its priming event and a retry, with GET + Last-Event-ID.
+step "official SDK 1.x (mcp<2) resumes a paused SSE stream on http://$caddr/mcp"
+timeout 60 "$root_target/mcp-sdk1-venv/bin/python" -W ignore::DeprecationWarning \
+  protocols/mcp/tests/interop/sdk_resume.py "http://$caddr/mcp" || status=1
 # Every server and client scenario of both versions runs. What we do not pass yet is listed, per
 # version, in protocols/mcp/conformance/expected-failures-*.yaml (the suite's own baseline format);
 # the suite fails the run on a failure not listed there and on a listed entry that now passes.
