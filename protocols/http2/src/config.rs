@@ -45,7 +45,10 @@ pub struct Config {
     /// SETTINGS_MAX_FRAME_SIZE we advertise: longer frames are FRAME_SIZE_ERROR. Default 16,384.
     pub max_frame_size: u32,
     /// SETTINGS_MAX_HEADER_LIST_SIZE we advertise and enforce while decoding (name + value + 32
-    /// per field): the HPACK bomb defence. Default 16 KiB.
+    /// per field): the HPACK bomb defence. A larger field block is still decoded for HPACK's
+    /// sake but dropped, and refused on its stream only (RFC 9113 §10.5.1): a server answers a
+    /// request head with 431, otherwise the stream is reset with CANCEL
+    /// (`Event::HeaderListTooLarge`). Default 16 KiB.
     pub max_header_list_size: u32,
     /// Encoded octets of one field block (HEADERS + CONTINUATIONs). Default 64 KiB.
     pub max_header_block_size: u32,
@@ -63,6 +66,11 @@ pub struct Config {
     /// How long our SETTINGS may stay unacknowledged before SETTINGS_TIMEOUT (§6.5.3).
     /// Default 10 s.
     pub settings_timeout: Duration,
+    /// Server: how long graceful shutdown (`close`) waits for the answer to its PING before
+    /// the final GOAWAY (RFC 9113 §6.8: first a GOAWAY with stream id 2^31-1 and a PING; when
+    /// the PING comes back, every request the client sent before it saw the GOAWAY has
+    /// arrived, and the final GOAWAY names the last one). Default 1 s.
+    pub shutdown_ping_timeout: Duration,
     /// How long a stream may have data queued with a zero send window before it is reset
     /// with CANCEL (the zero-window stall defence). `None` waits forever. Default 30 s.
     pub send_stall_timeout: Option<Duration>,
@@ -108,6 +116,7 @@ impl Config {
         enable_connect_protocol: false,
         no_rfc7540_priorities: true,
         settings_timeout: Duration::from_secs(10),
+        shutdown_ping_timeout: Duration::from_secs(1),
         send_stall_timeout: Some(Duration::from_secs(30)),
         reset_rate: RateLimit::new(1000, 33),
         settings_rate: RateLimit::new(100, 10),

@@ -4,10 +4,10 @@
 mod common;
 
 use bytes::Bytes;
-use common::{GET, Raw, data, frame, goaway_code, headers, resets};
+use common::{GET, Raw, data, frame, goaway_code, headers, resets, statuses};
 use core::time::Duration;
 use fasterapi_core::testing::Pair;
-use fasterapi_core::{Machine, Timestamp};
+use fasterapi_core::{Machine, StreamMachine, Timestamp};
 use fasterapi_http2::{
     Config, Connection, Error, ErrorCode, Event, Flood, Frame, OutgoingRequest, RateLimit, Setting,
     SettingId, Settings, StreamId,
@@ -171,19 +171,147 @@ fn window_update_flood() {
 #[test]
 fn hpack_bomb() {
     let mut r = Raw::new(Config::default());
-    // One 4 KB field enters the dynamic table, then 1-octet references to it repeat:
-    // each decodes to 4 KB, so the header list limit (16 KiB) must stop it while decoding.
+    // One 4 KB field enters the dynamic table, then 1-octet references to it repeat: each
+    // decodes to 4 KB, so the header list limit (16 KiB) stops it while decoding. The rest of
+    // the block is decoded for HPACK's sake but never copied; the stream gets a 431 and the
+    // connection goes on (RFC 9113 §10.5.1).
     let big = "x".repeat(4000);
     let mut fields: Vec<(&str, &str)> = GET.to_vec();
     fields.push(("bomb", &big));
     let mut block = common::block(&mut r.enc, &fields);
     block.extend(core::iter::repeat_n(0xbe_u8, 1000)); // indexed field 62: the newest entry
-    let e = r.feed(&headers(1, &block, true, true)).unwrap_err();
-    assert!(matches!(
-        e,
-        Error::Hpack(fasterapi_hpack::Error::HeaderListTooLarge { limit: 16384 })
-    ));
-    assert_eq!(goaway_code(&r.drain()), Some(0x9)); // COMPRESSION_ERROR
+    let _ = r.events();
+    r.feed(&headers(1, &block, true, true)).unwrap();
+    assert_eq!(
+        r.events(),
+        [Event::HeaderListTooLarge {
+            stream_id: StreamId::new(1)
+        }]
+    );
+    let wire = r.drain();
+    assert_eq!(goaway_code(&wire), None);
+    assert_eq!(statuses(&r.out), [(1, "431".to_owned())]);
+    // The next request decodes against the table the bomb left.
+    let next = common::block(&mut r.enc, &fields);
+    r.feed(&headers(3, &next, true, true)).unwrap();
+    let ev = r.events();
+    let Some(Event::Request { head, .. }) = ev.first() else {
+        panic!("{ev:?}")
+    };
+    assert_eq!(head.headers.get(b"bomb").map(<[u8]>::len), Some(4000));
+}
+
+#[test]
+fn oversized_request_head_gets_431_and_the_connection_goes_on() {
+    // RFC 9113 §10.5.1: a 40 KB cookie over HEADERS + CONTINUATION, with a field entering the
+    // dynamic table after it; the request still has a body coming.
+    let mut r = Raw::new(Config::default());
+    let cookie = "c".repeat(40_000);
+    let mut fields: Vec<(&str, &str)> = GET.to_vec();
+    fields.push(("cookie", &cookie));
+    fields.push(("x-after", "indexed after the limit"));
+    let block = common::block(&mut r.enc, &fields);
+    let third = block.len() / 3;
+    let (a, b) = block.split_at(third);
+    let (b, c) = b.split_at(third);
+    let mut wire = headers(1, a, false, false);
+    for (frag, last) in [(b, false), (c, true)] {
+        wire.extend(frame(&Frame::Continuation {
+            stream_id: StreamId::new(1),
+            fragment: frag,
+            end_headers: last,
+        }));
+    }
+    // The body the client sends before it sees our answer is ignored.
+    wire.extend(data(1, b"late body", true));
+    let _ = r.events();
+    r.feed(&wire).unwrap();
+    assert_eq!(
+        r.events(),
+        [Event::HeaderListTooLarge {
+            stream_id: StreamId::new(1)
+        }]
+    );
+    let out = r.drain();
+    assert_eq!(statuses(&r.out), [(1, "431".to_owned())]);
+    assert_eq!(
+        resets(&out),
+        [(1, 0)],
+        "RST_STREAM NO_ERROR after the 431 (§8.1)"
+    );
+    assert_eq!(goaway_code(&out), None);
+    // The same encoder goes on: `x-after` is now a one-octet reference on both sides.
+    let next = r.request(
+        3,
+        &[GET, &[("x-after", "indexed after the limit")]].concat(),
+        true,
+    );
+    r.feed(&next).unwrap();
+    let ev = r.events();
+    let Some(Event::Request { head, .. }) = ev.first() else {
+        panic!("{ev:?}")
+    };
+    assert_eq!(
+        head.headers.get(b"x-after"),
+        Some(&b"indexed after the limit"[..])
+    );
+    r.server
+        .send_response(StreamId::new(3), 204, &[], true)
+        .unwrap();
+    r.drain();
+    assert_eq!(
+        statuses(&r.out),
+        [(1, "431".to_owned()), (3, "204".to_owned())]
+    );
+}
+
+#[test]
+fn oversized_trailers_reset_the_stream_only() {
+    let mut r = Raw::new(Config::default());
+    let h = r.request(1, GET, false);
+    r.feed(&h).unwrap();
+    let _ = r.events();
+    let big = "t".repeat(20_000);
+    let trailers = common::block(&mut r.enc, &[("x-trailer", &big)]);
+    r.feed(&headers(1, &trailers, true, true)).unwrap();
+    assert_eq!(
+        r.events(),
+        [
+            Event::HeaderListTooLarge {
+                stream_id: StreamId::new(1)
+            },
+            Event::StreamReset {
+                stream_id: StreamId::new(1),
+                code: ErrorCode::CANCEL,
+                remote: false
+            }
+        ]
+    );
+    let out = r.drain();
+    assert_eq!(resets(&out), [(1, 0x8)]);
+    assert_eq!(goaway_code(&out), None);
+}
+
+#[test]
+fn oversized_heads_count_against_the_reset_rate() {
+    // A peer that sends oversized heads in a loop costs us a decode each: bounded like
+    // rapid reset.
+    let mut config = Config::default();
+    config.reset_rate = RateLimit::new(5, 1);
+    let mut r = Raw::new(config);
+    let big = "b".repeat(20_000);
+    let mut fields: Vec<(&str, &str)> = GET.to_vec();
+    fields.push(("x-big", &big));
+    let mut result = Ok(());
+    for i in 0..10 {
+        let h = r.request(1 + 2 * i, &fields, true);
+        result = r.feed(&h);
+        if result.is_err() {
+            break;
+        }
+    }
+    assert_eq!(result, Err(Error::Flood(Flood::Resets)));
+    assert_eq!(goaway_code(&r.drain()), Some(0xb)); // ENHANCE_YOUR_CALM
 }
 
 #[test]
@@ -278,5 +406,46 @@ fn streams_beyond_the_limit_are_refused() {
         r.events()
             .iter()
             .any(|e| matches!(e, Event::Request { stream_id, .. } if stream_id.get() == 7))
+    );
+}
+
+#[test]
+fn oversized_response_head_resets_the_stream_on_the_client() {
+    // RFC 9113 §10.5.1: "a client can discard responses that it cannot process".
+    let mut client = Connection::client(Config::default());
+    let now = Timestamp::ZERO;
+    let get = OutgoingRequest::new(b"GET", b"http", b"example.com", b"/");
+    let id = client.send_request(&get, true).unwrap();
+    let mut enc = fasterapi_hpack::Encoder::new(fasterapi_hpack::EncoderConfig::default());
+    let mut wire = frame(&Frame::Settings {
+        ack: false,
+        settings: Settings::List(&[]),
+    });
+    let big = "r".repeat(20_000);
+    let block = common::block(&mut enc, &[(":status", "200"), ("x-big", &big)]);
+    wire.extend(headers(id.get(), &block, false, true));
+    client.handle_input(now, &wire).unwrap();
+    let ev: Vec<Event> = core::iter::from_fn(|| client.poll_event()).collect();
+    assert!(ev.contains(&Event::HeaderListTooLarge { stream_id: id }));
+    assert!(ev.contains(&Event::StreamReset {
+        stream_id: id,
+        code: ErrorCode::CANCEL,
+        remote: false
+    }));
+    let mut out = vec![0u8; 65_536];
+    let n = client.poll_transmit(now, &mut out);
+    let sent = &out[fasterapi_http2::PREFACE.len()..n];
+    assert!(resets(sent).contains(&(id.get(), 0x8)));
+    // The next exchange on the same connection works.
+    let next = client.send_request(&get, true).unwrap();
+    let block = common::block(&mut enc, &[(":status", "204")]);
+    client
+        .handle_input(now, &headers(next.get(), &block, true, true))
+        .unwrap();
+    let ev: Vec<Event> = core::iter::from_fn(|| client.poll_event()).collect();
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, Event::Response { stream_id, head, .. } if *stream_id == next && head.status == 204)),
+        "{ev:?}"
     );
 }

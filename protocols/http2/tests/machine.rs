@@ -6,7 +6,10 @@ use bytes::Bytes;
 use core::time::Duration;
 use fasterapi_core::testing::Pair;
 use fasterapi_core::{Machine, StreamMachine, Timestamp};
-use fasterapi_http2::{Config, Connection, ErrorCode, Event, OutgoingRequest, Priority, StreamId};
+use fasterapi_http2::{
+    Config, Connection, ErrorCode, Event, FrameType, OutgoingRequest, Priority, Setting, SettingId,
+    StreamId,
+};
 
 fn pair(client: Config, server: Config) -> Pair<Connection, Connection> {
     let mut p = Pair::new(Connection::client(client), Connection::server(server));
@@ -167,8 +170,8 @@ fn initial_window_change_applies_to_open_streams() {
     // The server lowers INITIAL_WINDOW_SIZE with a raw SETTINGS frame.
     let f = common::frame(&fasterapi_http2::Frame::Settings {
         ack: false,
-        settings: fasterapi_http2::Settings::List(&[fasterapi_http2::Setting::new(
-            fasterapi_http2::SettingId::INITIAL_WINDOW_SIZE,
+        settings: fasterapi_http2::Settings::List(&[Setting::new(
+            SettingId::INITIAL_WINDOW_SIZE,
             100,
         )]),
     });
@@ -259,12 +262,37 @@ fn goaway_refuses_streams_above_its_last_id() {
     let a = p.client.machine.send_request(&get("/a"), true).unwrap();
     p.drive();
     let b = p.client.machine.send_request(&get("/b"), true).unwrap();
-    // The server says goodbye before it sees stream b.
-    p.server.machine.close(p.now());
-    let mut buf = vec![0u8; 4096];
-    let n = p.server.machine.poll_transmit(p.now(), &mut buf);
-    p.client.machine.handle_input(p.now(), &buf[..n]).unwrap();
+    // The server starts its shutdown before it sees stream b, and the client does not answer
+    // the PING in time: after `shutdown_ping_timeout` the final GOAWAY names stream a.
+    let now = p.now();
+    p.server.machine.close(now);
+    let mut wire = vec![0u8; 4096];
+    let n = p.server.machine.poll_transmit(now, &mut wire);
+    wire.truncate(n);
+    let first = common::frames(&wire);
+    assert_eq!(first[0].0, FrameType::GOAWAY);
+    assert_eq!(
+        first[0].2[..4],
+        0x7fff_ffffu32.to_be_bytes(),
+        "2^31-1 first (§6.8)"
+    );
+    assert_eq!(first[1].0, FrameType::PING);
+    let deadline = p.server.machine.poll_timeout().unwrap();
+    assert_eq!(deadline, now.saturating_add(Duration::from_secs(1)));
+    p.server.machine.handle_timeout(deadline).unwrap();
+    let mut more = vec![0u8; 4096];
+    let n = p.server.machine.poll_transmit(deadline, &mut more);
+    wire.extend_from_slice(&more[..n]);
+    p.client.machine.handle_input(deadline, &wire).unwrap();
     let ev: Vec<Event> = core::iter::from_fn(|| p.client.machine.poll_event()).collect();
+    let goaways: Vec<StreamId> = ev
+        .iter()
+        .filter_map(|e| match e {
+            Event::GoAway { last_stream_id, .. } => Some(*last_stream_id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(goaways, [StreamId::MAX, a]);
     assert!(ev.contains(&Event::StreamReset {
         stream_id: b,
         code: ErrorCode::REFUSED_STREAM,
@@ -273,6 +301,136 @@ fn goaway_refuses_streams_above_its_last_id() {
     assert!(
         !ev.iter()
             .any(|e| matches!(e, Event::StreamReset { stream_id, .. } if *stream_id == a))
+    );
+}
+
+#[test]
+fn two_step_shutdown_keeps_requests_already_in_flight() {
+    // RFC 9113 §6.8: a request the client sent before it saw the first GOAWAY is processed,
+    // and the final GOAWAY (after the PING comes back) names it.
+    let mut p = pair(Config::default(), Config::default());
+    let in_flight = p.client.machine.send_request(&get("/slow"), true).unwrap();
+    p.server.machine.close(p.now());
+    p.drive();
+    let ev = p.server.take_events();
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, Event::Request { stream_id, .. } if *stream_id == in_flight)),
+        "{ev:?}"
+    );
+    assert!(
+        !ev.iter().any(|e| matches!(e, Event::PingAck { .. })),
+        "the shutdown PING is the machine's own"
+    );
+    let goaways: Vec<StreamId> = p
+        .client
+        .take_events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::GoAway { last_stream_id, .. } => Some(last_stream_id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(goaways, [StreamId::MAX, in_flight]);
+    assert_eq!(
+        p.client.machine.send_request(&get("/late"), true),
+        Err(fasterapi_http2::Error::NoNewStreams)
+    );
+    assert!(
+        !p.server.machine.is_closed(),
+        "the stream still owes a response"
+    );
+    assert_eq!(
+        p.server.machine.poll_timeout(),
+        None,
+        "no shutdown timer left"
+    );
+    p.server
+        .machine
+        .send_response(in_flight, 200, &[], false)
+        .unwrap();
+    p.server
+        .machine
+        .send_data(in_flight, Bytes::from_static(b"done"), true)
+        .unwrap();
+    p.drive();
+    assert_eq!(body_of(&p.client.take_events(), in_flight), b"done");
+    assert!(p.server.machine.is_closed());
+}
+
+#[test]
+fn send_capacity_event_when_the_window_opens() {
+    // The client opens 1,000 octets per stream; the server queues 5,000: it stalls, and each
+    // WINDOW_UPDATE the client sends as it reads brings an `Event::SendCapacity`.
+    let mut small = Config::default();
+    small.initial_window_size = 1000;
+    let mut p = pair(small, Config::default());
+    let id = p.client.machine.send_request(&get("/big"), true).unwrap();
+    p.drive();
+    p.server.take_events();
+    let s = &mut p.server.machine;
+    s.send_response(id, 200, &[], false).unwrap();
+    assert_eq!(s.send_capacity(id), 1000);
+    s.send_data(id, Bytes::from(vec![7u8; 5000]), true).unwrap();
+    assert_eq!(s.send_capacity(id), -4000, "queued beyond the window");
+    // Only the server's output, not the client's answer yet.
+    let mut buf = vec![0u8; 16_384];
+    let n = p.server.machine.poll_transmit(p.now(), &mut buf);
+    assert!(n > 1000);
+    assert_eq!(p.server.machine.send_window(Some(id)), 0);
+    assert_eq!(p.server.machine.send_capacity(id), -4000);
+    p.client.machine.handle_input(p.now(), &buf[..n]).unwrap();
+    p.drive();
+    let capacity = p
+        .server
+        .take_events()
+        .iter()
+        .filter(|e| **e == Event::SendCapacity { stream_id: id })
+        .count();
+    assert!(capacity >= 4, "one per time the window opened: {capacity}");
+    assert_eq!(body_of(&p.client.take_events(), id).len(), 5000);
+}
+
+#[test]
+fn send_capacity_event_after_initial_window_size_grows() {
+    // §6.9.2: a larger SETTINGS_INITIAL_WINDOW_SIZE opens every stream's window.
+    let mut r = common::Raw::with_settings(
+        Config::default(),
+        &[Setting::new(SettingId::INITIAL_WINDOW_SIZE, 0)],
+    );
+    let h = r.request(1, common::GET, true);
+    r.feed(&h).unwrap();
+    let _ = r.events();
+    let id = StreamId::new(1);
+    r.server.send_response(id, 200, &[], false).unwrap();
+    r.server
+        .send_data(id, Bytes::from_static(b"waiting"), true)
+        .unwrap();
+    r.drain();
+    assert!(r.events().is_empty());
+    assert_eq!(r.server.send_capacity(id), -7);
+    let grow = common::frame(&fasterapi_http2::Frame::Settings {
+        ack: false,
+        settings: fasterapi_http2::Settings::List(&[Setting::new(
+            SettingId::INITIAL_WINDOW_SIZE,
+            100,
+        )]),
+    });
+    r.feed(&grow).unwrap();
+    assert!(r.events().contains(&Event::SendCapacity { stream_id: id }));
+    assert_eq!(r.server.send_capacity(id), 93);
+    // A stream that never waited gets no event.
+    let h = r.request(3, common::GET, true);
+    r.feed(&h).unwrap();
+    let _ = r.events();
+    r.server
+        .send_response(StreamId::new(3), 204, &[], true)
+        .unwrap();
+    r.feed(&grow).unwrap();
+    assert!(
+        !r.events()
+            .iter()
+            .any(|e| matches!(e, Event::SendCapacity { .. }))
     );
 }
 

@@ -104,6 +104,25 @@ pub enum Event {
         /// Whether the peer sent the RST_STREAM (or refused the stream with GOAWAY).
         remote: bool,
     },
+    /// A field block on this stream decoded to more than our SETTINGS_MAX_HEADER_LIST_SIZE
+    /// (RFC 9113 §10.5.1). It was still decoded, so HPACK stays in step (§4.3), and then
+    /// dropped; the connection goes on. A request head (server): the machine has answered 431
+    /// (Request Header Fields Too Large) by itself, and RST_STREAM NO_ERROR when the request
+    /// was not complete (§8.1); the application never saw the request. Trailers, or a response
+    /// head (client): the stream is reset with CANCEL and an `Event::StreamReset` follows.
+    HeaderListTooLarge {
+        /// The stream.
+        stream_id: StreamId,
+    },
+    /// DATA queued on this stream was held back by flow control (a stream or connection window
+    /// at zero or below), and a WINDOW_UPDATE or a larger SETTINGS_INITIAL_WINDOW_SIZE has
+    /// opened both windows again (RFC 9113 §6.9): the queued data is moving, and
+    /// [`Connection::send_capacity`] tells how much more fits. Raised once each time the
+    /// stream was blocked.
+    SendCapacity {
+        /// The stream.
+        stream_id: StreamId,
+    },
     /// The priority of a stream changed (an RFC 9218 PRIORITY_UPDATE).
     PriorityUpdate {
         /// The stream.
@@ -244,6 +263,8 @@ struct Stream {
     head_request: bool,
     priority: Priority,
     stalled_since: Option<Timestamp>,
+    /// Queued DATA waits for a window: raise `Event::SendCapacity` when both open.
+    wants_capacity: bool,
     /// Its key in the scheduler's ready set, while it is there.
     sched: Option<(u8, u64)>,
 }
@@ -265,6 +286,7 @@ impl Stream {
             head_request: false,
             priority: Priority::DEFAULT,
             stalled_since: None,
+            wants_capacity: false,
             sched: None,
         }
     }
@@ -302,7 +324,13 @@ struct Block {
     end_stream: bool,
     frames: u32,
     bytes: u32,
+    /// The decoded list went over our SETTINGS_MAX_HEADER_LIST_SIZE (HPACK decoded but
+    /// discarded the rest).
+    oversized: bool,
 }
+
+/// The opaque data of the PING sent with the first GOAWAY of a graceful shutdown (§6.8).
+const SHUTDOWN_PING: [u8; 8] = *b"shutdown";
 
 /// A token bucket on the virtual clock (milli-tokens, so slow rates refill smoothly).
 #[derive(Debug, Clone, Copy)]
@@ -394,6 +422,9 @@ pub struct Connection {
     // lifecycle
     goaway_sent: Option<StreamId>,
     goaway_received: Option<StreamId>,
+    /// Server, graceful shutdown between its two GOAWAYs (§6.8): when to send the final one
+    /// if the PING is not answered.
+    draining: Option<Timestamp>,
     failed: bool,
     eof: bool,
     events: VecDeque<Event>,
@@ -416,7 +447,10 @@ impl Connection {
         let dec = DecoderConfig::DEFAULT
             .with_max_table_size(config.header_table_size)
             .with_max_header_list_size(config.max_header_list_size)
-            .with_field_buffer_size(config.max_header_list_size.max(1024));
+            .with_field_buffer_size(config.max_header_list_size.max(1024))
+            // RFC 9113 §10.5.1: an oversized block is refused on its stream, but still
+            // decoded so the dynamic table stays in step (§4.3).
+            .with_discard_oversized(true);
         let mut c = Self {
             role,
             config,
@@ -460,6 +494,7 @@ impl Connection {
             },
             goaway_sent: None,
             goaway_received: None,
+            draining: None,
             failed: false,
             eof: false,
             events: VecDeque::new(),
@@ -557,6 +592,31 @@ impl Connection {
         }
     }
 
+    /// Octets of DATA `id` may still queue before they wait for the peer's flow-control
+    /// windows: the smaller of the stream's and the connection's send window (none when
+    /// either is below zero) minus the DATA already queued on it. Negative when queued data
+    /// already waits: an `Event::SendCapacity` follows once the windows open. 0 for a stream
+    /// that is not open.
+    pub fn send_capacity(&self, id: StreamId) -> i64 {
+        let Some(s) = self.streams.get(&id) else {
+            return 0;
+        };
+        let queued: usize = s.queue.iter().map(Bytes::len).sum();
+        s.send_window.min(self.conn_send_window).max(0) - queued as i64
+    }
+
+    /// Raises `Event::SendCapacity` for `id` if its queued DATA was waiting for a window and
+    /// both windows are open now.
+    fn capacity_opened(&mut self, id: StreamId) {
+        let conn_open = self.conn_send_window > 0;
+        if let Some(s) = self.streams.get_mut(&id) {
+            if s.wants_capacity && conn_open && s.send_window > 0 {
+                s.wants_capacity = false;
+                self.events.push_back(Event::SendCapacity { stream_id: id });
+            }
+        }
+    }
+
     fn is_peer_id(&self, id: StreamId) -> bool {
         id.is_client_initiated() == (self.role == Role::Server)
     }
@@ -623,10 +683,25 @@ impl Connection {
         }
     }
 
+    /// The final GOAWAY of a graceful shutdown, naming the last peer stream we process (§6.8).
+    fn final_goaway(&mut self) {
+        self.draining = None;
+        if self.goaway_sent.is_none() && !self.failed {
+            let last = self.last_peer_id;
+            self.goaway_sent = Some(last);
+            self.queue_frame(&Frame::GoAway {
+                last_stream_id: last,
+                code: ErrorCode::NO_ERROR,
+                debug: b"",
+            });
+        }
+    }
+
     fn done(&self) -> bool {
         self.failed
             || self.eof
-            || ((self.goaway_sent.is_some() || self.goaway_received.is_some())
+            || (self.draining.is_none()
+                && (self.goaway_sent.is_some() || self.goaway_received.is_some())
                 && self.streams.is_empty()
                 && self.block.is_none())
     }
@@ -674,6 +749,10 @@ impl Machine for Connection {
         if self.settings_deadline.is_some_and(|d| d <= now) {
             return Err(self.fail(Error::SettingsTimeout));
         }
+        if self.draining.is_some_and(|d| d <= now) {
+            // The PING of a graceful shutdown went unanswered: end the wait (§6.8).
+            self.final_goaway();
+        }
         if let Some(t) = self.config.send_stall_timeout {
             let stalled: Vec<StreamId> = self
                 .streams
@@ -702,10 +781,10 @@ impl Machine for Connection {
                 .min()
                 .map(|at| at.saturating_add(t))
         });
-        match (self.settings_deadline, stall) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [self.settings_deadline, stall, self.draining]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     fn poll_event(&mut self) -> Option<Event> {
@@ -721,17 +800,31 @@ impl Machine for Connection {
         Some(ev)
     }
 
+    /// Graceful shutdown. A server does it in two steps (RFC 9113 §6.8): a GOAWAY with the
+    /// last stream id 2^31-1 and a PING; requests the client sent before it saw that GOAWAY
+    /// are still processed. Once the PING is answered (or after
+    /// [`Config::shutdown_ping_timeout`]) the final GOAWAY names the last stream processed;
+    /// streams up to it finish, later ones are ignored. A client (which has no streams of the
+    /// peer's to keep) sends its one GOAWAY at once. Calling it again changes nothing.
     fn close(&mut self, now: Timestamp) {
         self.arm_timers(now);
-        if self.goaway_sent.is_none() && !self.failed {
-            let last = self.last_peer_id;
-            self.goaway_sent = Some(last);
-            self.queue_frame(&Frame::GoAway {
-                last_stream_id: last,
-                code: ErrorCode::NO_ERROR,
-                debug: b"",
-            });
+        if self.goaway_sent.is_some() || self.draining.is_some() || self.failed {
+            return;
         }
+        if self.role == Role::Client {
+            self.final_goaway();
+            return;
+        }
+        self.queue_frame(&Frame::GoAway {
+            last_stream_id: StreamId::MAX,
+            code: ErrorCode::NO_ERROR,
+            debug: b"",
+        });
+        self.queue_frame(&Frame::Ping {
+            ack: false,
+            data: SHUTDOWN_PING,
+        });
+        self.draining = Some(now.saturating_add(self.config.shutdown_ping_timeout));
     }
 
     fn is_closed(&self) -> bool {

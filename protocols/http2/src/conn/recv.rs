@@ -2,7 +2,10 @@
 
 use bytes::Buf;
 
-use super::{Block, BlockKind, Collector, Connection, Event, Role, Stream, StreamState, Target};
+use super::{
+    Block, BlockKind, Collector, Connection, Event, Role, SHUTDOWN_PING, Stream, StreamState,
+    Target,
+};
 use crate::codec::{
     ErrorCode, FRAME_HEADER_LEN, Frame, FrameError, FrameType, MAX_WINDOW_SIZE, PREFACE, Parsed,
     RawFrame, Setting, SettingId, Settings, StreamId,
@@ -175,7 +178,13 @@ impl Connection {
                 self.queue_control(&Frame::Ping { ack: true, data })
             }
             Frame::Ping { ack: true, data } => {
-                self.events.push_back(Event::PingAck { data });
+                if self.draining.is_some() && data == SHUTDOWN_PING {
+                    // §6.8: the client has seen our first GOAWAY; every stream it opened
+                    // before has arrived.
+                    self.final_goaway();
+                } else {
+                    self.events.push_back(Event::PingAck { data });
+                }
                 Ok(())
             }
             Frame::GoAway {
@@ -291,6 +300,7 @@ impl Connection {
             end_stream,
             frames: 0,
             bytes: 0,
+            oversized: false,
         });
         self.feed_block(fragment, end_headers)
     }
@@ -326,6 +336,8 @@ impl Connection {
         let collector = &mut block.collector;
         self.decoder
             .decode_fragment(fragment, end, |f| collector.push(f.name, f.value))?;
+        // Over SETTINGS_MAX_HEADER_LIST_SIZE: the decoder went on without reporting fields.
+        block.oversized |= self.decoder.is_discarding();
         if end {
             self.finish_block(block)
         } else {
@@ -337,6 +349,9 @@ impl Connection {
     fn finish_block(&mut self, block: Block) -> Result<(), Error> {
         let id = block.stream_id;
         let end_stream = block.end_stream;
+        if block.oversized {
+            return self.refuse_oversized(id, block.target, end_stream);
+        }
         match block.target {
             Target::Ignore => Ok(()),
             Target::Reset(code) => self.reset_local(id, code, true),
@@ -430,6 +445,52 @@ impl Connection {
                 }
                 BlockKind::Request => unreachable!("requests only open new streams"),
             },
+        }
+    }
+
+    /// A field block over our SETTINGS_MAX_HEADER_LIST_SIZE, decoded for HPACK's sake: refused
+    /// on its stream, the connection goes on (RFC 9113 §10.5.1). Each refusal counts against
+    /// the reset rate, like any stream the peer's errors make us reset.
+    fn refuse_oversized(
+        &mut self,
+        id: StreamId,
+        target: Target,
+        end_stream: bool,
+    ) -> Result<(), Error> {
+        match target {
+            Target::Ignore => Ok(()),
+            Target::Reset(code) => self.reset_local(id, code, true),
+            Target::New => {
+                // A server "can send an HTTP 431 (Request Header Fields Too Large)" (§10.5.1),
+                // then abort the rest of the request with NO_ERROR (§8.1).
+                if self.out.len() - self.out_pos > self.config.max_queued_control {
+                    return Err(self.fail(Error::Flood(Flood::ControlQueue)));
+                }
+                self.queue_block(id, [fasterapi_hpack::Field::new(b":status", b"431")], true);
+                if !end_stream {
+                    self.queue_frame(&Frame::RstStream {
+                        stream_id: id,
+                        code: ErrorCode::NO_ERROR,
+                    });
+                }
+                // Frames already on their way for it are ignored (their DATA still counts
+                // against the connection window).
+                self.remember_reset(id);
+                self.events
+                    .push_back(Event::HeaderListTooLarge { stream_id: id });
+                if !self.buckets.resets.take(self.now) {
+                    return Err(Error::Flood(Flood::Resets));
+                }
+                Ok(())
+            }
+            Target::Existing if !self.streams.contains_key(&id) => Ok(()),
+            Target::Existing => {
+                // Trailers, or a response a client "can discard" (§10.5.1): the stream is of
+                // no more use.
+                self.events
+                    .push_back(Event::HeaderListTooLarge { stream_id: id });
+                self.reset_local(id, ErrorCode::CANCEL, true)
+            }
         }
     }
 
@@ -540,6 +601,7 @@ impl Connection {
                         let ids: alloc::vec::Vec<StreamId> = self.streams.keys().copied().collect();
                         for id in ids {
                             self.schedule(id);
+                            self.capacity_opened(id);
                         }
                     }
                 }
@@ -587,6 +649,11 @@ impl Connection {
                 return Err(Error::WindowOverflow);
             }
             self.unstall_ready();
+            let ready: alloc::vec::Vec<StreamId> =
+                self.ready.iter().map(|&(_, _, id)| id).collect();
+            for id in ready {
+                self.capacity_opened(id);
+            }
             return Ok(());
         }
         if let Some(s) = self.streams.get_mut(&id) {
@@ -596,6 +663,7 @@ impl Connection {
                 return self.reset_local(id, ErrorCode::FLOW_CONTROL_ERROR, true);
             }
             self.schedule(id);
+            self.capacity_opened(id);
             Ok(())
         } else if self.is_idle(id) {
             Err(Error::IdleStream {

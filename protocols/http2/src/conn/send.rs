@@ -48,7 +48,7 @@ impl Connection {
 
     /// Encodes a field block and queues it as HEADERS + CONTINUATIONs sized to the peer's
     /// SETTINGS_MAX_FRAME_SIZE.
-    fn queue_block<'f>(
+    pub(super) fn queue_block<'f>(
         &mut self,
         id: StreamId,
         fields: impl IntoIterator<Item = Field<'f>>,
@@ -325,6 +325,7 @@ impl Connection {
         }
         if !s.queue.is_empty() && s.send_window <= 0 {
             s.stalled_since.get_or_insert(now);
+            s.wants_capacity = true;
             return;
         }
         s.stalled_since = None;
@@ -394,12 +395,14 @@ impl Connection {
                 self.ready.remove(&(u, r, id));
                 s.sched = None;
                 s.stalled_since.get_or_insert(now);
+                s.wants_capacity = true;
                 continue;
             }
             if conn_window <= 0 {
                 for &(_, _, id) in &self.ready {
                     if let Some(s) = self.streams.get_mut(&id) {
                         s.stalled_since.get_or_insert(now);
+                        s.wants_capacity |= !s.queue.is_empty();
                     }
                 }
                 return Next::Nothing;

@@ -154,3 +154,18 @@ pub(crate) fn resets(wire: &[u8]) -> Vec<(u32, u32)> {
         .map(|f| (f.1, u32::from_be_bytes(f.2[..4].try_into().unwrap())))
         .collect()
 }
+
+/// `(stream, :status)` of every HEADERS frame in `wire`, decoded with one HPACK decoder from
+/// the start of the server's output (the table carries across blocks).
+pub(crate) fn statuses(wire: &[u8]) -> Vec<(u32, String)> {
+    let mut dec = fasterapi_hpack::Decoder::new(fasterapi_hpack::DecoderConfig::default());
+    frames(wire)
+        .into_iter()
+        .filter(|f| f.0 == fasterapi_http2::FrameType::HEADERS)
+        .filter_map(|f| {
+            let fields = dec.decode_to_vec(&f.2).unwrap();
+            let status = fields.iter().find(|x| x.name == b":status")?;
+            Some((f.1, String::from_utf8(status.value.clone()).unwrap()))
+        })
+        .collect()
+}
