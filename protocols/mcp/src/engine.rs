@@ -751,7 +751,29 @@ impl Engine {
             .ok_or_else(|| invalid("uri is required"))?;
         let contents = if let Some(r) = self.server.resources.iter().find(|r| r.resource.uri == uri)
         {
-            (r.read)(uri)?
+            // A read may ask for input (2026-07-28 mrtr §"Supported Requests").
+            let binding = Binding {
+                method: "resources/read",
+                name: uri,
+                arguments: None,
+            };
+            let retry = if ctx.version.is_stateless() {
+                mrtr::verify_retry(self.sealing(), binding, params)?
+            } else {
+                mrtr::Retry::default()
+            };
+            let input = Input::new(params.get("inputResponses"), retry.state.as_deref());
+            match (r.read)(uri, input)? {
+                mrtr::Answer::Done(contents) => contents,
+                mrtr::Answer::InputRequired {
+                    input_requests,
+                    request_state,
+                } => {
+                    return self
+                        .ask(ctx, binding, input_requests.into_map(), request_state)
+                        .map(Some);
+                }
+            }
         } else if let Some((t, vars)) = self
             .server
             .templates
@@ -1507,15 +1529,19 @@ fn finish_result(
         m.entry(meta::SERVER_INFO)
             .or_insert_with(|| serde_json::to_value(&server.info).unwrap_or(Value::Null));
     }
-    if matches!(
-        method,
-        "tools/list"
-            | "prompts/list"
-            | "resources/list"
-            | "resources/read"
-            | "resources/templates/list"
-            | "server/discover"
-    ) {
+    // An InputRequiredResult is not the method's result: no cache hints on it.
+    let interim = obj.get("resultType").and_then(Value::as_str) == Some("input_required");
+    if !interim
+        && matches!(
+            method,
+            "tools/list"
+                | "prompts/list"
+                | "resources/list"
+                | "resources/read"
+                | "resources/templates/list"
+                | "server/discover"
+        )
+    {
         obj.insert("ttlMs".into(), Value::from(config.cache_ttl_ms));
         obj.insert("cacheScope".into(), Value::from(config.cache_scope));
     }

@@ -101,7 +101,8 @@ impl<'a> ToolCall<'a> {
 }
 
 type ToolFn = dyn Fn(&ToolCall<'_>) -> ToolReply + Send + Sync;
-type ReadFn = dyn Fn(&str) -> Result<Vec<ResourceContents>, ErrorObject> + Send + Sync;
+type ReadFn =
+    dyn Fn(&str, Input<'_>) -> Result<Answer<Vec<ResourceContents>>, ErrorObject> + Send + Sync;
 type TemplateFn = dyn Fn(&str, &BTreeMap<String, String>) -> Result<Vec<ResourceContents>, ErrorObject>
     + Send
     + Sync;
@@ -245,6 +246,25 @@ impl Server {
         mut self,
         resource: Resource,
         read: impl Fn(&str) -> Result<Vec<ResourceContents>, ErrorObject> + Send + Sync + 'static,
+    ) -> Self {
+        self.resources.push(ResourceEntry {
+            resource,
+            read: Box::new(move |uri, _| read(uri).map(Answer::Done)),
+        });
+        self
+    }
+
+    /// Declares a static resource whose read may ask the client for input first (2026-07-28
+    /// multi round-trip, [`crate::mrtr`]): `read` sees the retry's [`Input`] and answers
+    /// [`Answer::InputRequired`] to ask. Under the legacy revisions asking is an error.
+    #[must_use]
+    pub fn resource_with_input(
+        mut self,
+        resource: Resource,
+        read: impl Fn(&str, Input<'_>) -> Result<Answer<Vec<ResourceContents>>, ErrorObject>
+        + Send
+        + Sync
+        + 'static,
     ) -> Self {
         self.resources.push(ResourceEntry {
             resource,

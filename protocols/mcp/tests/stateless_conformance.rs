@@ -12,7 +12,9 @@ use fasterapi_mcp::http::{EngineKey, HttpBody, HttpConfig, HttpResponse, HttpSer
 use fasterapi_mcp::http_client::{HttpClient, Post, ResponseBody};
 use fasterapi_mcp::mrtr::{Answer, InputRequests, StateKey};
 use fasterapi_mcp::replay::ReplayConfig;
-use fasterapi_mcp::types::{Content, Extra, GetPromptResult, Prompt, PromptMessage, Role, Tool};
+use fasterapi_mcp::types::{
+    Content, Extra, GetPromptResult, Prompt, PromptMessage, Resource, ResourceContents, Role, Tool,
+};
 use fasterapi_mcp::{
     CallToolResult, ClientEvent, Engine, EngineConfig, Event, Id, ProtocolVersion, Server,
     StdioClient, ToolReply, schema,
@@ -59,6 +61,24 @@ fn fixtures() -> Server {
             }
         })
         .tool("slow", "deferred", schema::object(), |_| ToolReply::Defer)
+        .resource_with_input(
+            Resource {
+                uri: "demo://secret".into(),
+                name: "secret".into(),
+                description: None,
+                mime_type: None,
+                extra: Extra::new(),
+            },
+            |uri, input| {
+                Ok(match input.accepted("ok") {
+                    Some(_) => Answer::Done(vec![ResourceContents::text(uri, "text/plain", "s3")]),
+                    None => Answer::InputRequired {
+                        input_requests: InputRequests::new().elicit("ok", "Show it?", json!({})),
+                        request_state: Some("read".into()),
+                    },
+                })
+            },
+        )
         .tool_with(header_tool, |_| ToolReply::Done(CallToolResult::text("ok")))
         .prompt_with_input(
             Prompt {
@@ -249,6 +269,25 @@ fn capabilities_versions_and_methods() {
         r["result"]["messages"][0]["content"]["text"],
         "with context"
     );
+    // So can a resource read; the interim result carries no cache hints.
+    let read = json!({"uri":"demo://secret"});
+    let r = ask(
+        &mut e,
+        T0,
+        &modern(30, "resources/read", read.clone(), elicit_caps()),
+    );
+    assert_eq!(r["result"]["resultType"], "input_required");
+    assert!(r["result"].get("ttlMs").is_none());
+    let mut retry = modern(31, "resources/read", read, elicit_caps());
+    retry["params"]["inputResponses"] = json!({"ok":{"action":"accept","content":{}}});
+    retry["params"]["requestState"] = r["result"]["requestState"].clone();
+    let r = ask(&mut e, T0, &retry);
+    assert_eq!(r["result"]["contents"][0]["text"], "s3");
+    assert!(r["result"].get("ttlMs").is_some());
+    // A state issued for the read does not open the prompt.
+    let mut cross = modern(32, "prompts/get", json!({"name":"ctx"}), elicit_caps());
+    cross["params"]["requestState"] = retry["params"]["requestState"].clone();
+    assert_eq!(ask(&mut e, T0, &cross)["error"]["code"], -32602);
     // initialize under 2026-07-28 is a removed method, not the handshake.
     let r = ask(&mut e, T0, &modern(4, "initialize", json!({}), json!({})));
     assert_eq!(r["error"]["code"], -32601);
