@@ -824,7 +824,8 @@ impl Machine for Connection {
             ack: false,
             data: SHUTDOWN_PING,
         });
-        self.draining = Some(now.saturating_add(self.config.shutdown_ping_timeout));
+        // From the latest time the machine has seen (an action may pass an older `now`).
+        self.draining = Some(self.now.saturating_add(self.config.shutdown_ping_timeout));
     }
 
     fn is_closed(&self) -> bool {
