@@ -705,7 +705,8 @@ impl HttpServer {
             stream.waiting.as_ref().is_some_and(Vec::is_empty),
         );
         if done {
-            self.streams.retain(|_, s| !(&s.engine == key && s.no == no));
+            self.streams
+                .retain(|_, s| !(&s.engine == key && s.no == no));
         }
         self.record(key, no, &bytes);
     }
