@@ -19,6 +19,7 @@ use crate::codes::ErrorCode;
 use crate::engine::meta;
 use crate::framing::LineReader;
 use crate::jsonrpc::{CodecLimits, ErrorObject, Id, Message, Notification, Payload, Request};
+use crate::tasks::{ClientTasks, TaskConfig};
 
 /// What the client machine tells the application.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +42,14 @@ pub enum ClientEvent {
     Notification(Notification),
     /// Output the server sent that is not JSON-RPC; the line is skipped.
     Malformed(String),
+    /// The server cancelled a task this client hosts ([`crate::tasks`], 2025-11-25): its
+    /// request needs no answer any more (one is dropped).
+    TaskCancelled {
+        /// The task id.
+        task_id: String,
+        /// The server's request the task wrapped.
+        request: Id,
+    },
 }
 
 #[derive(Debug)]
@@ -73,11 +82,13 @@ pub struct StdioClient {
     waiting: BTreeMap<Id, Waiting>,
     next_id: i64,
     timeout: Duration,
-    now: Timestamp,
-    events: VecDeque<ClientEvent>,
+    pub(crate) now: Timestamp,
+    pub(crate) events: VecDeque<ClientEvent>,
     stateless: Option<(ProtocolVersion, Value, Value)>,
     interim: BTreeMap<Id, Interim>,
     closed: bool,
+    /// Tasks this client hosts for the server (2025-11-25, [`crate::tasks`]).
+    pub(crate) tasks: ClientTasks,
 }
 
 impl StdioClient {
@@ -97,6 +108,7 @@ impl StdioClient {
             stateless: None,
             interim: BTreeMap::new(),
             closed: false,
+            tasks: ClientTasks::new(TaskConfig::default()),
         }
     }
 
@@ -115,6 +127,7 @@ impl StdioClient {
         capabilities: Value,
         info: Value,
     ) -> Id {
+        self.tasks.declare(&capabilities);
         let params = json!({
             "protocolVersion": version.as_str(),
             "capabilities": capabilities,
@@ -194,6 +207,10 @@ impl StdioClient {
 
     /// Answers a server request.
     pub fn respond(&mut self, id: Id, result: Result<Value, ErrorObject>) {
+        // A request this client turned into a task: the answer is the task's result.
+        if self.task_answer(&id, &result) {
+            return;
+        }
         let m = match result {
             Ok(result) => Message::Response { id, result },
             Err(error) => Message::Error {
@@ -236,7 +253,7 @@ impl StdioClient {
         self.waiting.len()
     }
 
-    fn queue(&mut self, m: &Message) {
+    pub(crate) fn queue(&mut self, m: &Message) {
         m.encode(&mut self.out);
         self.out.push(b'\n');
     }
@@ -264,7 +281,11 @@ impl StdioClient {
                 Message::Request(r) if r.method == "ping" => {
                     self.respond(r.id, Ok(json!({})));
                 }
-                Message::Request(r) => self.events.push_back(ClientEvent::Request(r)),
+                Message::Request(r) => {
+                    if let Some(r) = self.task_request(r) {
+                        self.events.push_back(ClientEvent::Request(r));
+                    }
+                }
                 Message::Notification(n) => self.events.push_back(ClientEvent::Notification(n)),
             }
         }
@@ -322,6 +343,7 @@ impl Machine for StdioClient {
 
     fn handle_timeout(&mut self, now: Timestamp) -> Result<(), Error> {
         self.now = now;
+        self.expire_client_tasks(now);
         let due: Vec<Id> = self
             .waiting
             .iter()
@@ -350,7 +372,11 @@ impl Machine for StdioClient {
     }
 
     fn poll_timeout(&mut self) -> Option<Timestamp> {
-        self.waiting.values().map(|w| w.deadline).min()
+        self.waiting
+            .values()
+            .map(|w| w.deadline)
+            .chain(self.tasks.next_expiry())
+            .min()
     }
 
     fn poll_event(&mut self) -> Option<ClientEvent> {

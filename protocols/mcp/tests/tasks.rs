@@ -756,3 +756,164 @@ fn the_two_wires_do_not_see_each_others_tasks() {
         -32602
     );
 }
+
+// ------------------------------------------------------------------ client-hosted tasks
+
+/// A 2025-11-25 session whose client hosts elicitation tasks.
+fn hosting() -> P {
+    let mut p = pair_with(config());
+    let now = p.now();
+    let caps = json!({"elicitation":{}, "tasks":{"list":{},"cancel":{},"requests":{"elicitation":{"create":{}}}}});
+    p.client
+        .machine
+        .initialize(now, ProtocolVersion::V2025_11_25, caps, info());
+    p.drive();
+    responses(&mut p);
+    p.client.machine.notify("notifications/initialized", None);
+    p.drive();
+    p.server.take_events();
+    p
+}
+
+/// Sends a server→client request and returns its answer.
+fn ask(p: &mut P, method: &'static str, params: Value) -> Result<Value, ErrorObject> {
+    let now = p.now();
+    let out = p
+        .server
+        .machine
+        .engine()
+        .request(now, method, Some(params), None)
+        .unwrap();
+    p.drive();
+    p.server
+        .take_events()
+        .into_iter()
+        .find_map(|e| match e {
+            Event::Response { id, result } if id == out => Some(result),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no answer to {method}"))
+}
+
+fn elicitation(ttl: u64) -> Value {
+    json!({"message":"Name?","requestedSchema":{"type":"object","properties":{}},"task":{"ttl": ttl}})
+}
+
+/// The server's request as the client application sees it.
+fn app_request(p: &mut P) -> Id {
+    let events = p.client.take_events();
+    let [ClientEvent::Request(r)] = &events[..] else {
+        panic!("one request, got {events:?}")
+    };
+    assert!(r.params.as_ref().unwrap().get("task").is_some());
+    r.id.clone()
+}
+
+#[test]
+fn client_hosted_task_lifecycle() {
+    let mut p = hosting();
+    let created = ask(&mut p, "elicitation/create", elicitation(5000)).unwrap();
+    assert_eq!(created["task"]["status"], "working");
+    assert_eq!(created["task"]["ttl"], 5000);
+    let id = created["task"]["taskId"].as_str().unwrap().to_string();
+    let request = app_request(&mut p);
+    let got = ask(&mut p, "tasks/get", json!({"taskId": id})).unwrap();
+    assert_eq!(got["status"], "working");
+    // The server's tasks/result blocks until the application answers the request.
+    let now = p.now();
+    let waiting = p
+        .server
+        .machine
+        .engine()
+        .request(now, "tasks/result", Some(json!({"taskId": id})), None)
+        .unwrap();
+    p.drive();
+    assert!(p.server.take_events().is_empty());
+    p.client.machine.respond(
+        request,
+        Ok(json!({"action":"accept","content":{"name":"Ada"}})),
+    );
+    p.drive();
+    let events = p.server.take_events();
+    let status = events.iter().find_map(|e| match e {
+        Event::Notification { method, params } if method == "notifications/tasks/status" => {
+            params.clone()
+        }
+        _ => None,
+    });
+    assert_eq!(status.unwrap()["status"], "completed");
+    let result = events
+        .into_iter()
+        .find_map(|e| match e {
+            Event::Response { id, result } if id == waiting => Some(result),
+            _ => None,
+        })
+        .unwrap()
+        .unwrap();
+    assert_eq!(result["content"]["name"], "Ada");
+    assert_eq!(result["_meta"][tasks::RELATED_TASK]["taskId"], id.as_str());
+    let listed = ask(&mut p, "tasks/list", json!({})).unwrap();
+    assert_eq!(listed["tasks"][0]["taskId"], id.as_str());
+    let e = ask(&mut p, "tasks/cancel", json!({"taskId": id})).unwrap_err();
+    assert_eq!(e.code.get(), -32602);
+    assert_eq!(
+        p.client.machine.task_status(&id),
+        Some(TaskStatus::Completed)
+    );
+    // Expired with its ttl, on the client's timer.
+    p.advance(Duration::from_secs(5));
+    assert_eq!(
+        ask(&mut p, "tasks/get", json!({"taskId": id}))
+            .unwrap_err()
+            .code
+            .get(),
+        -32602
+    );
+}
+
+#[test]
+fn client_hosted_task_cancel_and_without_capability() {
+    let mut p = hosting();
+    let created = ask(&mut p, "elicitation/create", elicitation(60_000)).unwrap();
+    let id = created["task"]["taskId"].as_str().unwrap().to_string();
+    let request = app_request(&mut p);
+    let cancelled = ask(&mut p, "tasks/cancel", json!({"taskId": id})).unwrap();
+    assert_eq!(cancelled["status"], "cancelled");
+    let events = p.client.take_events();
+    assert!(events.contains(&ClientEvent::TaskCancelled {
+        task_id: id.clone(),
+        request: request.clone()
+    }));
+    // The application's late answer is dropped; the task stays cancelled.
+    p.client
+        .machine
+        .respond(request, Ok(json!({"action":"accept"})));
+    p.drive();
+    assert!(p.server.take_events().is_empty());
+    assert_eq!(
+        ask(&mut p, "tasks/get", json!({"taskId": id})).unwrap()["status"],
+        "cancelled"
+    );
+    assert!(ask(&mut p, "tasks/result", json!({"taskId": id})).is_err());
+
+    // A client that declared no task support answers the request itself (metadata ignored).
+    let mut p = legacy();
+    let now = p.now();
+    let out = p
+        .server
+        .machine
+        .engine()
+        .request(now, "elicitation/create", Some(elicitation(1000)), None)
+        .unwrap();
+    p.drive();
+    let request = app_request(&mut p);
+    p.client
+        .machine
+        .respond(request, Ok(json!({"action":"decline"})));
+    p.drive();
+    let events = p.server.take_events();
+    assert!(events.contains(&Event::Response {
+        id: out,
+        result: Ok(json!({"action":"decline"}))
+    }));
+}

@@ -11,7 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use fasterapi_core::Timestamp;
 use fasterapi_mcp::http::HttpConfig;
-use fasterapi_mcp::tasks::{TaskIds, TaskSupport};
+use fasterapi_mcp::tasks::{TaskIds, TaskStatus, TaskSupport};
 use fasterapi_mcp::{CallToolResult, Engine, ErrorObject, Event, Server, ToolReply, schema};
 use serde_json::{Map, Value, json};
 
@@ -229,12 +229,10 @@ impl Tasks {
                 None
             }
             Event::TaskInput { task_id, responses } => {
-                let Some(job) = self.jobs.get_mut(&task_id) else {
-                    return None;
-                };
+                let job = self.jobs.get_mut(&task_id)?;
                 job.answers.extend(responses);
                 // Still waiting for another answer: stay parked.
-                if engine.task_status(&task_id) != Some(fasterapi_mcp::tasks::TaskStatus::Working) {
+                if engine.task_status(&task_id) != Some(TaskStatus::Working) {
                     return None;
                 }
                 let text = match job.tool.as_str() {

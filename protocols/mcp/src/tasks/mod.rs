@@ -87,6 +87,9 @@ use crate::server::Server;
 use crate::types::{CallToolResult, Tool};
 use crate::{Error, ProtocolVersion};
 
+mod client;
+pub(crate) use client::ClientTasks;
+
 /// The 2026-07-28 extension identifier (SEP-2663).
 pub const EXTENSION: &str = "io.modelcontextprotocol/tasks";
 /// The `_meta` key tying a message to a task (2025-11-25 tasks §"Related Task Metadata").
@@ -180,6 +183,10 @@ impl TaskIds {
     /// Ids from `mint` (must return unique, unguessable, visible-ASCII strings).
     pub fn new(mint: impl Fn() -> String + Send + Sync + 'static) -> Self {
         Self(Arc::new(mint))
+    }
+
+    pub(crate) fn mint(&self) -> String {
+        (self.0)()
     }
 }
 
@@ -300,7 +307,7 @@ impl TaskStore {
     fn mint(&mut self) -> Option<String> {
         for _ in 0..4 {
             let id = match &self.config.ids {
-                Some(ids) => (ids.0)(),
+                Some(ids) => ids.mint(),
                 None => format!("task-{}", self.next_seq),
             };
             if !id.is_empty() && !self.tasks.contains_key(&id) {
