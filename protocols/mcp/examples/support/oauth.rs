@@ -10,7 +10,7 @@
 //! its reference clients.
 
 use fasterapi_mcp::auth::{
-    Action, AuthConfig, ClientCredentials, Grant, HttpRequest, MemoryStore, OAuthClient,
+    Action, AuthConfig, ClientCredentials, Grant, HttpRequest, JwtSigner, MemoryStore, OAuthClient,
     metadata::MAX_DOCUMENT_LEN,
 };
 use fasterapi_mcp::http_client::{HttpClient, Post};
@@ -42,7 +42,19 @@ pub(crate) fn hook(server_url: &str, scenario: &str) -> OnUnauthorized {
     if scenario.starts_with("auth/client-credentials") {
         config.grant = Grant::ClientCredentials;
     }
+    // A workload JWT: the RFC 7523 grant (workload identity federation).
+    if let Some(jwt) = ctx["valid_jwt"].as_str() {
+        config.grant = Grant::JwtBearer;
+        config.assertion = Some(jwt.into());
+    }
     let mut oauth = OAuthClient::with_os_random(config, MemoryStore::default());
+    let mut signer_error = None;
+    if let Some(pem) = ctx["private_key_pem"].as_str() {
+        match Es256::from_pem(pem) {
+            Ok(k) => oauth.set_signer(Box::new(k)),
+            Err(e) => signer_error = Some(e),
+        }
+    }
     let mut last: Option<Vec<u8>> = None;
     Box::new(move |http: &mut HttpClient, post: &Post, status, www| {
         // Attempts are counted per operation: another request starts a new count.
@@ -50,6 +62,13 @@ pub(crate) fn hook(server_url: &str, scenario: &str) -> OnUnauthorized {
             oauth.request_succeeded();
             last = Some(post.body.clone());
         }
+        if let Some(e) = &signer_error {
+            return Err(e.clone());
+        }
+        let unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        oauth.set_unix_time(unix);
         oauth
             .handle_challenge(status, www)
             .map_err(|e| format!("authorization: {e}"))?;
@@ -122,4 +141,44 @@ fn fetch(req: &HttpRequest) -> Result<(u16, Option<String>, Vec<u8>), String> {
         },
     )?;
     Ok((status, location, body))
+}
+
+/// ES256 with `ring` over a PKCS#8 key from PEM (the suite's `private_key_pem`).
+struct Es256 {
+    key: ring::signature::EcdsaKeyPair,
+    rng: ring::rand::SystemRandom,
+}
+
+impl Es256 {
+    fn from_pem(pem: &str) -> Result<Self, String> {
+        use base64::Engine as _;
+        let b64: String = pem
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect::<Vec<_>>()
+            .concat();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(b64.trim())
+            .map_err(|e| format!("private key PEM: {e}"))?;
+        let rng = ring::rand::SystemRandom::new();
+        let key = ring::signature::EcdsaKeyPair::from_pkcs8(
+            &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+            &der,
+            &rng,
+        )
+        .map_err(|e| format!("private key: {e}"))?;
+        Ok(Self { key, rng })
+    }
+}
+
+impl JwtSigner for Es256 {
+    fn alg(&self) -> &str {
+        "ES256"
+    }
+    fn sign(&mut self, input: &[u8]) -> Vec<u8> {
+        self.key
+            .sign(&self.rng, input)
+            .map(|s| s.as_ref().to_vec())
+            .unwrap_or_default()
+    }
 }

@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use super::challenge::{BearerChallenge, parse_www_authenticate};
+use super::jwt::JwtSigner;
 use super::metadata::{
     ClientCredentials, ResourceMetadata, ServerMetadata, Tokens, error_response,
     resource_metadata_urls, server_metadata_urls,
@@ -26,6 +27,9 @@ pub enum Grant {
     /// The client on its own behalf (OAuth 2.1 §4.2; MCP's `oauth-client-credentials`
     /// extension), with pre-registered credentials.
     ClientCredentials,
+    /// A JWT the workload already holds, exchanged for a token (RFC 7523 §2.1; MCP's
+    /// workload identity federation extension): [`AuthConfig::assertion`].
+    JwtBearer,
 }
 
 /// What the client is and what it may do.
@@ -51,6 +55,8 @@ pub struct AuthConfig {
     /// Ask for `offline_access` (a refresh token) when the authorization server lists it in
     /// `scopes_supported` (2025-11-25 authorization §"Refresh Tokens").
     pub offline_access: bool,
+    /// The JWT for [`Grant::JwtBearer`].
+    pub assertion: Option<String>,
     /// Authorization attempts per operation before [`AuthError::RetryLimit`] (the spec's
     /// step-up retry limit); reset by [`OAuthClient::request_succeeded`].
     pub max_attempts: u32,
@@ -69,6 +75,7 @@ impl AuthConfig {
             grant: Grant::AuthorizationCode,
             offline_access: true,
             max_attempts: 3,
+            assertion: None,
         }
     }
 }
@@ -144,6 +151,10 @@ pub struct OAuthClient<S> {
     tokens: Option<Tokens>,
     attempts: u32,
     refreshed: bool,
+    /// Signs `private_key_jwt` client assertions, when the client has a key.
+    signer: Option<Box<dyn JwtSigner + Send>>,
+    /// The wall clock (Unix seconds) for JWT `iat`/`exp`, as the application last said.
+    unix_now: u64,
 }
 
 impl<S> fmt::Debug for OAuthClient<S> {
@@ -197,7 +208,20 @@ impl<S: CredentialStore> OAuthClient<S> {
             tokens,
             attempts: 0,
             refreshed: false,
+            signer: None,
+            unix_now: 0,
         }
+    }
+
+    /// Authenticates at the token endpoint with `private_key_jwt` (RFC 7523 §2.2) signed by
+    /// `signer`, when the authorization server allows it.
+    pub fn set_signer(&mut self, signer: Box<dyn JwtSigner + Send>) {
+        self.signer = Some(signer);
+    }
+
+    /// The current time in Unix seconds, for signed assertions (the machine reads no clock).
+    pub fn set_unix_time(&mut self, secs: u64) {
+        self.unix_now = secs;
     }
 
     /// A client drawing randomness from the operating system.
@@ -487,6 +511,7 @@ impl<S: CredentialStore> OAuthClient<S> {
         let grants: &[&str] = match self.config.grant {
             Grant::AuthorizationCode => &["authorization_code", "refresh_token"],
             Grant::ClientCredentials => &["client_credentials"],
+            Grant::JwtBearer => &[JWT_BEARER],
         };
         let body = serde_json::json!({
             "client_name": self.config.client_name,
@@ -517,11 +542,18 @@ impl<S: CredentialStore> OAuthClient<S> {
         let scope = self.scope(&meta);
         self.requested = scope.clone();
         let scope = scope.join(" ");
-        if self.config.grant == Grant::ClientCredentials {
-            let mut fields = alloc::vec![
-                ("grant_type", "client_credentials".to_string()),
-                ("resource", self.resource.clone()),
-            ];
+        let direct = match self.config.grant {
+            Grant::ClientCredentials => Some(("grant_type", "client_credentials".to_string())),
+            Grant::JwtBearer => Some(("grant_type", JWT_BEARER.to_string())),
+            Grant::AuthorizationCode => None,
+        };
+        if let Some(grant) = direct {
+            let mut fields = alloc::vec![grant];
+            if self.config.grant == Grant::JwtBearer {
+                let a = self.config.assertion.clone().ok_or(AuthError::Unexpected)?;
+                fields.push(("assertion", a));
+            }
+            fields.push(("resource", self.resource.clone()));
             if !scope.is_empty() {
                 fields.push(("scope", scope));
             }
@@ -666,6 +698,9 @@ impl<S: CredentialStore> OAuthClient<S> {
             .ok_or(AuthError::MissingEndpoint("token_endpoint"))?;
         let method = match (&client.auth_method, &client.client_secret) {
             (Some(m), _) => m.as_str(),
+            (None, None) if self.signer.is_some() && meta.supports_auth_method(PRIVATE_KEY_JWT) => {
+                PRIVATE_KEY_JWT
+            }
             (None, None) => "none",
             (None, Some(_)) => ["client_secret_basic", "client_secret_post", "none"]
                 .into_iter()
@@ -695,6 +730,25 @@ impl<S: CredentialStore> OAuthClient<S> {
                 fields.push(("client_id", client.client_id.clone()));
                 fields.push(("client_secret", secret));
             }
+            PRIVATE_KEY_JWT => {
+                let signer = self.signer.as_mut().ok_or(AuthError::NoRegistration)?;
+                let mut jti = [0u8; 16];
+                (self.random)(&mut jti);
+                // RFC 7523 §3: iss = sub = client_id, aud = the authorization server.
+                let claims = serde_json::json!({
+                    "iss": client.client_id,
+                    "sub": client.client_id,
+                    "aud": meta.issuer,
+                    "iat": self.unix_now,
+                    "exp": self.unix_now + 300,
+                    "jti": b64url(&jti),
+                });
+                let jwt =
+                    super::jwt::sign(signer.as_mut(), serde_json::json!({"typ": "JWT"}), &claims);
+                fields.push(("client_id", client.client_id.clone()));
+                fields.push(("client_assertion_type", ASSERTION_TYPE.to_string()));
+                fields.push(("client_assertion", jwt));
+            }
             _ => fields.push(("client_id", client.client_id.clone())),
         }
         let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -708,6 +762,12 @@ impl<S: CredentialStore> OAuthClient<S> {
         Ok(())
     }
 }
+
+/// RFC 7523 §2.1.
+const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+/// RFC 7523 §2.2.
+const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const PRIVATE_KEY_JWT: &str = "private_key_jwt";
 
 /// `native` for a loopback redirect, `web` otherwise (2025-11-25 client registration
 /// §"Application Type and Redirect URI Constraints").

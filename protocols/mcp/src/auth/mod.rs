@@ -44,6 +44,7 @@
 
 pub mod challenge;
 mod flow;
+pub mod jwt;
 pub mod metadata;
 mod pkce;
 mod store;
@@ -55,6 +56,7 @@ use core::fmt;
 
 pub use challenge::{BearerChallenge, Challenge, parse_www_authenticate};
 pub use flow::{Action, AuthConfig, Grant, OAuthClient, RandomSource};
+pub use jwt::JwtSigner;
 pub use metadata::{ClientCredentials, ResourceMetadata, ServerMetadata, Tokens};
 pub use pkce::Pkce;
 pub use store::{CredentialStore, MemoryStore};

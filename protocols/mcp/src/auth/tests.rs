@@ -428,3 +428,84 @@ fn bad_documents_are_typed_errors() {
     assert!(Tokens::parse(br#"{"token_type":"Bearer"}"#, AS).is_err());
     assert!(ClientCredentials::parse_registration(br#"{"client_id":""}"#).is_err());
 }
+
+/// A signer that "signs" with a fixed tag, so the assertion's parts can be checked.
+struct TagSigner;
+
+impl JwtSigner for TagSigner {
+    fn alg(&self) -> &str {
+        "ES256"
+    }
+    fn sign(&mut self, input: &[u8]) -> Vec<u8> {
+        let mut v = b"sig:".to_vec();
+        v.extend_from_slice(&input[..4]);
+        v
+    }
+}
+
+fn b64_json(part: &str) -> serde_json::Value {
+    use base64::Engine as _;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(part)
+        .unwrap();
+    serde_json::from_slice(&raw).unwrap()
+}
+
+#[test]
+fn private_key_jwt_and_jwt_bearer() {
+    // client_credentials with private_key_jwt (RFC 7523 §2.2, §3).
+    let mut config = AuthConfig::new(SERVER, CB);
+    config.grant = Grant::ClientCredentials;
+    config.pre_registered = Some(ClientCredentials::new("svc", None));
+    let mut c = client(config);
+    c.set_signer(Box::new(TagSigner));
+    c.set_unix_time(1_000);
+    c.handle_challenge(401, None).unwrap();
+    let _ = send(&mut c);
+    c.handle_response(200, prm(None).as_bytes()).unwrap();
+    let _ = send(&mut c);
+    let meta =
+        as_meta(serde_json::json!({"token_endpoint_auth_methods_supported": ["private_key_jwt"]}));
+    c.handle_response(200, meta.as_bytes()).unwrap();
+    let t = send(&mut c);
+    let f = decode_form(core::str::from_utf8(&t.body).unwrap()).unwrap();
+    assert_eq!(
+        q(&f, "client_assertion_type"),
+        Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+    );
+    let jwt: Vec<&str> = q(&f, "client_assertion").unwrap().split('.').collect();
+    assert_eq!(jwt.len(), 3);
+    assert_eq!(b64_json(jwt[0])["alg"], "ES256");
+    let claims = b64_json(jwt[1]);
+    assert_eq!(claims["iss"], "svc");
+    assert_eq!(claims["sub"], "svc");
+    assert_eq!(claims["aud"], AS);
+    assert_eq!(claims["exp"], 1_300);
+    assert!(!t.headers.iter().any(|(k, _)| *k == "Authorization"));
+
+    // The RFC 7523 §2.1 grant with the workload's JWT.
+    let mut config = AuthConfig::new(SERVER, CB);
+    config.grant = Grant::JwtBearer;
+    config.assertion = Some("eyJ.a.b".to_string());
+    config.pre_registered = Some(ClientCredentials::new("wl", None));
+    let mut c = client(config);
+    c.handle_challenge(401, None).unwrap();
+    let _ = send(&mut c);
+    c.handle_response(200, prm(None).as_bytes()).unwrap();
+    let _ = send(&mut c);
+    let meta = as_meta(serde_json::json!({"token_endpoint_auth_methods_supported": ["none"]}));
+    c.handle_response(200, meta.as_bytes()).unwrap();
+    let f = decode_form(core::str::from_utf8(&send(&mut c).body).unwrap()).unwrap();
+    assert_eq!(
+        q(&f, "grant_type"),
+        Some("urn:ietf:params:oauth:grant-type:jwt-bearer")
+    );
+    assert_eq!(q(&f, "assertion"), Some("eyJ.a.b"));
+    assert_eq!(q(&f, "client_id"), Some("wl"));
+    // Refused: surfaced, no other grant tried.
+    assert!(matches!(
+        c.handle_response(400, br#"{"error":"invalid_grant"}"#),
+        Err(AuthError::TokenRefused { .. })
+    ));
+    assert!(c.poll_action().is_none());
+}
