@@ -153,6 +153,11 @@ timeout 120 "$root_target/mcp-sdk1-venv/bin/python" -W ignore::DeprecationWarnin
 step "official SDK 1.x (mcp<2) resumes a paused SSE stream on http://$caddr/mcp"
 timeout 60 "$root_target/mcp-sdk1-venv/bin/python" -W ignore::DeprecationWarning \
   protocols/mcp/tests/interop/sdk_resume.py "http://$caddr/mcp" || status=1
+# Multi round-trip requests (2026-07-28): the SDK 2.x's own input-required driver answers our
+# InputRequiredResults (elicitation, sampling, roots; several rounds; prompts/get) and retries.
+step "official SDK 2.x (mcp>=2) multi round-trip requests on http://$caddr/mcp"
+timeout 60 "$root_target/mcp-sdk2-venv/bin/python" \
+  protocols/mcp/tests/interop/sdk_mrtr.py "http://$caddr/mcp" || status=1
 # Every server and client scenario of both versions runs. What we do not pass yet is listed, per
 # version, in protocols/mcp/conformance/expected-failures-*.yaml (the suite's own baseline format);
 # the suite fails the run on a failure not listed there and on a listed entry that now passes.
