@@ -123,12 +123,12 @@ fn main() -> ExitCode {
         path,
         epoch: Epoch::new(),
         stash: Default::default(),
-        on_unauthorized: None,
+        auth: None,
         on_request: Some(Box::new(answer)),
     };
     // A protected server (the `auth/*` scenarios): OAuth on 401/403.
     let url = std::env::args().nth(1).unwrap_or_default();
-    s.on_unauthorized = Some(support::oauth::hook(&url, &scenario));
+    s.auth = Some(support::oauth::authorizer(&url, &scenario));
     if support::stateless_client::applies() {
         return if support::stateless_client::run(&mut s, &scenario) {
             ExitCode::SUCCESS

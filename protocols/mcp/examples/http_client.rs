@@ -37,7 +37,7 @@ fn main() -> ExitCode {
         path: "/mcp".into(),
         epoch: Epoch::new(),
         stash: Default::default(),
-        on_unauthorized: None,
+        auth: None,
         on_request: None,
     };
     let (mut passed, mut failed) = (0, 0);

@@ -18,13 +18,24 @@ use serde_json::Value;
 /// Answers a server request.
 pub(crate) type OnRequest = Box<dyn FnMut(&Request) -> Result<Value, ErrorObject>>;
 
-/// Gets authorization after a `401`/`403` to `post` (status, `WWW-Authenticate`) and sets it
-/// on the transport (examples/support/oauth.rs); the POST is then sent again.
-pub(crate) type OnUnauthorized =
-    Box<dyn FnMut(&mut HttpClient, &Post, u16, Option<&str>) -> Result<(), String>>;
+/// Authorization of the session's requests (examples/support/oauth.rs).
+pub(crate) trait Authorizer {
+    /// Gets authorization after a `401`/`403` to `post` (status, `WWW-Authenticate`,
+    /// `DPoP-Nonce`) and sets it on the transport; the POST is then sent again.
+    fn unauthorized(
+        &mut self,
+        http: &mut HttpClient,
+        post: &Post,
+        status: u16,
+        www_authenticate: Option<&str>,
+        dpop_nonce: Option<&str>,
+    ) -> Result<(), String>;
+    /// Extra header fields for one request to `url` (a DPoP proof).
+    fn request_headers(&mut self, method: &str, url: &str) -> Vec<(&'static str, String)>;
+}
 
-/// The error text of a `401`/`403` exchange: this prefix, the status, a space, the
-/// `WWW-Authenticate` value.
+/// The error text of a `401`/`403` exchange: this prefix, the status, a newline, the
+/// `DPoP-Nonce` value, a newline, the `WWW-Authenticate` value.
 const UNAUTHORIZED: &str = "\u{0}unauthorized ";
 
 /// A client session over Streamable HTTP: the transport, the server's address and path.
@@ -38,7 +49,7 @@ pub(crate) struct Session {
     /// Events read while a response body was streaming, for `wait`.
     pub(crate) stash: VecDeque<ClientEvent>,
     /// Authorizes after a `401`/`403`; without it they fail the request.
-    pub(crate) on_unauthorized: Option<OnUnauthorized>,
+    pub(crate) auth: Option<Box<dyn Authorizer>>,
 }
 
 /// Answers the server's requests among the client's events (stashing the others) and returns
@@ -182,7 +193,8 @@ fn feed(
                     .map_err(|e| match e {
                         HttpClientError::Unauthorized(s) => {
                             let www = field(r, "www-authenticate").unwrap_or_default();
-                            format!("{UNAUTHORIZED}{s} {www}")
+                            let nonce = field(r, "dpop-nonce").unwrap_or_default();
+                            format!("{UNAUTHORIZED}{s}\n{nonce}\n{www}")
                         }
                         e => e.to_string(),
                     })?;
@@ -259,6 +271,11 @@ impl Session {
         loop {
             while let Some(post) = self.http.poll_post(self.epoch.now()) {
                 let target = (self.addr.as_str(), self.path.as_str());
+                let mut headers = post_headers(&post);
+                if let Some(auth) = self.auth.as_mut() {
+                    let url = format!("http://{}{}", self.addr, self.path);
+                    headers.extend(auth.request_headers("POST", &url));
+                }
                 let r = feed(
                     &mut self.http,
                     &mut self.on_request,
@@ -266,16 +283,17 @@ impl Session {
                     self.epoch,
                     target,
                     "POST",
-                    &post_headers(&post),
+                    &headers,
                     &post.body,
                     Some(id),
                 );
-                if let (Err(e), Some(authorize)) = (&r, self.on_unauthorized.as_mut()) {
+                if let (Err(e), Some(auth)) = (&r, self.auth.as_mut()) {
                     if let Some(rest) = e.strip_prefix(UNAUTHORIZED) {
-                        let (status, www) = rest.split_once(' ').unwrap_or((rest, ""));
-                        let status = status.parse().unwrap_or(401);
-                        let www = Some(www).filter(|w| !w.is_empty());
-                        authorize(&mut self.http, &post, status, www)?;
+                        let mut parts = rest.splitn(3, '\n');
+                        let status = parts.next().and_then(|s| s.parse().ok()).unwrap_or(401);
+                        let nonce = parts.next().filter(|n| !n.is_empty());
+                        let www = parts.next().filter(|w| !w.is_empty());
+                        auth.unauthorized(&mut self.http, &post, status, www, nonce)?;
                         self.http.requeue(post);
                         continue;
                     }

@@ -16,7 +16,7 @@ use fasterapi_mcp::auth::{
 use fasterapi_mcp::http_client::{HttpClient, Post};
 use serde_json::Value;
 
-use super::http_session::{OnUnauthorized, exchange, field};
+use super::http_session::{Authorizer, exchange, field};
 
 /// The Client ID Metadata Document URL the suite expects (`auth/basic-cimd`).
 const CIMD_URL: &str = "https://conformance-test.local/client-metadata.json";
@@ -25,8 +25,17 @@ const REDIRECT_URI: &str = "http://localhost:3000/callback";
 /// The most steps of one authorization (requests, redirect), against a looping server.
 const MAX_STEPS: usize = 32;
 
-/// The hook for `Session::on_unauthorized` for the MCP endpoint `server_url`.
-pub(crate) fn hook(server_url: &str, scenario: &str) -> OnUnauthorized {
+/// The conformance client's OAuth: the machine and what it needs between requests.
+struct ConformanceAuth {
+    oauth: OAuthClient<MemoryStore>,
+    /// A key the suite gave that does not load: every authorization fails with it.
+    signer_error: Option<String>,
+    /// The body of the request last refused, to count attempts per operation.
+    last: Option<Vec<u8>>,
+}
+
+/// The `Session::auth` of the conformance client for the MCP endpoint `server_url`.
+pub(crate) fn authorizer(server_url: &str, scenario: &str) -> Box<dyn Authorizer> {
     let ctx: Value = std::env::var("MCP_CONFORMANCE_CONTEXT")
         .ok()
         .and_then(|c| serde_json::from_str(&c).ok())
@@ -55,27 +64,61 @@ pub(crate) fn hook(server_url: &str, scenario: &str) -> OnUnauthorized {
             Err(e) => signer_error = Some(e),
         }
     }
-    let mut last: Option<Vec<u8>> = None;
-    Box::new(move |http: &mut HttpClient, post: &Post, status, www| {
+    // A fresh P-256 key for DPoP (RFC 9449), used where the authorization server takes ES256.
+    match Es256::generate() {
+        Ok((k, jwk)) => oauth.set_dpop(Box::new(k), jwk),
+        Err(e) => signer_error = Some(e),
+    }
+    Box::new(ConformanceAuth {
+        oauth,
+        signer_error,
+        last: None,
+    })
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl Authorizer for ConformanceAuth {
+    fn unauthorized(
+        &mut self,
+        http: &mut HttpClient,
+        post: &Post,
+        status: u16,
+        www: Option<&str>,
+        dpop_nonce: Option<&str>,
+    ) -> Result<(), String> {
         // Attempts are counted per operation: another request starts a new count.
-        if last.as_deref() != Some(post.body.as_slice()) {
-            oauth.request_succeeded();
-            last = Some(post.body.clone());
+        if self.last.as_deref() != Some(post.body.as_slice()) {
+            self.oauth.request_succeeded();
+            self.last = Some(post.body.clone());
         }
-        if let Some(e) = &signer_error {
+        if let Some(e) = &self.signer_error {
             return Err(e.clone());
         }
-        let unix = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        oauth.set_unix_time(unix);
-        oauth
+        self.oauth.set_unix_time(unix_now());
+        if let Some(n) = dpop_nonce {
+            self.oauth.handle_dpop_nonce(n);
+        }
+        self.oauth
             .handle_challenge(status, www)
             .map_err(|e| format!("authorization: {e}"))?;
-        run(&mut oauth)?;
-        http.set_authorization(oauth.authorization_header());
+        run(&mut self.oauth)?;
+        http.set_authorization(self.oauth.authorization_header());
         Ok(())
-    })
+    }
+
+    fn request_headers(&mut self, method: &str, url: &str) -> Vec<(&'static str, String)> {
+        self.oauth.set_unix_time(unix_now());
+        self.oauth
+            .dpop_proof(method, url)
+            .map(|p| ("DPoP", p))
+            .into_iter()
+            .collect()
+    }
 }
 
 /// Performs the machine's actions until it is authorized.
@@ -83,13 +126,16 @@ fn run(oauth: &mut OAuthClient<MemoryStore>) -> Result<(), String> {
     for _ in 0..MAX_STEPS {
         match oauth.poll_action() {
             Some(Action::Send(req)) => {
-                let (status, _, body) = fetch(&req)?;
+                let (status, _, nonce, body) = fetch(&req)?;
+                if let Some(n) = nonce {
+                    oauth.handle_dpop_nonce(&n);
+                }
                 oauth
                     .handle_response(status, &body)
                     .map_err(|e| format!("authorization: {e}"))?;
             }
             Some(Action::Authorize(url)) => {
-                let (status, location, _) = fetch(&HttpRequest::get(url))?;
+                let (status, location, _, _) = fetch(&HttpRequest::get(url))?;
                 let location =
                     location.ok_or_else(|| format!("authorization endpoint answered {status}"))?;
                 oauth
@@ -104,8 +150,11 @@ fn run(oauth: &mut OAuthClient<MemoryStore>) -> Result<(), String> {
     Err("the OAuth flow took too many steps".into())
 }
 
-/// One request of the flow: (status, `Location`, body up to the document limit).
-fn fetch(req: &HttpRequest) -> Result<(u16, Option<String>, Vec<u8>), String> {
+/// An answer: status, `Location`, `DPoP-Nonce`, body.
+type Answer = (u16, Option<String>, Option<String>, Vec<u8>);
+
+/// One request of the flow (the body read up to the document limit).
+fn fetch(req: &HttpRequest) -> Result<Answer, String> {
     let rest = req
         .url
         .strip_prefix("http://")
@@ -117,6 +166,7 @@ fn fetch(req: &HttpRequest) -> Result<(u16, Option<String>, Vec<u8>), String> {
     let headers: Vec<(&str, String)> = req.headers.iter().map(|(k, v)| (*k, v.clone())).collect();
     let mut status = 0;
     let mut location = None;
+    let mut nonce = None;
     let mut body = Vec::new();
     exchange(
         addr,
@@ -127,6 +177,7 @@ fn fetch(req: &HttpRequest) -> Result<(u16, Option<String>, Vec<u8>), String> {
         &mut |r| {
             status = r.status;
             location = field(r, "location");
+            nonce = field(r, "dpop-nonce");
             Ok(())
         },
         &mut |d| {
@@ -140,7 +191,7 @@ fn fetch(req: &HttpRequest) -> Result<(u16, Option<String>, Vec<u8>), String> {
             Ok(())
         },
     )?;
-    Ok((status, location, body))
+    Ok((status, location, nonce, body))
 }
 
 /// ES256 with `ring` over a PKCS#8 key from PEM (the suite's `private_key_pem`).
@@ -168,6 +219,27 @@ impl Es256 {
         )
         .map_err(|e| format!("private key: {e}"))?;
         Ok(Self { key, rng })
+    }
+
+    /// A new key and its public JWK (RFC 7518 §6.2.1: `x`, `y` from the uncompressed point).
+    fn generate() -> Result<(Self, Value), String> {
+        use base64::Engine as _;
+        use ring::signature::KeyPair as _;
+        let alg = &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING;
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = ring::signature::EcdsaKeyPair::generate_pkcs8(alg, &rng)
+            .map_err(|e| format!("DPoP key: {e}"))?;
+        let key = ring::signature::EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref(), &rng)
+            .map_err(|e| format!("DPoP key: {e}"))?;
+        let point = key.public_key().as_ref();
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let jwk = serde_json::json!({
+            "kty": "EC",
+            "crv": "P-256",
+            "x": b64.encode(&point[1..33]),
+            "y": b64.encode(&point[33..65]),
+        });
+        Ok((Self { key, rng }, jwk))
     }
 }
 

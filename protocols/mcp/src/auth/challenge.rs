@@ -58,11 +58,17 @@ pub struct BearerChallenge {
 }
 
 impl BearerChallenge {
-    /// The `Bearer` challenge among `challenges`, if any.
+    /// The `Bearer` challenge among `challenges`, else the `DPoP` one, if any.
     pub fn from_challenges(challenges: &[Challenge]) -> Option<Self> {
+        // The `DPoP` scheme carries the same parameters (RFC 9449 §7.1).
         let c = challenges
             .iter()
-            .find(|c| c.scheme.eq_ignore_ascii_case("bearer"))?;
+            .find(|c| c.scheme.eq_ignore_ascii_case("bearer"))
+            .or_else(|| {
+                challenges
+                    .iter()
+                    .find(|c| c.scheme.eq_ignore_ascii_case("dpop"))
+            })?;
         let get = |n: &str| c.param(n).map(ToString::to_string);
         Some(Self {
             resource_metadata: get("resource_metadata"),

@@ -120,9 +120,11 @@ enum Pending {
     },
     Register,
     Authorize(Outstanding),
-    /// `refresh`: the refresh token being used, if this is a refresh.
+    /// `refresh`: the refresh token being used, if this is a refresh; `request`: the
+    /// request without its DPoP proof, to send again with a nonce (RFC 9449 §8), once.
     Token {
         refresh: Option<String>,
+        request: Option<HttpRequest>,
     },
 }
 
@@ -151,6 +153,11 @@ pub struct OAuthClient<S> {
     tokens: Option<Tokens>,
     attempts: u32,
     refreshed: bool,
+    /// The DPoP key (RFC 9449): its signer and public JWK.
+    dpop: Option<(Box<dyn JwtSigner + Send>, serde_json::Value)>,
+    /// The last `DPoP-Nonce` of the token endpoint and of the MCP server (RFC 9449 §8, §9).
+    as_nonce: Option<String>,
+    rs_nonce: Option<String>,
     /// Signs `private_key_jwt` client assertions, when the client has a key.
     signer: Option<Box<dyn JwtSigner + Send>>,
     /// The wall clock (Unix seconds) for JWT `iat`/`exp`, as the application last said.
@@ -210,7 +217,71 @@ impl<S: CredentialStore> OAuthClient<S> {
             refreshed: false,
             signer: None,
             unix_now: 0,
+            dpop: None,
+            as_nonce: None,
+            rs_nonce: None,
         }
+    }
+
+    /// Binds tokens to a key with DPoP (RFC 9449) where the authorization server supports
+    /// `signer`'s algorithm: `public_jwk` is the key's public JWK (RFC 7517), sent in every
+    /// proof's header. MCP requests then need [`OAuthClient::dpop_proof`].
+    pub fn set_dpop(&mut self, signer: Box<dyn JwtSigner + Send>, public_jwk: serde_json::Value) {
+        self.dpop = Some((signer, public_jwk));
+    }
+
+    /// A `DPoP-Nonce` header field of the answer about to be handed to
+    /// [`OAuthClient::handle_response`] (the token endpoint's, RFC 9449 §8) or to
+    /// [`OAuthClient::handle_challenge`] / any MCP answer (the MCP server's, §9).
+    pub fn handle_dpop_nonce(&mut self, nonce: &str) {
+        let n = Some(nonce.chars().take(256).collect());
+        if matches!(self.pending, Some(Pending::Token { .. })) {
+            self.as_nonce = n;
+        } else {
+            self.rs_nonce = n;
+        }
+    }
+
+    /// The `DPoP` header field for an MCP request (`method`, absolute `url`) when the token is
+    /// DPoP-bound: a fresh proof with `ath` and the MCP server's nonce (RFC 9449 §4.2, §7.1).
+    pub fn dpop_proof(&mut self, method: &str, url: &str) -> Option<String> {
+        let token = self
+            .tokens
+            .as_ref()
+            .filter(|t| t.is_dpop())?
+            .access_token
+            .clone();
+        self.proof(method, url, Some(&token), self.rs_nonce.clone())
+    }
+
+    /// A DPoP proof JWT (RFC 9449 §4.2): `typ` dpop+jwt, the public `jwk`; `jti`, `htm`,
+    /// `htu` (without query and fragment), `iat`, and `ath` / `nonce` when given.
+    fn proof(
+        &mut self,
+        method: &str,
+        url: &str,
+        token: Option<&str>,
+        nonce: Option<String>,
+    ) -> Option<String> {
+        let mut jti = [0u8; 16];
+        (self.random)(&mut jti);
+        let (signer, jwk) = self.dpop.as_mut()?;
+        let htu = url.split(['?', '#']).next().unwrap_or(url);
+        let mut claims = serde_json::json!({
+            "jti": b64url(&jti),
+            "htm": method,
+            "htu": htu,
+            "iat": self.unix_now,
+        });
+        if let Some(t) = token {
+            use sha2::Digest as _;
+            claims["ath"] = b64url(&sha2::Sha256::digest(t.as_bytes())).into();
+        }
+        if let Some(n) = nonce {
+            claims["nonce"] = n.into();
+        }
+        let header = serde_json::json!({"typ": "dpop+jwt", "jwk": jwk});
+        Some(super::jwt::sign(signer.as_mut(), header, &claims))
     }
 
     /// Authenticates at the token endpoint with `private_key_jwt` (RFC 7523 §2.2) signed by
@@ -237,9 +308,11 @@ impl<S: CredentialStore> OAuthClient<S> {
     /// The `Authorization` header value for MCP requests (`Bearer …`; 2025-11-25
     /// authorization §"Token Requirements": on every request, never in the query).
     pub fn authorization_header(&self) -> Option<String> {
-        self.tokens
-            .as_ref()
-            .map(|t| alloc::format!("Bearer {}", t.access_token))
+        self.tokens.as_ref().map(|t| {
+            // RFC 9449 §7.1: a DPoP-bound token goes with the DPoP scheme.
+            let scheme = if t.is_dpop() { "DPoP" } else { "Bearer" };
+            alloc::format!("{scheme} {}", t.access_token)
+        })
     }
 
     /// The current tokens.
@@ -290,6 +363,19 @@ impl<S: CredentialStore> OAuthClient<S> {
             Some(v) => BearerChallenge::from_challenges(&parse_www_authenticate(v)?),
             None => None,
         };
+        // RFC 9449 §9: the MCP server wants its nonce in the proof; the token stays good.
+        if status == 401
+            && bearer.as_ref().and_then(|b| b.error.as_deref()) == Some("use_dpop_nonce")
+            && self.rs_nonce.is_some()
+            && self.tokens.as_ref().is_some_and(Tokens::is_dpop)
+        {
+            self.attempts += 1;
+            if self.attempts > self.config.max_attempts {
+                return Err(AuthError::RetryLimit);
+            }
+            self.actions.push_back(Action::Authorized);
+            return Ok(());
+        }
         match status {
             401 => {}
             403 if bearer
@@ -431,7 +517,25 @@ impl<S: CredentialStore> OAuthClient<S> {
                 self.client = Some(c);
                 return self.proceed();
             }
-            Pending::Token { refresh } => {
+            Pending::Token { refresh, request } => {
+                let wants_nonce = !ok
+                    && status == 400
+                    && error_response(body).0.as_deref() == Some("use_dpop_nonce");
+                if let (true, Some(mut req), Some(nonce)) =
+                    (wants_nonce, request, self.as_nonce.clone())
+                {
+                    // RFC 9449 §8: the token endpoint wants its nonce in the proof.
+                    let proof = self.proof("POST", &req.url, None, Some(nonce));
+                    req.headers.extend(proof.map(|p| ("DPoP", p)));
+                    self.send(
+                        req,
+                        Pending::Token {
+                            refresh,
+                            request: None,
+                        },
+                    );
+                    return Ok(());
+                }
                 if !ok {
                     if refresh.is_some() {
                         // The refresh token is spent or revoked: authorize anew.
@@ -445,6 +549,12 @@ impl<S: CredentialStore> OAuthClient<S> {
                     });
                 }
                 let mut t = Tokens::parse(body, &self.issuer)?;
+                if t.is_dpop() && self.dpop.is_none() {
+                    return Err(AuthError::BadDocument {
+                        what: "token response",
+                        why: "a DPoP token without a DPoP key",
+                    });
+                }
                 if t.refresh_token.is_none() {
                     // RFC 6749 §6: the old refresh token stays valid when no new one comes.
                     t.refresh_token = refresh;
@@ -752,13 +862,28 @@ impl<S: CredentialStore> OAuthClient<S> {
             _ => fields.push(("client_id", client.client_id.clone())),
         }
         let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let req = HttpRequest {
+        let mut req = HttpRequest {
             method: "POST",
             url,
             headers,
             body: encode_form(&pairs).into_bytes(),
         };
-        self.send(req, Pending::Token { refresh });
+        // RFC 9449 §5: a proof at the token endpoint binds the token to our key, when the
+        // server says it takes our algorithm (§5.1 `dpop_signing_alg_values_supported`).
+        let alg = self.dpop.as_ref().map(|(s, _)| s.alg().to_string());
+        let mut retry = None;
+        if alg.is_some_and(|a| meta.supports_dpop_alg(&a)) {
+            retry = Some(req.clone());
+            let proof = self.proof("POST", &req.url, None, self.as_nonce.clone());
+            req.headers.extend(proof.map(|p| ("DPoP", p)));
+        }
+        self.send(
+            req,
+            Pending::Token {
+                refresh,
+                request: retry,
+            },
+        );
         Ok(())
     }
 }

@@ -137,6 +137,8 @@ pub struct ServerMetadata {
     pub iss_parameter_supported: bool,
     /// `client_id_metadata_document_supported` (Client ID Metadata Documents).
     pub client_id_metadata_document_supported: bool,
+    /// `dpop_signing_alg_values_supported` (RFC 9449 §5.1).
+    pub dpop_signing_alg_values_supported: Option<Vec<String>>,
 }
 
 impl ServerMetadata {
@@ -200,6 +202,7 @@ impl ServerMetadata {
             )?,
             iss_parameter_supported: flag("authorization_response_iss_parameter_supported"),
             client_id_metadata_document_supported: flag("client_id_metadata_document_supported"),
+            dpop_signing_alg_values_supported: strings(&m, "dpop_signing_alg_values_supported", W)?,
             issuer: got,
         })
     }
@@ -232,6 +235,15 @@ impl ServerMetadata {
         self.scopes_supported
             .as_ref()
             .is_some_and(|s| s.iter().any(|x| x == scope))
+    }
+
+    /// Whether DPoP proofs signed with `alg` are accepted (RFC 9449 §5.1; `none` never is).
+    pub fn supports_dpop_alg(&self, alg: &str) -> bool {
+        alg != "none"
+            && self
+                .dpop_signing_alg_values_supported
+                .as_ref()
+                .is_some_and(|a| a.iter().any(|x| x == alg))
     }
 
     /// Whether token endpoint auth `method` is allowed (absent list: `client_secret_basic`
@@ -340,6 +352,11 @@ pub struct Tokens {
 }
 
 impl Tokens {
+    /// Whether the token is DPoP-bound (`token_type` DPoP, RFC 9449 §5).
+    pub fn is_dpop(&self) -> bool {
+        self.token_type.eq_ignore_ascii_case("dpop")
+    }
+
     /// Parses a successful token response from `issuer`.
     ///
     /// # Errors
@@ -355,10 +372,10 @@ impl Tokens {
                 why: "no usable `access_token`",
             })?;
         let token_type = string(&m, "token_type", W)?.unwrap_or_else(|| "Bearer".to_string());
-        if !token_type.eq_ignore_ascii_case("bearer") {
+        if !token_type.eq_ignore_ascii_case("bearer") && !token_type.eq_ignore_ascii_case("dpop") {
             return Err(AuthError::BadDocument {
                 what: W,
-                why: "`token_type` is not Bearer",
+                why: "`token_type` is neither Bearer nor DPoP",
             });
         }
         Ok(Self {

@@ -509,3 +509,93 @@ fn private_key_jwt_and_jwt_bearer() {
     ));
     assert!(c.poll_action().is_none());
 }
+
+#[test]
+fn dpop_binding_and_nonces() {
+    // A counter for randomness, so each proof's jti differs.
+    let mut n = 0u8;
+    let mut c = OAuthClient::new(
+        AuthConfig::new(SERVER, CB),
+        MemoryStore::default(),
+        Box::new(move |b: &mut [u8]| {
+            n = n.wrapping_add(1);
+            b.fill(n);
+        }),
+    );
+    let jwk = serde_json::json!({"kty": "EC", "crv": "P-256", "x": "AA", "y": "AQ"});
+    c.set_dpop(Box::new(TagSigner), jwk.clone());
+    c.set_unix_time(50);
+    let meta = as_meta(serde_json::json!({"dpop_signing_alg_values_supported": ["ES256"]}));
+    let p = to_authorize(&mut c, &meta);
+    c.handle_redirect(&alloc::format!(
+        "{CB}?code=x&state={}",
+        q(&p, "state").unwrap()
+    ))
+    .unwrap();
+    // RFC 9449 §4.2: the token request carries a proof for POST at the token endpoint.
+    let t = send(&mut c);
+    let proof = |r: &HttpRequest| {
+        let v = &r.headers.iter().find(|(k, _)| *k == "DPoP").unwrap().1;
+        let parts: Vec<&str> = v.split('.').collect();
+        (b64_json(parts[0]), b64_json(parts[1]))
+    };
+    let (h, claims) = proof(&t);
+    assert_eq!(h["typ"], "dpop+jwt");
+    assert_eq!(h["jwk"], jwk);
+    assert_eq!(claims["htm"], "POST");
+    assert_eq!(claims["htu"], "https://auth.example.com/token");
+    assert_eq!(claims["iat"], 50);
+    assert!(claims.get("nonce").is_none());
+    // §8: use_dpop_nonce → the same request again with the server's nonce in a new proof.
+    c.handle_dpop_nonce("n-as");
+    c.handle_response(400, br#"{"error":"use_dpop_nonce"}"#)
+        .unwrap();
+    let t2 = send(&mut c);
+    assert_eq!(t2.body, t.body);
+    let (_, claims2) = proof(&t2);
+    assert_eq!(claims2["nonce"], "n-as");
+    assert_ne!(claims2["jti"], claims["jti"]);
+    c.handle_response(200, br#"{"access_token":"at","token_type":"DPoP"}"#)
+        .unwrap();
+    assert_eq!(c.poll_action(), Some(Action::Authorized));
+    // §7.1: the DPoP scheme and a proof per request with ath = BASE64URL(SHA-256(token)).
+    assert_eq!(c.authorization_header().as_deref(), Some("DPoP at"));
+    let v = c
+        .dpop_proof("POST", "https://mcp.example.com/mcp?x=1")
+        .unwrap();
+    let claims = b64_json(v.split('.').nth(1).unwrap());
+    assert_eq!(claims["htu"], "https://mcp.example.com/mcp");
+    {
+        use sha2::Digest as _;
+        assert_eq!(claims["ath"], pkce::b64url(&sha2::Sha256::digest(b"at")));
+    }
+    // §9: the MCP server asks for its nonce; the token is kept, the request retried.
+    c.request_succeeded();
+    c.handle_dpop_nonce("n-rs");
+    c.handle_challenge(401, Some(r#"DPoP error="use_dpop_nonce""#))
+        .unwrap();
+    assert_eq!(c.poll_action(), Some(Action::Authorized));
+    assert_eq!(c.authorization_header().as_deref(), Some("DPoP at"));
+    let v = c.dpop_proof("POST", SERVER).unwrap();
+    assert_eq!(b64_json(v.split('.').nth(1).unwrap())["nonce"], "n-rs");
+
+    // A DPoP token without a key of ours is refused; so is a server without our algorithm.
+    assert!(
+        Tokens::parse(br#"{"access_token":"a","token_type":"DPoP"}"#, AS)
+            .unwrap()
+            .is_dpop()
+    );
+    let mut c = client(AuthConfig::new(SERVER, CB));
+    let p = to_authorize(&mut c, &as_meta(serde_json::json!({})));
+    c.handle_redirect(&alloc::format!(
+        "{CB}?code=x&state={}",
+        q(&p, "state").unwrap()
+    ))
+    .unwrap();
+    let t = send(&mut c);
+    assert!(!t.headers.iter().any(|(k, _)| *k == "DPoP"));
+    assert!(matches!(
+        c.handle_response(200, br#"{"access_token":"a","token_type":"DPoP"}"#),
+        Err(AuthError::BadDocument { .. })
+    ));
+}
