@@ -10,8 +10,8 @@
 //! its reference clients.
 
 use fasterapi_mcp::auth::{
-    Action, AuthConfig, ClientCredentials, Grant, HttpRequest, JwtSigner, MemoryStore, OAuthClient,
-    metadata::MAX_DOCUMENT_LEN,
+    Action, AuthConfig, ClientCredentials, Grant, HttpRequest, IdentityProvider, JwtSigner,
+    MemoryStore, OAuthClient, metadata::MAX_DOCUMENT_LEN,
 };
 use fasterapi_mcp::http_client::{HttpClient, Post};
 use serde_json::Value;
@@ -50,6 +50,16 @@ pub(crate) fn authorizer(server_url: &str, scenario: &str) -> Box<dyn Authorizer
     }
     if scenario.starts_with("auth/client-credentials") {
         config.grant = Grant::ClientCredentials;
+    }
+    // An enterprise identity provider's ID token: token exchange, then the JWT bearer grant.
+    if let (Some(endpoint), Some(id_token)) = (
+        ctx["idp_token_endpoint"].as_str(),
+        ctx["idp_id_token"].as_str(),
+    ) {
+        let mut idp = IdentityProvider::new(endpoint, id_token);
+        idp.client_id = ctx["idp_client_id"].as_str().map(String::from);
+        config.grant = Grant::IdentityAssertion;
+        config.identity_provider = Some(idp);
     }
     // A workload JWT: the RFC 7523 grant (workload identity federation).
     if let Some(jwt) = ctx["valid_jwt"].as_str() {

@@ -16,7 +16,7 @@ use super::metadata::{
 use super::pkce::{Pkce, b64, b64url};
 use super::store::CredentialStore;
 use super::url::{Url, canonical_resource, decode_form, encode_component, encode_form};
-use super::{AuthError, HttpRequest};
+use super::{AuthError, HttpRequest, metadata};
 
 /// Which grant gets the tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +30,34 @@ pub enum Grant {
     /// A JWT the workload already holds, exchanged for a token (RFC 7523 §2.1; MCP's
     /// workload identity federation extension): [`AuthConfig::assertion`].
     JwtBearer,
+    /// Enterprise-managed authorization (MCP's extension, the Identity Assertion
+    /// Authorization Grant draft): the user's ID token is exchanged at the enterprise
+    /// identity provider for an ID-JAG (RFC 8693 token exchange), which the authorization
+    /// server takes as a JWT bearer grant (RFC 7523 §2.1): [`AuthConfig::identity_provider`].
+    IdentityAssertion,
+}
+
+/// The enterprise identity provider of [`Grant::IdentityAssertion`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct IdentityProvider {
+    /// Its token endpoint (RFC 8693 token exchange).
+    pub token_endpoint: String,
+    /// The user's ID token from it (the `subject_token`).
+    pub id_token: String,
+    /// This client's id at the identity provider, sent as `client_id`.
+    pub client_id: Option<String>,
+}
+
+impl IdentityProvider {
+    /// An identity provider at `token_endpoint` that issued `id_token`.
+    pub fn new(token_endpoint: impl Into<String>, id_token: impl Into<String>) -> Self {
+        Self {
+            token_endpoint: token_endpoint.into(),
+            id_token: id_token.into(),
+            client_id: None,
+        }
+    }
 }
 
 /// What the client is and what it may do.
@@ -57,6 +85,8 @@ pub struct AuthConfig {
     pub offline_access: bool,
     /// The JWT for [`Grant::JwtBearer`].
     pub assertion: Option<String>,
+    /// The identity provider for [`Grant::IdentityAssertion`].
+    pub identity_provider: Option<IdentityProvider>,
     /// Authorization attempts per operation before [`AuthError::RetryLimit`] (the spec's
     /// step-up retry limit); reset by [`OAuthClient::request_succeeded`].
     pub max_attempts: u32,
@@ -76,6 +106,7 @@ impl AuthConfig {
             offline_access: true,
             max_attempts: 3,
             assertion: None,
+            identity_provider: None,
         }
     }
 }
@@ -119,6 +150,8 @@ enum Pending {
         next: usize,
     },
     Register,
+    /// The token exchange at the identity provider (RFC 8693).
+    Exchange,
     Authorize(Outstanding),
     /// `refresh`: the refresh token being used, if this is a refresh; `request`: the
     /// request without its DPoP proof, to send again with a nonce (RFC 9449 §8), once.
@@ -179,7 +212,7 @@ impl<S> fmt::Debug for OAuthClient<S> {
 fn scopes(s: &str) -> Vec<String> {
     s.split(' ')
         .filter(|x| !x.is_empty())
-        .take(super::metadata::MAX_LIST)
+        .take(metadata::MAX_LIST)
         .map(ToString::to_string)
         .collect()
 }
@@ -507,6 +540,28 @@ impl<S: CredentialStore> OAuthClient<S> {
                     return Err(AuthError::DiscoveryFailed);
                 }
             }
+            Pending::Exchange => {
+                if !ok {
+                    let (error, description) = error_response(body);
+                    return Err(AuthError::TokenRefused {
+                        status,
+                        error,
+                        description,
+                    });
+                }
+                let jag = metadata::exchanged_token(body, ID_JAG)?;
+                let meta = self.server_meta.clone().ok_or(AuthError::Unexpected)?;
+                let client = self.client.clone().ok_or(AuthError::Unexpected)?;
+                let mut fields = alloc::vec![
+                    ("grant_type", JWT_BEARER.to_string()),
+                    ("assertion", jag),
+                    ("resource", self.resource.clone()),
+                ];
+                if !self.requested.is_empty() {
+                    fields.push(("scope", self.requested.join(" ")));
+                }
+                return self.send_token(&meta, &client, fields, None);
+            }
             Pending::Register => {
                 if !ok {
                     let (error, _) = error_response(body);
@@ -621,7 +676,7 @@ impl<S: CredentialStore> OAuthClient<S> {
         let grants: &[&str] = match self.config.grant {
             Grant::AuthorizationCode => &["authorization_code", "refresh_token"],
             Grant::ClientCredentials => &["client_credentials"],
-            Grant::JwtBearer => &[JWT_BEARER],
+            Grant::JwtBearer | Grant::IdentityAssertion => &[JWT_BEARER],
         };
         let body = serde_json::json!({
             "client_name": self.config.client_name,
@@ -652,10 +707,48 @@ impl<S: CredentialStore> OAuthClient<S> {
         let scope = self.scope(&meta);
         self.requested = scope.clone();
         let scope = scope.join(" ");
+        if self.config.grant == Grant::IdentityAssertion {
+            // RFC 8693 §2.1 at the identity provider: the ID token for an ID-JAG whose
+            // audience is this authorization server, for this resource.
+            let idp = self
+                .config
+                .identity_provider
+                .clone()
+                .ok_or(AuthError::Unexpected)?;
+            let mut fields = alloc::vec![
+                ("grant_type", TOKEN_EXCHANGE.to_string()),
+                ("requested_token_type", ID_JAG.to_string()),
+                ("audience", self.issuer.clone()),
+                ("resource", self.resource.clone()),
+                ("subject_token", idp.id_token),
+                ("subject_token_type", ID_TOKEN.to_string()),
+            ];
+            if !scope.is_empty() {
+                fields.push(("scope", scope));
+            }
+            if let Some(id) = idp.client_id {
+                fields.push(("client_id", id));
+            }
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let req = HttpRequest {
+                method: "POST",
+                url: idp.token_endpoint,
+                headers: alloc::vec![
+                    (
+                        "Content-Type",
+                        "application/x-www-form-urlencoded".to_string()
+                    ),
+                    ("Accept", "application/json".to_string()),
+                ],
+                body: encode_form(&pairs).into_bytes(),
+            };
+            self.send(req, Pending::Exchange);
+            return Ok(());
+        }
         let direct = match self.config.grant {
             Grant::ClientCredentials => Some(("grant_type", "client_credentials".to_string())),
             Grant::JwtBearer => Some(("grant_type", JWT_BEARER.to_string())),
-            Grant::AuthorizationCode => None,
+            Grant::AuthorizationCode | Grant::IdentityAssertion => None,
         };
         if let Some(grant) = direct {
             let mut fields = alloc::vec![grant];
@@ -893,6 +986,12 @@ const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// RFC 7523 §2.2.
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const PRIVATE_KEY_JWT: &str = "private_key_jwt";
+/// RFC 8693 §2.1.
+const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+/// RFC 8693 §3.
+const ID_TOKEN: &str = "urn:ietf:params:oauth:token-type:id_token";
+/// The Identity Assertion Authorization Grant's token type.
+const ID_JAG: &str = "urn:ietf:params:oauth:token-type:id-jag";
 
 /// `native` for a loopback redirect, `web` otherwise (2025-11-25 client registration
 /// §"Application Type and Redirect URI Constraints").

@@ -389,6 +389,28 @@ impl Tokens {
     }
 }
 
+/// The token of a token exchange response (RFC 8693 §2.2.1): `access_token`, checked to be
+/// of the requested `issued_token_type`.
+///
+/// # Errors
+/// [`AuthError::BadDocument`] without a token or with another type.
+pub fn exchanged_token(body: &[u8], token_type: &str) -> Result<String, AuthError> {
+    const W: &str = "token exchange response";
+    let m = object(body, W)?;
+    if string(&m, "issued_token_type", W)?.as_deref() != Some(token_type) {
+        return Err(AuthError::BadDocument {
+            what: W,
+            why: "not the requested issued_token_type",
+        });
+    }
+    string(&m, "access_token", W)?
+        .filter(|t| !t.is_empty())
+        .ok_or(AuthError::BadDocument {
+            what: W,
+            why: "no `access_token`",
+        })
+}
+
 /// An error response of the token or registration endpoint (RFC 6749 §5.2): `error` and
 /// `error_description`, when the body says.
 pub(crate) fn error_response(body: &[u8]) -> (Option<String>, Option<String>) {

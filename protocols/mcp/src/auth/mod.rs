@@ -55,7 +55,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 pub use challenge::{BearerChallenge, Challenge, parse_www_authenticate};
-pub use flow::{Action, AuthConfig, Grant, OAuthClient, RandomSource};
+pub use flow::{Action, AuthConfig, Grant, IdentityProvider, OAuthClient, RandomSource};
 pub use jwt::JwtSigner;
 pub use metadata::{ClientCredentials, ResourceMetadata, ServerMetadata, Tokens};
 pub use pkce::Pkce;

@@ -599,3 +599,66 @@ fn dpop_binding_and_nonces() {
         Err(AuthError::BadDocument { .. })
     ));
 }
+
+#[test]
+fn identity_assertion_grant() {
+    let mut config = AuthConfig::new(SERVER, CB);
+    config.grant = Grant::IdentityAssertion;
+    config.pre_registered = Some(ClientCredentials::new("app", Some("pw".to_string())));
+    let mut idp = IdentityProvider::new("https://idp.example.com/token", "id.tok.en");
+    idp.client_id = Some("idp-app".to_string());
+    config.identity_provider = Some(idp);
+    let mut c = client(config);
+    c.handle_challenge(401, None).unwrap();
+    let _ = send(&mut c);
+    c.handle_response(200, prm(Some("mcp:basic")).as_bytes())
+        .unwrap();
+    let _ = send(&mut c);
+    let meta = as_meta(
+        serde_json::json!({"token_endpoint_auth_methods_supported": ["client_secret_basic"]}),
+    );
+    c.handle_response(200, meta.as_bytes()).unwrap();
+    // RFC 8693 §2.1 at the identity provider.
+    let x = send(&mut c);
+    assert_eq!(x.url, "https://idp.example.com/token");
+    let f = decode_form(core::str::from_utf8(&x.body).unwrap()).unwrap();
+    assert_eq!(
+        q(&f, "grant_type"),
+        Some("urn:ietf:params:oauth:grant-type:token-exchange")
+    );
+    assert_eq!(
+        q(&f, "requested_token_type"),
+        Some("urn:ietf:params:oauth:token-type:id-jag")
+    );
+    assert_eq!(
+        q(&f, "subject_token_type"),
+        Some("urn:ietf:params:oauth:token-type:id_token")
+    );
+    assert_eq!(q(&f, "subject_token"), Some("id.tok.en"));
+    assert_eq!(q(&f, "audience"), Some(AS));
+    assert_eq!(q(&f, "resource"), Some(SERVER));
+    assert_eq!(q(&f, "client_id"), Some("idp-app"));
+    // Another token type than asked for is refused.
+    let mut c2 = client(AuthConfig::new(SERVER, CB));
+    c2.handle_challenge(401, None).unwrap();
+    assert!(metadata::exchanged_token(br#"{"access_token":"x","issued_token_type":"urn:ietf:params:oauth:token-type:access_token"}"#, "urn:ietf:params:oauth:token-type:id-jag").is_err());
+    // The ID-JAG goes to the authorization server as a JWT bearer grant, client authenticated.
+    c.handle_response(
+        200,
+        br#"{"access_token":"j.a.g","issued_token_type":"urn:ietf:params:oauth:token-type:id-jag","token_type":"N_A"}"#,
+    )
+    .unwrap();
+    let t = send(&mut c);
+    assert_eq!(t.url, "https://auth.example.com/token");
+    let f = decode_form(core::str::from_utf8(&t.body).unwrap()).unwrap();
+    assert_eq!(
+        q(&f, "grant_type"),
+        Some("urn:ietf:params:oauth:grant-type:jwt-bearer")
+    );
+    assert_eq!(q(&f, "assertion"), Some("j.a.g"));
+    assert_eq!(q(&f, "scope"), Some("mcp:basic"));
+    assert!(t.headers.iter().any(|(k, _)| *k == "Authorization"));
+    c.handle_response(200, br#"{"access_token":"at","token_type":"Bearer"}"#)
+        .unwrap();
+    assert_eq!(c.poll_action(), Some(Action::Authorized));
+}
