@@ -16,12 +16,18 @@
 //!
 //! Run: `cargo bench -p fasterapi-benches --bench sse -- --warm-up-time 1 --measurement-time 3`.
 //! Results go in `docs/BENCHMARKS.md`.
+//!
+//! On a shared machine wall times are noisy, so the bench also has a count mode: with
+//! `SSE_BENCH_ONCE=tiny` (or `tiny_crlf`, `multi_line`, `long_utf8`) the binary runs each parser
+//! ten times over that input and exits, for `valgrind --tool=callgrind` (instruction counts are
+//! deterministic): the inclusive counts of `sse::ours`, `sse::sse_stream`, … (never inlined)
+//! divided by their ten calls are the comparison.
 
 use core::convert::Infallible;
 use core::hint::black_box;
 
 use bytes::Bytes;
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use eventsource_stream::Eventsource;
 use fasterapi_sse::{EventParser, Parsed};
 use futures::StreamExt;
@@ -69,6 +75,7 @@ fn long_utf8() -> Vec<u8> {
 }
 
 /// (events, total data bytes) from each parser.
+#[inline(never)]
 fn ours(chunks: &[Bytes]) -> (usize, usize) {
     let mut parser = EventParser::new();
     let (mut n, mut bytes) = (0, 0);
@@ -85,6 +92,7 @@ fn ours(chunks: &[Bytes]) -> (usize, usize) {
     (n, bytes)
 }
 
+#[inline(never)]
 fn eventsource_stream(chunks: &[Bytes]) -> (usize, usize) {
     let stream = futures::stream::iter(chunks.iter().map(|c| Ok::<_, Infallible>(c.clone())));
     block_on(async {
@@ -99,6 +107,7 @@ fn eventsource_stream(chunks: &[Bytes]) -> (usize, usize) {
     })
 }
 
+#[inline(never)]
 fn sse_stream(chunks: &[Bytes]) -> (usize, usize) {
     let stream = futures::stream::iter(chunks.iter().map(|c| Ok::<_, Infallible>(c.clone())));
     block_on(async {
@@ -116,14 +125,36 @@ fn sse_stream(chunks: &[Bytes]) -> (usize, usize) {
     })
 }
 
-fn bench(c: &mut Criterion) {
-    for (name, input) in [
+fn inputs() -> [(&'static str, Vec<u8>); 4] {
+    [
         ("tiny_1000", tiny()),
         ("tiny_crlf_1000", tiny_crlf()),
         ("multi_line_1000", multi_line()),
         ("long_utf8_64x16k", long_utf8()),
-    ] {
-        let chunks: Vec<Bytes> = input.chunks(CHUNK).map(Bytes::copy_from_slice).collect();
+    ]
+}
+
+fn chunked(input: &[u8]) -> Vec<Bytes> {
+    input.chunks(CHUNK).map(Bytes::copy_from_slice).collect()
+}
+
+/// The count mode: each parser ten times over one input, for callgrind.
+fn once(which: &str) {
+    let (_, input) = inputs()
+        .into_iter()
+        .find(|(name, _)| name.starts_with(which) && name[which.len()..].starts_with('_'))
+        .expect("SSE_BENCH_ONCE is tiny, tiny_crlf, multi_line or long_utf8");
+    let chunks = chunked(&input);
+    for _ in 0..10 {
+        black_box(ours(black_box(&chunks)));
+        black_box(sse_stream(black_box(&chunks)));
+        black_box(eventsource_stream(black_box(&chunks)));
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    for (name, input) in inputs() {
+        let chunks = chunked(&input);
         let expected = ours(&chunks);
         assert_eq!(
             eventsource_stream(&chunks),
@@ -150,4 +181,12 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if let Some(which) = std::env::var_os("SSE_BENCH_ONCE") {
+        once(which.to_str().expect("UTF-8"));
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -11,8 +11,6 @@ use crate::error::Error;
 
 mod whole;
 
-use whole::Whole;
-
 /// One dispatched event.
 ///
 /// Text is borrowed whenever it can be: from the input when the whole event arrived in the
@@ -192,18 +190,10 @@ impl EventParser {
                 return Err(e);
             }
             self.clear_dispatched();
-            // Whole events straight to `on` while the fast path lasts.
-            while self.between_events() {
-                let (n, found) = self.next_whole(rest);
+            if self.between_events() {
+                // Whole events straight to `on` while the fast path lasts.
+                let (n, _) = self.fast::<false>(rest, &mut on);
                 self.position += n as u64;
-                let Some((data, event_type)) = found else {
-                    rest = &rest[n..];
-                    break;
-                };
-                let data = data.map_or(&self.data[..], |(s, e)| &rest[s..e]);
-                let event_type = event_type.map_or(&[][..], |(s, e)| &rest[s..e]);
-                on(Parsed::Event(self.event(data, event_type)));
-                self.clear_dispatched();
                 rest = &rest[n..];
             }
             let (n, parsed) = self.next_general(rest)?;
@@ -230,7 +220,7 @@ impl EventParser {
             return self.next_general(input);
         }
         // The fast path: whole events straight from the input.
-        let (n, found) = self.next_whole(input);
+        let (n, found) = self.fast::<true>(input, &mut |_: Parsed<'_>| {});
         self.position += n as u64;
         if let Some((data, event_type)) = found {
             let this: &'a Self = self;
@@ -451,72 +441,6 @@ impl EventParser {
         }
     }
 
-    /// The fast path: takes whole events from the start of `input` while it can. Returns the
-    /// bytes consumed (the caller counts them in `position`) and, when it stopped at an event with data, that
-    /// event's data and type as spans of `input` (data `None`: joined in `self.data`); the
-    /// event is then dispatched (`dispatched` set, id committed).
-    #[inline]
-    fn next_whole(&mut self, input: &[u8]) -> (usize, Option<whole::Found>) {
-        let mut pos = 0;
-        let shift =
-            |span: Option<whole::Span>, base: usize| span.map(|(s, e)| (base + s, base + e));
-        while let Some(found) = self.scan_whole(&input[pos..]) {
-            let base = pos;
-            match found {
-                Whole::NoData { end, id } => {
-                    pos += end;
-                    if let Some((s, e)) = id {
-                        set_lossy(&mut self.last_id, &input[base + s..base + e]);
-                    }
-                }
-                Whole::Event {
-                    end,
-                    data,
-                    event_type,
-                    id,
-                } => {
-                    pos += end;
-                    if let Some((s, e)) = id {
-                        set_lossy(&mut self.last_id, &input[base + s..base + e]);
-                    }
-                    self.dispatched = true;
-                    return (pos, Some((shift(data, base), shift(event_type, base))));
-                }
-                Whole::Partial {
-                    end,
-                    data,
-                    joined,
-                    event_type,
-                    id,
-                    open_line,
-                } => {
-                    // Leave the state as the general path would have for these lines.
-                    pos += end;
-                    let slice = |(s, e): whole::Span| &input[base + s..base + e];
-                    if let Some(d) = data {
-                        self.data.extend_from_slice(slice(d));
-                    }
-                    self.has_data = joined || data.is_some();
-                    if let Some(t) = event_type {
-                        self.event_type.extend_from_slice(slice(t));
-                    }
-                    if let Some(i) = id {
-                        set_lossy(&mut self.id_buffer, slice(i));
-                        self.id_dirty = true;
-                    }
-                    if open_line {
-                        pos += self.open_data_line(&input[pos..]);
-                        break;
-                    }
-                    if !self.between_events() {
-                        break;
-                    }
-                }
-            }
-        }
-        (pos, None)
-    }
-
     /// The fast path ended at `rest`, one line without its end: when it is a `data` line the
     /// general path would carry straight into the data buffer, carry it the same way (so a
     /// long data line is not scanned twice) and return its length; else 0.
@@ -648,12 +572,19 @@ enum Step {
 
 /// UTF-8 decode with U+FFFD replacement (the WHATWG decoder and `from_utf8_lossy` both
 /// replace each maximal invalid subpart with one U+FFFD); borrowed when valid.
-#[inline]
+#[inline(always)]
 fn decode(bytes: &[u8]) -> Cow<'_, str> {
     match crate::simd::utf8(bytes) {
         Some(s) => Cow::Borrowed(s),
-        None => Cow::Owned(String::from_utf8_lossy(bytes).into_owned()),
+        None => replace_invalid(bytes),
     }
+}
+
+/// The rare case of [`decode`], kept out of the hot loops.
+#[cold]
+#[inline(never)]
+fn replace_invalid(bytes: &[u8]) -> Cow<'static, str> {
+    Cow::Owned(String::from_utf8_lossy(bytes).into_owned())
 }
 
 fn set_lossy(dst: &mut String, bytes: &[u8]) {

@@ -32,8 +32,76 @@ fn stream() -> impl Strategy<Value = Vec<u8>> {
     proptest::collection::vec(token, 0..40).prop_map(|v| v.concat())
 }
 
+/// Streams whose lines are often longer than the fast path's 64-byte block (it then jumps
+/// with `memchr2`), among short lines, ids, UTF-8 split or not, and every line ending.
+fn long_stream() -> impl Strategy<Value = Vec<u8>> {
+    let token = prop_oneof![
+        2 => Just(b"data: ".to_vec()),
+        1 => Just(b"id: ".to_vec()),
+        1 => Just(b"event: ".to_vec()),
+        1 => Just(b"retry: 7".to_vec()),
+        1 => Just(b":".to_vec()),
+        1 => Just(b"\r".to_vec()),
+        3 => Just(b"\n".to_vec()),
+        1 => Just(b"\r\n".to_vec()),
+        1 => Just(b"\0".to_vec()),
+        1 => Just("é日🚀".as_bytes().to_vec()),
+        1 => Just(b"\xE6\x97".to_vec()),
+        1 => "[a-z ]{1,8}".prop_map(String::into_bytes),
+        2 => "[a-z:]{60,200}".prop_map(String::into_bytes),
+    ];
+    proptest::collection::vec(token, 0..60).prop_map(|v| v.concat())
+}
+
+/// `next` (the pull API, what the client machine uses) over `chunks`: what it reported, up to
+/// the first error, and the parser after.
+fn pull(limits: Limits, chunks: &[&[u8]]) -> ((Vec<Out>, Option<Error>), EventParser) {
+    let mut parser = EventParser::with_limits(limits).report_comments(true);
+    let mut out = Vec::new();
+    for chunk in chunks {
+        let mut rest: &[u8] = chunk;
+        loop {
+            match parser.next(rest) {
+                Ok((n, Some(p))) => {
+                    out.push(common::to_out(p));
+                    rest = &rest[n..];
+                }
+                Ok((n, None)) => {
+                    assert_eq!(n, rest.len(), "None means all of the input was consumed");
+                    break;
+                }
+                Err(e) => return ((out, Some(e)), parser),
+            }
+        }
+    }
+    ((out, None), parser)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn long_lines_split_invariance(
+        input in long_stream(),
+        cuts in proptest::collection::vec(any::<usize>(), 0..8),
+    ) {
+        // The fast path's line-end masks and `memchr2` jumps, and its id kept as a span of the
+        // input until the call ends: the same events and the same last event ID however the
+        // stream is cut, through `feed` and through `next`.
+        let mut fed_whole = EventParser::new().report_comments(true);
+        let expected = run_with(&mut fed_whole, &[&input]);
+        prop_assert_eq!(&expected.1, &None);
+        let bytes: Vec<&[u8]> = input.chunks(1).collect();
+        let chunks = split_at_points(&input, &cuts);
+        for pieces in [&bytes, &chunks] {
+            let mut fed = EventParser::new().report_comments(true);
+            prop_assert_eq!(&run_with(&mut fed, pieces), &expected);
+            prop_assert_eq!(fed.last_event_id(), fed_whole.last_event_id());
+            let (got, pulled) = pull(Limits::DEFAULT, pieces);
+            prop_assert_eq!(&got, &expected);
+            prop_assert_eq!(pulled.last_event_id(), fed_whole.last_event_id());
+        }
+    }
 
     #[test]
     fn split_invariance(input in stream(), cuts in proptest::collection::vec(any::<usize>(), 0..8)) {
@@ -79,29 +147,8 @@ proptest! {
         let chunks = split_at_points(&input, &cuts);
         let mut fed = EventParser::with_limits(limits).report_comments(true);
         let expected = run_with(&mut fed, &chunks);
-        let mut pulled = EventParser::with_limits(limits).report_comments(true);
-        let mut out = Vec::new();
-        let mut err = None;
-        'chunks: for chunk in &chunks {
-            let mut rest: &[u8] = chunk;
-            loop {
-                match pulled.next(rest) {
-                    Ok((n, Some(p))) => {
-                        out.push(common::to_out(p));
-                        rest = &rest[n..];
-                    }
-                    Ok((n, None)) => {
-                        prop_assert_eq!(n, rest.len());
-                        break;
-                    }
-                    Err(e) => {
-                        err = Some(e);
-                        break 'chunks;
-                    }
-                }
-            }
-        }
-        prop_assert_eq!(&(out, err), &expected);
+        let (got, pulled) = pull(limits, &chunks);
+        prop_assert_eq!(&got, &expected);
         prop_assert_eq!(pulled.error_offset(), fed.error_offset());
         prop_assert_eq!(pulled.position(), fed.position());
         prop_assert_eq!(pulled.last_event_id(), fed.last_event_id());

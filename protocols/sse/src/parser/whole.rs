@@ -1,6 +1,12 @@
-//! The fast path of [`EventParser::next`](super::EventParser::next): whole events that lie
-//! in one input, scanned line by line straight from the input, without the piece-by-piece
-//! bookkeeping that lines split across inputs need.
+//! The fast path of [`EventParser::feed`](super::EventParser::feed) and
+//! [`EventParser::next`](super::EventParser::next): whole events that lie in one input, scanned
+//! line by line straight from the input, without the piece-by-piece bookkeeping that lines split
+//! across inputs need.
+//!
+//! `feed` takes every whole event of an input in one loop and hands each to its callback as
+//! it is found, borrowing from the input: the data of a single `data` line, the event type,
+//! and the id in force (the last event ID string is copied into the parser once, when the loop
+//! stops, not once per event). `next` runs the same loop and stops at the first event.
 //!
 //! Anything it does not handle on its own — a line not complete in this input, a CR as the
 //! input's last byte (its LF may follow), a line or event over the limits, `retry`, a comment
@@ -9,42 +15,87 @@
 //! them), which goes on from there. The property tests compare both paths (whole input,
 //! bytewise, random splits, `next` against `feed`).
 
-use crate::codec::field::{Line, parse_line};
-use crate::codec::line::find_eol;
+use alloc::borrow::Cow;
 
-use super::EventParser;
+use crate::codec::field::{Line, parse_line};
+use crate::simd::eol_mask;
+
+use super::{Event, EventParser, Parsed, decode, set_lossy};
 
 /// A byte range of the input.
 pub(super) type Span = (usize, usize);
 
-/// A dispatched event's data (`None`: joined in the parser's data buffer) and type.
+/// The event [`EventParser::fast`] stopped at in `ONE` mode: its data (`None`: joined in the
+/// parser's data buffer) and type.
 pub(super) type Found = (Option<Span>, Option<Span>);
 
-/// What one scan found.
-pub(super) enum Whole {
-    /// An event with data ends at `end` (after its blank line). `data` is its single data
-    /// line, or `None` when several were joined into the parser's data buffer.
-    Event {
-        end: usize,
-        data: Option<Span>,
-        event_type: Option<Span>,
-        id: Option<Span>,
-    },
-    /// A blank line ended a block without data at `end`: only its `id` counts (§9.2.6
-    /// "dispatch the event" step 1).
-    NoData { end: usize, id: Option<Span> },
-    /// The fast path stopped at `end`, before a line it leaves to the general path, inside an
-    /// event whose lines so far gave these fields (`joined`: the data is in the parser's data
-    /// buffer).
-    Partial {
-        end: usize,
-        data: Option<Span>,
-        joined: bool,
-        event_type: Option<Span>,
-        id: Option<Span>,
-        /// It stopped because the rest of the input is one line without its end.
-        open_line: bool,
-    },
+/// The line ends (CR or LF) of one input, found in order: a 64-byte block at a time as a bit
+/// mask, so a short line costs a few instructions, and with `memchr2` past a block without
+/// any (a long line).
+struct LineEnds<'a> {
+    hay: &'a [u8],
+    /// Where the block of `mask` starts.
+    base: usize,
+    /// Bit `k` is set when `hay[base + k]` is CR or LF.
+    mask: u64,
+}
+
+impl<'a> LineEnds<'a> {
+    #[inline]
+    fn new(hay: &'a [u8]) -> Self {
+        Self {
+            hay,
+            base: 0,
+            mask: block_mask(hay, 0),
+        }
+    }
+
+    /// The first line end at or after `from`. `from` never goes back, and never before a line
+    /// end already returned; after `None` the scan is over.
+    #[inline]
+    fn find(&mut self, from: usize) -> Option<usize> {
+        loop {
+            // The block may start past `from` (after a jump): then all of it counts.
+            let off = from.saturating_sub(self.base);
+            if off < 64 {
+                let m = self.mask & (u64::MAX << off);
+                if m != 0 {
+                    return Some(self.base + m.trailing_zeros() as usize);
+                }
+            }
+            let next = from.max(self.base + 64);
+            if next >= self.hay.len() {
+                return None;
+            }
+            self.base = next;
+            self.mask = block_mask(self.hay, next);
+            if self.mask == 0 {
+                // A long line: the rest with SIMD memchr2, then a block from its line end.
+                let past = next + 64;
+                let j = memchr::memchr2(b'\r', b'\n', self.hay.get(past..)?)?;
+                self.base = past + j;
+                self.mask = block_mask(self.hay, self.base);
+            }
+        }
+    }
+}
+
+/// The line-end mask of the 64 bytes of `hay` from `base` (fewer at its end).
+#[inline]
+fn block_mask(hay: &[u8], base: usize) -> u64 {
+    if let Some(block) = hay.get(base..base + 64) {
+        return eol_mask(block.try_into().expect("a 64-byte slice"));
+    }
+    let rest = hay.get(base..).unwrap_or_default();
+    let mut block = [0u8; 64];
+    block[..rest.len()].copy_from_slice(rest);
+    eol_mask(&block)
+}
+
+/// The text of a value of `input` (U+FFFD replacement for invalid UTF-8).
+#[inline(always)]
+fn text(input: &[u8], (s, e): Span) -> Cow<'_, str> {
+    decode(&input[s..e])
 }
 
 /// The span of `value`, a suffix of the line that starts at `start` and is `len` long.
@@ -66,22 +117,38 @@ impl EventParser {
             && self.scanner.is_between_lines()
     }
 
-    /// Scans one whole event (or data-less block) at the start of `input`, or the part of one
-    /// it can take (`Partial`); `None` when it could take nothing. Several data lines are
-    /// joined into `self.data`.
+    /// Takes whole events from the start of `input` while it can and returns the bytes
+    /// consumed (the caller counts them in `position`).
+    ///
+    /// Without `ONE`, every event goes to `on` and the result has no `Found`. With `ONE`, `on`
+    /// is never called: the first event with data ends the scan and comes back as spans of
+    /// `input`, dispatched (`dispatched` set, id committed).
+    ///
+    /// When it stops before a line it cannot take, the lines of the event seen so far are in
+    /// the parser's state as the general path would have left them, and an open `data` line
+    /// at the end of `input` is carried into the data buffer (so a long line is scanned once).
     #[inline]
-    pub(super) fn scan_whole(&mut self, input: &[u8]) -> Option<Whole> {
+    pub(super) fn fast<const ONE: bool>(
+        &mut self,
+        input: &[u8],
+        on: &mut impl FnMut(Parsed<'_>),
+    ) -> (usize, Option<Found>) {
         let max_line = self.limits.max_line_len;
         let max_event = self.limits.max_event_len;
-        let mut pos = 0;
+        // The last event ID string while it is an id of this input (valid UTF-8): events
+        // borrow it, and it is copied into `self.last_id` once, when the scan ends.
+        let mut last_id: Option<&str> = None;
+        // The start of the current line, and what the current event's lines gave so far.
+        let mut at = 0;
         let mut data: Option<Span> = None;
         let mut joined = false;
-        let mut event_type = None;
-        let mut id = None;
+        let mut event_type: Option<Span> = None;
+        let mut id: Option<Span> = None;
         let mut open_line = false;
+        let mut ends = LineEnds::new(input);
         loop {
-            let rest = &input[pos..];
-            let Some(i) = find_eol(rest) else {
+            let rest = &input[at..];
+            let Some(i) = ends.find(at).map(|end| end - at) else {
                 open_line = true;
                 break;
             };
@@ -91,6 +158,8 @@ impl EventParser {
                 match rest.get(i + 1) {
                     Some(b'\n') => i + 2,
                     Some(_) => i + 1,
+                    // The LF of this CR may start the next input: the general path's scanner
+                    // remembers that.
                     None => break,
                 }
             };
@@ -98,20 +167,49 @@ impl EventParser {
             if line.len() > max_line {
                 break;
             }
-            let start = pos;
             match parse_line(line) {
                 Line::Blank => {
-                    pos += used;
-                    return Some(if data.is_some() || joined {
-                        Whole::Event {
-                            end: pos,
-                            data: if joined { None } else { data },
-                            event_type,
-                            id,
+                    at += used;
+                    // "Dispatch the event" (§9.2.6), step 1: the last event ID string takes
+                    // the buffer's value, whether or not an event is dispatched.
+                    if let Some(span) = id.take() {
+                        match text(input, span) {
+                            Cow::Borrowed(value) => last_id = Some(value),
+                            Cow::Owned(value) => {
+                                self.last_id = value;
+                                last_id = None;
+                            }
                         }
-                    } else {
-                        Whole::NoData { end: pos, id }
-                    });
+                    }
+                    if data.is_some() || joined {
+                        if ONE {
+                            if let Some(text) = last_id {
+                                self.last_id.clear();
+                                self.last_id.push_str(text);
+                            }
+                            self.dispatched = true;
+                            return (at, Some((if joined { None } else { data }, event_type)));
+                        }
+                        let data = match data {
+                            Some(span) if !joined => text(input, span),
+                            _ => decode(&self.data),
+                        };
+                        let event_type = match event_type {
+                            Some((s, e)) if e > s => text(input, (s, e)),
+                            _ => Cow::Borrowed("message"),
+                        };
+                        on(Parsed::Event(Event {
+                            event_type,
+                            data,
+                            id: Cow::Borrowed(last_id.unwrap_or(&self.last_id)),
+                        }));
+                        self.data.clear();
+                    }
+                    // Steps 2-7: the buffers start empty for the next event.
+                    data = None;
+                    joined = false;
+                    event_type = None;
+                    continue;
                 }
                 Line::Data(value) => {
                     if joined {
@@ -132,24 +230,39 @@ impl EventParser {
                         if value.len() > max_event {
                             break;
                         }
-                        data = Some(span(start, i, value));
+                        data = Some(span(at, i, value));
                     }
                 }
-                Line::Event(value) => event_type = Some(span(start, i, value)),
-                Line::Id(value) => id = Some(span(start, i, value)),
+                Line::Event(value) => event_type = Some(span(at, i, value)),
+                Line::Id(value) => id = Some(span(at, i, value)),
                 Line::Comment(_) if !self.report_comments => {}
                 Line::Ignored { .. } => {}
+                // `retry` and reported comments are items of their own: the general path.
                 _ => break,
             }
-            pos += used;
+            at += used;
         }
-        (pos > 0 || open_line).then_some(Whole::Partial {
-            end: pos,
-            data: if joined { None } else { data },
-            joined,
-            event_type,
-            id,
-            open_line,
-        })
+        // Stopped before the line at `at`: leave the state as the general path would have.
+        if let Some(text) = last_id {
+            self.last_id.clear();
+            self.last_id.push_str(text);
+        }
+        if let Some((s, e)) = data {
+            if !joined {
+                self.data.extend_from_slice(&input[s..e]);
+            }
+        }
+        self.has_data = joined || data.is_some();
+        if let Some((s, e)) = event_type {
+            self.event_type.extend_from_slice(&input[s..e]);
+        }
+        if let Some((s, e)) = id {
+            set_lossy(&mut self.id_buffer, &input[s..e]);
+            self.id_dirty = true;
+        }
+        if open_line {
+            at += self.open_data_line(&input[at..]);
+        }
+        (at, None)
     }
 }
