@@ -1064,6 +1064,12 @@ impl Engine {
                 );
             }
         }
+        // SEP-2663 §"Task Status Notifications": `taskIds` ([`crate::tasks`]).
+        if let Some(ids) = filter.get("taskIds") {
+            if let Some(ids) = self.listen_task_ids(ids, ctx)? {
+                ack.insert("taskIds".into(), ids);
+            }
+        }
         let mut params = ack.clone();
         params.insert(
             "_meta".into(),
@@ -1324,6 +1330,15 @@ impl Engine {
             }),
         );
         Ok(id)
+    }
+
+    /// The open `subscriptions/listen` requests whose acknowledged filter `matches`.
+    pub(crate) fn listeners(&self, matches: impl Fn(&Map<String, Value>) -> bool) -> Vec<Id> {
+        self.pending
+            .iter()
+            .filter(|(_, p)| p.listen.as_ref().is_some_and(|(ack, _)| matches(ack)))
+            .map(|(id, _)| id.clone())
+            .collect()
     }
 
     /// Asks for [`Event::Wake`] with `token` once `at` has passed (application timers ride

@@ -917,3 +917,98 @@ fn client_hosted_task_cancel_and_without_capability() {
         result: Ok(json!({"action":"decline"}))
     }));
 }
+
+#[test]
+fn legacy_task_progress_lives_with_the_task() {
+    let mut p = legacy();
+    let r = call(
+        &mut p,
+        "tools/call",
+        json!({"name":"job","task":{},"_meta":{"progressToken":"tok"}}),
+    )
+    .unwrap();
+    let id = r["task"]["taskId"].as_str().unwrap().to_string();
+    started(&mut p);
+    let e = p.server.machine.engine();
+    assert_eq!(e.task_progress(&id, 1.0, Some(2.0), Some("half")), Ok(true));
+    assert_eq!(
+        e.task_progress(&id, 1.0, None, None),
+        Err(Error::ProgressNotIncreasing)
+    );
+    p.drive();
+    let events = p.client.take_events();
+    let [ClientEvent::Notification(n)] = &events[..] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(n.method, "notifications/progress");
+    let params = n.params.clone().unwrap();
+    assert_eq!(params["progressToken"], "tok");
+    assert_eq!(params["_meta"][tasks::RELATED_TASK]["taskId"], id.as_str());
+    let now = p.now();
+    let e = p.server.machine.engine();
+    e.complete_task(now, &id, CallToolResult::text("ok"))
+        .unwrap();
+    // No progress after the end.
+    assert!(matches!(
+        e.task_progress(&id, 2.0, None, None),
+        Err(Error::TaskFinished { .. })
+    ));
+}
+
+#[test]
+fn modern_status_notifications_on_listen() {
+    // Without the extension, asking for task notifications is -32021.
+    let mut p = modern(false);
+    let e = call(
+        &mut p,
+        "subscriptions/listen",
+        json!({"notifications":{"taskIds":["x"]}}),
+    )
+    .unwrap_err();
+    assert_eq!(e.code.get(), -32021);
+
+    let mut p = modern(true);
+    let created = call(&mut p, "tools/call", json!({"name":"must"})).unwrap();
+    let id = created["taskId"].as_str().unwrap().to_string();
+    started(&mut p);
+    let now = p.now();
+    let listen = p.client.machine.request(
+        now,
+        "subscriptions/listen",
+        Some(json!({"notifications":{"taskIds":[id, "unknown"]}})),
+    );
+    p.drive();
+    let events = p.client.take_events();
+    let ack = events
+        .iter()
+        .find_map(|e| match e {
+            ClientEvent::Notification(n)
+                if n.method == "notifications/subscriptions/acknowledged" =>
+            {
+                n.params.clone()
+            }
+            _ => None,
+        })
+        .expect("an acknowledgement");
+    // Only the task that exists is acknowledged.
+    assert_eq!(ack["taskIds"], json!([id]));
+    let now = p.now();
+    p.server
+        .machine
+        .engine()
+        .complete_task(now, &id, CallToolResult::text("fin"))
+        .unwrap();
+    p.drive();
+    let events = p.client.take_events();
+    let [ClientEvent::Notification(n)] = &events[..] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(n.method, "notifications/tasks");
+    let params = n.params.clone().unwrap();
+    assert_eq!(params["status"], "completed");
+    assert_eq!(params["result"]["content"][0]["text"], "fin");
+    assert_eq!(
+        params["_meta"]["io.modelcontextprotocol/subscriptionId"],
+        listen.to_value()
+    );
+}

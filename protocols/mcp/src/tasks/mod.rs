@@ -266,6 +266,8 @@ struct Record {
     sent: BTreeMap<i64, String>,
     /// 2025-11-25: `tasks/result` requests waiting for the end: (id, batch).
     waiters: Vec<(Id, Option<u64>)>,
+    /// 2025-11-25: the call's `progressToken` (valid for the task's life) and the last value.
+    progress: Option<(Value, Option<f64>)>,
 }
 
 /// The tasks of one engine.
@@ -528,6 +530,7 @@ impl Engine {
                 issued: BTreeSet::new(),
                 sent: BTreeMap::new(),
                 waiters: Vec::new(),
+                progress: None,
             },
         );
         Ok(id)
@@ -609,6 +612,16 @@ impl Engine {
         arguments: &Map<String, Value>,
     ) -> Result<Option<Value>, ErrorObject> {
         let id = self.create_task(now, mode, ctx)?;
+        // 2025-11-25 §"Task Progress Notifications": the token stays valid for the task's
+        // life (SEP-2663 has no progress on tasks).
+        let token = params
+            .get("_meta")
+            .and_then(|m| m.get("progressToken"))
+            .filter(|_| !mode.modern)
+            .cloned();
+        if let (Some(t), Some(r)) = (token, self.tasks.tasks.get_mut(&id)) {
+            r.progress = Some((t, None));
+        }
         self.events.push_back(Event::TaskStarted {
             task_id: id.clone(),
             name: name.into(),
@@ -822,7 +835,52 @@ impl Engine {
                     params: Some(params),
                 }),
             );
+            return;
         }
+        // SEP-2663 §"Task Status Notifications": the DetailedTask, to the
+        // `subscriptions/listen` streams that asked for this task.
+        let listeners = self.listeners(|ack| {
+            ack.get("taskIds")
+                .and_then(Value::as_array)
+                .is_some_and(|ids| ids.iter().any(|i| i.as_str() == Some(task_id)))
+        });
+        for id in listeners {
+            let mut params = self.task_json(task_id, true);
+            params["_meta"] = json!({ crate::engine::meta::SUBSCRIPTION_ID: id.to_value() });
+            self.push(
+                Some(id),
+                false,
+                Message::Notification(Notification {
+                    method: "notifications/tasks".into(),
+                    params: Some(params),
+                }),
+            );
+        }
+    }
+
+    /// `subscriptions/listen` with `notifications.taskIds` (SEP-2663): the ids acknowledged
+    /// (the client's own 2026-07-28 tasks that exist); -32021 without the extension.
+    pub(crate) fn listen_task_ids(
+        &self,
+        ids: &Value,
+        ctx: &Ctx,
+    ) -> Result<Option<Value>, ErrorObject> {
+        if !ctx.version.is_stateless() || !self.server.supports_tasks() {
+            return Ok(None);
+        }
+        if !negotiated(ctx) {
+            return Err(missing_extension());
+        }
+        let ids = ids
+            .as_array()
+            .ok_or_else(|| ErrorObject::invalid_params("taskIds must be an array"))?;
+        let known: Vec<Value> = ids
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|id| self.tasks.tasks.get(*id).is_some_and(|r| r.modern))
+            .map(Value::from)
+            .collect();
+        Ok(Some(Value::Array(known)))
     }
 
     /// Stores the call's final answer and moves the task to its terminal status.
@@ -1141,6 +1199,54 @@ impl Engine {
         }
         self.send_task_inputs(now, task_id);
         Ok(())
+    }
+
+    /// Reports progress on a 2025-11-25 task whose call carried a `progressToken` (the
+    /// notification carries the related-task `_meta`); `Ok(false)` without a token.
+    ///
+    /// # Errors
+    /// As [`Engine::complete_task`] (no progress once terminal);
+    /// [`Error::ProgressNotIncreasing`].
+    pub fn task_progress(
+        &mut self,
+        task_id: &str,
+        progress: f64,
+        total: Option<f64>,
+        message: Option<&str>,
+    ) -> Result<bool, Error> {
+        self.running_task(task_id)?;
+        let r = self
+            .tasks
+            .tasks
+            .get_mut(task_id)
+            .ok_or(Error::UnknownTask)?;
+        let Some((token, last)) = r.progress.as_mut() else {
+            return Ok(false);
+        };
+        if last.is_some_and(|l| progress <= l) {
+            return Err(Error::ProgressNotIncreasing);
+        }
+        *last = Some(progress);
+        let mut params = json!({
+            "progressToken": token.clone(),
+            "progress": progress,
+            "_meta": { RELATED_TASK: { "taskId": task_id } },
+        });
+        if let Some(t) = total {
+            params["total"] = json!(t);
+        }
+        if let Some(m) = message {
+            params["message"] = Value::from(m);
+        }
+        self.push(
+            None,
+            false,
+            Message::Notification(Notification {
+                method: "notifications/progress".into(),
+                params: Some(params),
+            }),
+        );
+        Ok(true)
     }
 
     /// The status of a task this engine holds.
