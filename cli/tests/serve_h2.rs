@@ -40,6 +40,7 @@ both_runtimes!(
     curl_prior_knowledge,
     curl_cleartext_upgrade_h2c,
     nghttp_concurrent_streams_and_upload,
+    nghttp_small_window_echo,
     h2load_smoke,
     demo_page_in_headless_chromium_over_h2,
 );
@@ -183,6 +184,26 @@ fn nghttp_concurrent_streams_and_upload(runtime: &str) {
     std::fs::write(&file, &data).expect("write");
     let path = file.display().to_string();
     let out = nghttp(&["-d", &path, &server.url("/echo")]);
+    remove_scratch(&file);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        out.stdout == data,
+        "echo differs: {} bytes",
+        out.stdout.len()
+    );
+}
+
+/// `/echo` under tiny client windows (nghttp `-w 10 -W 16`: 1,023 octets per stream,
+/// 65,535 on the connection): the server holds the upload's credit while its echo waits for
+/// the client's windows and gives it back on the machine's `Event::SendCapacity` (no timer
+/// polls), so the 300 KB go round without a stall.
+fn nghttp_small_window_echo(runtime: &str) {
+    let server = Server::start_on(runtime);
+    let file = scratch(&format!("nghttp-small-window-{runtime}.bin"));
+    let data = body(300_000);
+    std::fs::write(&file, &data).expect("write");
+    let path = file.display().to_string();
+    let out = nghttp(&["-w", "10", "-W", "16", "-d", &path, &server.url("/echo")]);
     remove_scratch(&file);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(

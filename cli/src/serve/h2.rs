@@ -28,9 +28,6 @@ use super::ws;
 /// Largest WebSocket output gathered into one DATA frame's `Bytes` at a time.
 const WS_CHUNK: usize = 16 * 1024;
 
-/// How often held receive credit is looked at again while a client does not read.
-const CREDIT_RETRY: core::time::Duration = core::time::Duration::from_millis(10);
-
 /// The HTTP/2 settings of every connection: the defaults, extended CONNECT (RFC 8441 §3) so
 /// browsers open `/ws` over h2, and receive credit returned by the handler (not when an event
 /// is taken): a stream that sends back what it receives (`/echo`, `/ws`) returns credit only
@@ -61,10 +58,9 @@ enum Stream {
 pub(crate) struct H2 {
     app: Arc<App>,
     streams: HashMap<StreamId, Stream>,
-    /// Receive credit withheld per stream while our answer on it cannot be sent.
+    /// Receive credit withheld per stream while our answer on it cannot be sent; given back
+    /// on the machine's `Event::SendCapacity` (RFC 9113 §6.9), not by polling.
     held: HashMap<StreamId, u32>,
-    /// The time of the last event or timer.
-    now: Timestamp,
 }
 
 impl H2 {
@@ -74,7 +70,6 @@ impl H2 {
             app,
             streams: HashMap::new(),
             held: HashMap::new(),
-            now: Timestamp::ZERO,
         }
     }
 
@@ -353,9 +348,10 @@ impl H2 {
     }
 }
 
-/// Whether the client's flow-control windows stop our DATA on `id` (RFC 9113 §6.9).
+/// Whether DATA queued on `id` waits for the client's flow-control windows (RFC 9113 §6.9);
+/// the machine raises `Event::SendCapacity` when they open again.
 fn blocked(conn: &Connection, id: StreamId) -> bool {
-    conn.send_window(Some(id)) <= 0 || conn.send_window(None) <= 0
+    conn.send_capacity(id) < 0
 }
 
 /// The `application/json` content type.
@@ -464,7 +460,6 @@ fn pump_ws(
 
 impl Handler<Connection> for H2 {
     fn on_event(&mut self, conn: &mut Connection, event: Event, now: Timestamp) {
-        self.now = now;
         match event {
             Event::Request {
                 stream_id,
@@ -490,12 +485,13 @@ impl Handler<Connection> for H2 {
                 self.streams.remove(&stream_id);
                 self.release_held(conn);
             }
+            // The client read some of our answer and opened its windows.
+            Event::SendCapacity { .. } => self.release_held(conn),
             _ => {}
         }
     }
 
     fn poll_timeout(&mut self) -> Option<Timestamp> {
-        let retry = (!self.held.is_empty()).then(|| self.now.saturating_add(CREDIT_RETRY));
         self.streams
             .values_mut()
             .filter_map(|s| match s {
@@ -503,13 +499,10 @@ impl Handler<Connection> for H2 {
                 Stream::Ws(machine) => machine.poll_timeout(),
                 _ => None,
             })
-            .chain(retry)
             .min()
     }
 
     fn handle_timeout(&mut self, conn: &mut Connection, now: Timestamp) {
-        self.now = now;
-        self.release_held(conn);
         let stopping = self
             .app
             .stopping
