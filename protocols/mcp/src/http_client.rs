@@ -16,7 +16,11 @@
 //! * 2026-07-28: `MCP-Protocol-Version`, `Mcp-Method` and (for `tools/call`, `prompts/get`,
 //!   `resources/read`) `Mcp-Name` on every POST, non-ASCII values in the `=?base64?…?=` form;
 //! * legacy: an event stream that ends before its answer is resumed with `GET` and
-//!   `Last-Event-ID` after the stream's `retry` ([`HttpClient::poll_resume`]).
+//!   `Last-Event-ID` after the stream's `retry` ([`HttpClient::poll_resume`]);
+//! * authorization (2025-11-25 `basic/authorization` §"Access Token Usage"): the token set
+//!   with [`HttpClient::set_authorization`] goes on every request; a `401` (or a `403` to a
+//!   request with a token) is [`HttpClientError::Unauthorized`] for the OAuth client (module
+//!   `auth`), after which [`HttpClient::requeue`] sends the request again.
 
 use core::time::Duration;
 

@@ -62,6 +62,9 @@
 //! * `std` (default): implies `alloc`.
 //! * `alloc`: the JSON-RPC codec, typed messages, the server engine and the stdio machine
 //!   (serde, serde_json).
+//! * `http` (in `std`): the Streamable HTTP server and client transports.
+//! * `auth` (in `std`): the OAuth 2.1 client of the MCP authorization spec, module `auth`
+//!   (alloc only; sha2, base64). `std` adds OS randomness (getrandom) for it.
 //!
 //! With no features: [`ErrorCode`], [`ProtocolVersion`], [`methods`] and the line trimming of
 //! [`framing`], `#![no_std]`.
