@@ -196,11 +196,16 @@ pub struct Output {
 
 /// What an [`Output`] holds.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum OutPayload {
     /// One message.
     Single(Message),
     /// A batch response (2025-03-26).
     Batch(Vec<Message>),
+    /// One message already encoded as compact JSON (no newline): the engine writes a
+    /// `tools/call` response answered at once straight into bytes, without building a
+    /// `serde_json::Value` first. [`OutPayload::messages`] decodes it back.
+    Encoded(Vec<u8>),
 }
 
 impl OutPayload {
@@ -209,6 +214,20 @@ impl OutPayload {
         match self {
             Self::Single(m) => m.encode(out),
             Self::Batch(ms) => crate::jsonrpc::encode_batch(ms, out),
+            Self::Encoded(bytes) => out.extend_from_slice(bytes),
+        }
+    }
+
+    /// The messages it holds (an [`OutPayload::Encoded`] one decoded again).
+    pub fn messages(self) -> Vec<Message> {
+        match self {
+            Self::Single(m) => alloc::vec![m],
+            Self::Batch(ms) => ms,
+            Self::Encoded(bytes) => match Payload::parse(&bytes, &CodecLimits::default()) {
+                Ok(Payload::Single(m)) => alloc::vec![m],
+                // The engine encoded it from a message: it always decodes to one.
+                _ => Vec::new(),
+            },
         }
     }
 }
@@ -327,6 +346,11 @@ impl Engine {
         self.now = now;
         if self.closed {
             return;
+        }
+        // A plain single `tools/call` is read by a typed parse into the same request the
+        // general parse makes, without a `Value` for the envelope ([`crate::hot`]).
+        if let Some(r) = crate::hot::parse_tools_call(input, &self.config.codec) {
+            return self.handle_request(now, r, None);
         }
         match Payload::parse(input, &self.config.codec) {
             Err(rejected) => self.push_final(rejected.id.clone(), rejected.response()),
@@ -977,6 +1001,13 @@ impl Engine {
             task: mode.is_some(),
         };
         match (entry.handler)(&call) {
+            // Answered at once, outside a batch and a task: encoded straight into bytes
+            // ([`crate::hot`]), no `Value` tree.
+            ToolReply::Done(r)
+                if mode.is_none() && batch.is_none() && self.hot_done(id, ctx, &r) =>
+            {
+                Ok(None)
+            }
             ToolReply::Done(r) => self.tool_done(now, mode, ctx, r),
             ToolReply::Error(e) => Err(e),
             ToolReply::InputRequired {
@@ -1476,6 +1507,23 @@ impl Engine {
         self.push(related, true, m);
     }
 
+    /// Sends the response to `tools/call` `id` encoded by [`crate::hot`]; `false` (nothing
+    /// sent) when the fast encoder declines `result`.
+    fn hot_done(&mut self, id: &Id, ctx: &Ctx, result: &CallToolResult) -> bool {
+        // Room for the envelope, `_meta` and a short text block: one allocation, no growth.
+        let mut bytes = Vec::with_capacity(crate::hot::response_capacity(result));
+        let info = &self.server.info;
+        if !crate::hot::encode_tool_response(id, ctx.version, info, result, &mut bytes) {
+            return false;
+        }
+        self.output.push_back(Output {
+            payload: OutPayload::Encoded(bytes),
+            related: Some(id.clone()),
+            is_final: true,
+        });
+        true
+    }
+
     /// Sends a response, or files it into its batch.
     pub(crate) fn finish(&mut self, related: Option<Id>, batch: Option<u64>, m: Message) {
         match batch.and_then(|b| self.batches.get_mut(&b).map(|x| (b, x))) {
@@ -1524,7 +1572,7 @@ fn notification(method: &str, params: Option<Value>) -> Message {
 
 /// Adds what a revision requires on every result: 2026-07-28 `resultType`, `serverInfo` in
 /// `_meta`, and the cache hints on cacheable results (server/utilities/caching).
-fn finish_result(
+pub(crate) fn finish_result(
     server: &Server,
     config: &EngineConfig,
     ctx: &Ctx,

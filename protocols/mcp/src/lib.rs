@@ -93,6 +93,8 @@ mod error;
 pub mod framing;
 #[cfg(feature = "alloc")]
 pub mod headers;
+#[cfg(feature = "alloc")]
+mod hot;
 #[cfg(feature = "http")]
 pub mod http;
 #[cfg(feature = "http")]

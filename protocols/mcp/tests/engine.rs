@@ -64,8 +64,9 @@ fn outputs(e: &mut Engine) -> Vec<Value> {
     let mut out = vec![];
     while let Some(o) = e.poll_output() {
         out.push(match o.payload {
-            OutPayload::Single(m) => m.to_value(),
             OutPayload::Batch(ms) => Value::Array(ms.iter().map(|m| m.to_value()).collect()),
+            // A single message, maybe already encoded (the tools/call fast path).
+            single => single.messages().remove(0).to_value(),
         });
     }
     out

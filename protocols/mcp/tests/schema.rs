@@ -338,10 +338,11 @@ fn session(version: ProtocolVersion, requests: &[(&str, Value)]) -> Vec<(String,
     }
     let mut out = Vec::new();
     while let Some(o) = e.poll_output() {
-        let OutPayload::Single(m) = o.payload else {
-            panic!("no batch expected")
-        };
-        let v = m.to_value();
+        assert!(
+            !matches!(o.payload, OutPayload::Batch(_)),
+            "no batch expected"
+        );
+        let v = o.payload.messages().remove(0).to_value();
         let method = match v.get("id").and_then(Value::as_u64) {
             Some(id) => sent[usize::try_from(id).unwrap()].clone(),
             None => v["method"].as_str().unwrap_or_default().to_string(),
