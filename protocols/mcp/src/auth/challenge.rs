@@ -326,3 +326,39 @@ mod tests {
         assert!(parse_www_authenticate("").unwrap().is_empty());
     }
 }
+
+#[cfg(test)]
+mod props {
+    use alloc::format;
+    use alloc::string::String;
+    use alloc::vec::Vec;
+
+    use proptest::prelude::*;
+
+    use super::parse_www_authenticate;
+
+    proptest! {
+        /// A challenge written with quoted values parses back to the same parameters.
+        #[test]
+        fn quoted_params_round_trip(
+            scheme in "[A-Za-z][A-Za-z0-9]{0,8}",
+            params in proptest::collection::vec(("[a-z_]{1,10}", "[ -~]{0,20}"), 1..6),
+        ) {
+            let quoted: Vec<String> = params
+                .iter()
+                .map(|(k, v)| format!("{k}=\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"")))
+                .collect();
+            let header = format!("{scheme} {}", quoted.join(", "));
+            let c = parse_www_authenticate(&header).unwrap();
+            prop_assert_eq!(c.len(), 1);
+            prop_assert_eq!(&c[0].scheme, &scheme);
+            prop_assert_eq!(&c[0].params, &params);
+        }
+
+        /// Arbitrary text never panics the parser.
+        #[test]
+        fn parse_any(s in ".{0,80}") {
+            let _ = parse_www_authenticate(&s);
+        }
+    }
+}

@@ -837,16 +837,21 @@ impl<S: CredentialStore> OAuthClient<S> {
         let Some(Pending::Authorize(out)) = self.pending.take() else {
             return Err(AuthError::Unexpected);
         };
-        let cb = Url::parse(callback).ok_or(AuthError::Malformed("callback is not a URL"))?;
-        let expect = Url::parse(&self.config.redirect_uri)
-            .ok_or(AuthError::Malformed("redirect_uri is not a URL"))?;
-        if cb.origin() != expect.origin() || cb.path != expect.path {
-            return Err(AuthError::Malformed(
+        // The redirect must come back to `redirect_uri` itself (any scheme: a native app's
+        // custom scheme too), its parameters in the query (RFC 6749 §4.1.2).
+        let rest = callback
+            .strip_prefix(self.config.redirect_uri.as_str())
+            .filter(|r| r.is_empty() || r.starts_with('?') || r.starts_with('#'))
+            .ok_or(AuthError::Malformed(
                 "redirect to another URL than redirect_uri",
-            ));
+            ))?;
+        let query = rest.strip_prefix('?').unwrap_or("");
+        let query = query.split('#').next().unwrap_or(query);
+        if query.len() > metadata::MAX_DOCUMENT_LEN {
+            return Err(AuthError::TooLarge("callback query"));
         }
-        let params = decode_form(cb.query.unwrap_or(""))
-            .ok_or(AuthError::Malformed("callback query does not decode"))?;
+        let params =
+            decode_form(query).ok_or(AuthError::Malformed("callback query does not decode"))?;
         let param = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         if param("state") != Some(out.state.as_str()) {
             return Err(AuthError::StateMismatch);
@@ -1004,9 +1009,9 @@ fn native_or_web(redirect_uri: &str) -> &'static str {
             a.split(':').next().unwrap_or(a)
         }
     });
+    // A custom scheme (not http/https) is a native app's too.
     match host {
         Some("localhost" | "127.0.0.1" | "::1") | None => "native",
-        Some(_) if !redirect_uri.starts_with("http") => "native",
         Some(_) => "web",
     }
 }

@@ -662,3 +662,46 @@ fn identity_assertion_grant() {
         .unwrap();
     assert_eq!(c.poll_action(), Some(Action::Authorized));
 }
+
+#[test]
+fn native_app_custom_scheme_redirect() {
+    let cb = "com.example.app:/oauth/cb";
+    let mut c = client(AuthConfig::new(SERVER, cb));
+    c.handle_challenge(401, None).unwrap();
+    let _ = send(&mut c);
+    c.handle_response(200, prm(None).as_bytes()).unwrap();
+    let _ = send(&mut c);
+    c.handle_response(200, as_meta(serde_json::json!({})).as_bytes())
+        .unwrap();
+    let reg = send(&mut c);
+    let body: serde_json::Value = serde_json::from_slice(&reg.body).unwrap();
+    assert_eq!(body["application_type"], "native");
+    c.handle_response(201, br#"{"client_id":"n"}"#).unwrap();
+    let Some(Action::Authorize(u)) = c.poll_action() else {
+        panic!()
+    };
+    let state = q(&query(&u), "state").unwrap().to_string();
+    // Another app's scheme is refused; ours goes on to the token request.
+    assert!(matches!(
+        c.handle_redirect(&alloc::format!(
+            "com.evil.app:/oauth/cb?code=x&state={state}"
+        )),
+        Err(AuthError::Malformed(_))
+    ));
+    let mut c = client(AuthConfig::new(SERVER, cb));
+    c.handle_challenge(401, None).unwrap();
+    let _ = send(&mut c);
+    c.handle_response(200, prm(None).as_bytes()).unwrap();
+    let _ = send(&mut c);
+    c.handle_response(200, as_meta(serde_json::json!({})).as_bytes())
+        .unwrap();
+    let _ = send(&mut c);
+    c.handle_response(201, br#"{"client_id":"n"}"#).unwrap();
+    let Some(Action::Authorize(u)) = c.poll_action() else {
+        panic!()
+    };
+    let state = q(&query(&u), "state").unwrap().to_string();
+    c.handle_redirect(&alloc::format!("{cb}?code=x&state={state}#"))
+        .unwrap();
+    assert_eq!(send(&mut c).url, "https://auth.example.com/token");
+}

@@ -237,3 +237,30 @@ mod tests {
         assert!(decode_component("%ff").is_none());
     }
 }
+
+#[cfg(test)]
+mod props {
+    use alloc::string::String;
+    use alloc::vec::Vec;
+
+    use proptest::prelude::*;
+
+    use super::{decode_form, encode_form};
+
+    proptest! {
+        /// decode(encode(x)) == x for any names and values (RFC 6749 Appendix B).
+        #[test]
+        fn form_round_trips(pairs in proptest::collection::vec((".{1,12}", ".{0,24}"), 0..6)) {
+            let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let decoded = decode_form(&encode_form(&refs)).unwrap();
+            let want: Vec<(String, String)> = pairs.into_iter().collect();
+            prop_assert_eq!(decoded, want);
+        }
+
+        /// Arbitrary text never panics the decoder.
+        #[test]
+        fn decode_any(s in ".{0,64}") {
+            let _ = decode_form(&s);
+        }
+    }
+}
