@@ -1,6 +1,8 @@
 //! The SSE event-stream parser: never panics; the same bytes fed whole, one byte at a time and
-//! at fuzzer-chosen split points give the same events, the same error and the same error
-//! offset; every event re-encodes and parses back to itself.
+//! at fuzzer-chosen split points give the same events, the same error, the same error offset
+//! and the same last event ID, through the pull API (`next`) and through `feed` (whose fast
+//! path hands events out in one loop per input); every event re-encodes and parses back to
+//! itself.
 #![no_main]
 
 use fasterapi_sse::{Error, EventParser, Limits, Message, Parsed};
@@ -13,29 +15,54 @@ enum Out {
     Comment(String),
 }
 
-type Run = (Vec<Out>, Option<Error>, Option<u64>);
+/// Events, error, error offset, last event ID.
+type Run = (Vec<Out>, Option<Error>, Option<u64>, String);
+
+fn out(p: Parsed<'_>) -> Option<Out> {
+    match p {
+        Parsed::Event(e) => Some(Out::Event(
+            e.event_type.into_owned(),
+            e.data.into_owned(),
+            e.id.into_owned(),
+        )),
+        Parsed::Retry(ms) => Some(Out::Retry(ms)),
+        Parsed::Comment(c) => Some(Out::Comment(c.into_owned())),
+        _ => None,
+    }
+}
+
+/// The same stream through `feed`.
+fn feed(limits: Limits, chunks: &[&[u8]]) -> Run {
+    let mut parser = EventParser::with_limits(limits).report_comments(true);
+    let mut events = Vec::new();
+    for chunk in chunks {
+        if let Err(e) = parser.feed(chunk, |p| events.extend(out(p))) {
+            let id = parser.last_event_id().to_owned();
+            return (events, Some(e), parser.error_offset(), id);
+        }
+    }
+    let total: usize = chunks.iter().map(|c| c.len()).sum();
+    assert_eq!(parser.position(), total as u64);
+    (events, None, None, parser.last_event_id().to_owned())
+}
 
 fn run(limits: Limits, chunks: &[&[u8]]) -> Run {
     let mut parser = EventParser::with_limits(limits).report_comments(true);
-    let mut out = Vec::new();
+    let mut events = Vec::new();
     for chunk in chunks {
         let mut rest = *chunk;
         loop {
             let (n, parsed) = match parser.next(rest) {
                 Ok(v) => v,
-                Err(e) => return (out, Some(e), parser.error_offset()),
+                Err(e) => {
+                    let id = parser.last_event_id().to_owned();
+                    return (events, Some(e), parser.error_offset(), id);
+                }
             };
             assert!(n <= rest.len());
             rest = &rest[n..];
             match parsed {
-                Some(Parsed::Event(e)) => out.push(Out::Event(
-                    e.event_type.into_owned(),
-                    e.data.into_owned(),
-                    e.id.into_owned(),
-                )),
-                Some(Parsed::Retry(ms)) => out.push(Out::Retry(ms)),
-                Some(Parsed::Comment(c)) => out.push(Out::Comment(c.into_owned())),
-                Some(_) => {}
+                Some(p) => events.extend(out(p)),
                 None => break,
             }
         }
@@ -43,7 +70,7 @@ fn run(limits: Limits, chunks: &[&[u8]]) -> Run {
     }
     let total: usize = chunks.iter().map(|c| c.len()).sum();
     assert_eq!(parser.position(), total as u64);
-    (out, None, None)
+    (events, None, None, parser.last_event_id().to_owned())
 }
 
 fuzz_target!(|input: &[u8]| {
@@ -71,6 +98,9 @@ fuzz_target!(|input: &[u8]| {
         at = end;
     }
     assert_eq!(run(limits, &split), whole, "random split");
+    assert_eq!(feed(limits, &[data]), whole, "feed, whole");
+    assert_eq!(feed(limits, &bytewise), whole, "feed, byte by byte");
+    assert_eq!(feed(limits, &split), whole, "feed, random split");
 
     // Every event encodes (its fields hold no CR, LF or NUL-bearing id) and parses back.
     let mut buf = Vec::new();
