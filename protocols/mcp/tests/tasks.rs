@@ -1012,3 +1012,49 @@ fn modern_status_notifications_on_listen() {
         listen.to_value()
     );
 }
+
+#[test]
+fn client_hosted_answer_after_expiry_is_dropped() {
+    // Found by fuzz/fuzz_targets/mcp_client_tasks.rs: the request was answered with the task
+    // handle, so an answer after the task's ttl must not become a second response.
+    let mut p = hosting();
+    let created = ask(&mut p, "elicitation/create", elicitation(1000)).unwrap();
+    let id = created["task"]["taskId"].as_str().unwrap().to_string();
+    let request = app_request(&mut p);
+    p.advance(Duration::from_secs(1));
+    assert_eq!(p.client.machine.task_status(&id), None);
+    p.client
+        .machine
+        .respond(request, Ok(json!({"action":"accept"})));
+    p.drive();
+    assert!(p.server.take_events().is_empty());
+}
+
+#[test]
+fn client_refuses_a_task_request_id_in_flight() {
+    // Found by the same fuzz target: a server reusing an id still in flight gets -32600 and
+    // the application is not handed the request twice.
+    use fasterapi_core::{Machine, StreamMachine, Timestamp};
+    let mut c = StdioClient::new(Duration::from_secs(60));
+    let caps = json!({"elicitation":{}, "tasks":{"requests":{"elicitation":{"create":{}}}}});
+    let t = Timestamp::ZERO;
+    c.initialize(t, ProtocolVersion::V2025_11_25, caps, info());
+    let line = b"{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"elicitation/create\",\"params\":{\"message\":\"?\",\"requestedSchema\":{},\"task\":{}}}\n";
+    c.handle_input(t, line).unwrap();
+    c.handle_input(t, line).unwrap();
+    let mut out = vec![0u8; 8192];
+    let n = c.poll_transmit(t, &mut out);
+    let text = String::from_utf8_lossy(&out[..n]).to_string();
+    let answers: Vec<Value> = text
+        .lines()
+        .skip(1) // initialize
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 2, "{text}");
+    assert!(answers[0]["result"]["task"]["taskId"].is_string());
+    assert_eq!(answers[1]["error"]["code"], -32600);
+    let handed = core::iter::from_fn(|| c.poll_event())
+        .filter(|e| matches!(e, ClientEvent::Request(_)))
+        .count();
+    assert_eq!(handed, 1);
+}

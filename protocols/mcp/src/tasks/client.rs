@@ -9,7 +9,7 @@
 //! the server side; ttl expiry rides on the client's `poll_timeout` / `handle_timeout`.
 //! (2026-07-28 removed client-hosted tasks: servers ask through `input_required` instead.)
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -45,6 +45,9 @@ pub(crate) struct ClientTasks {
     declared: Option<Value>,
     tasks: BTreeMap<String, Record>,
     by_request: BTreeMap<Id, String>,
+    /// Requests of expired tasks the application may still answer (already answered with
+    /// the task handle, so a late answer is dropped); the oldest beyond `max_tasks` go.
+    orphans: VecDeque<Id>,
     next_seq: u64,
     waiters: usize,
 }
@@ -56,6 +59,7 @@ impl ClientTasks {
             declared: None,
             tasks: BTreeMap::new(),
             by_request: BTreeMap::new(),
+            orphans: VecDeque::new(),
             next_seq: 1,
             waiters: 0,
         }
@@ -159,6 +163,15 @@ impl StdioClient {
                 let (Some(task), true) = (task, self.tasks.accepts(&r.method)) else {
                     return Some(r);
                 };
+                // The id MUST NOT be one still in flight (basic §"Requests").
+                if self.tasks.by_request.contains_key(&r.id) {
+                    let e = ErrorObject::new(
+                        crate::ErrorCode::INVALID_REQUEST,
+                        "request id already in use",
+                    );
+                    self.queue(&reply(r.id, Err(e)));
+                    return None;
+                }
                 let ttl = task
                     .get("ttl")
                     .and_then(Value::as_u64)
@@ -346,7 +359,9 @@ impl StdioClient {
     /// Returns whether `id` was such a request.
     pub(crate) fn task_answer(&mut self, id: &Id, result: &Result<Value, ErrorObject>) -> bool {
         let Some(task) = self.tasks.by_request.remove(id) else {
-            return false;
+            // The task expired: its request was answered with the handle already.
+            let orphan = self.tasks.orphans.iter().position(|o| o == id);
+            return orphan.is_some_and(|i| self.tasks.orphans.remove(i).is_some());
         };
         let status = if result.is_ok() {
             TaskStatus::Completed
@@ -371,7 +386,12 @@ impl StdioClient {
             let Some(r) = self.tasks.tasks.remove(&id) else {
                 continue;
             };
-            self.tasks.by_request.remove(&r.request);
+            if self.tasks.by_request.remove(&r.request).is_some() {
+                if self.tasks.orphans.len() >= self.tasks.config.max_tasks.max(1) {
+                    self.tasks.orphans.pop_front();
+                }
+                self.tasks.orphans.push_back(r.request.clone());
+            }
             self.tasks.waiters -= r.waiters.len();
             for w in r.waiters {
                 let e = ErrorObject::invalid_params("Failed to retrieve task: Task has expired");
