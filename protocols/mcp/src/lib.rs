@@ -16,6 +16,11 @@
 //!   2026-07-28 side by side; [`StdioServer`] is the newline-delimited transport as a
 //!   [`fasterapi_core::StreamMachine`]; [`StdioClient`] is a small client machine over the
 //!   same framing (either era), used for the lifecycle tests and against other servers.
+//! * **tasks** ([`tasks`]): a `tools/call` answered with a task handle the client polls —
+//!   2025-11-25 tasks (`params.task`, blocking `tasks/result`, `tasks/list`, client-hosted
+//!   sampling/elicitation tasks) and the 2026-07-28 `io.modelcontextprotocol/tasks` extension
+//!   (server-directed, `tasks/get` inlining, `tasks/update`); the application runs a task from
+//!   its own loop; ttl expiry on the engine's clock, a bounded store.
 //! * **2026-07-28 completeness**: [`mrtr`] — multi round-trip requests (a handler asks with
 //!   `InputRequests`, its state sealed into an HMAC-protected `requestState`, the client's
 //!   answers validated); [`headers`] — the `Mcp-Param-*` and `=?base64?…?=` header rules of
@@ -72,7 +77,8 @@
 //! # Limits (defaults)
 //! Message 4 MiB (checked on the stdio line before it is buffered), batch 64 messages,
 //! deferred requests in flight 128, server requests in flight 16, request timeout 60 s,
-//! JSON nesting 128 (serde_json), `requestState` lifetime 10 min, SSE replay 256 events / 1 MiB
+//! JSON nesting 128 (serde_json), tasks held 128 (ttl 10 min, at most 1 h), `requestState`
+//! lifetime 10 min, SSE replay 256 events / 1 MiB
 //! per legacy session. See `docs/mcp.md`.
 #![no_std]
 #![deny(unsafe_code)]
