@@ -328,6 +328,11 @@ impl Engine {
         self.session.as_ref().map(|s| s.version)
     }
 
+    /// The capabilities the legacy client declared in `initialize`.
+    pub(crate) fn session_capabilities(&self) -> Option<&Map<String, Value>> {
+        self.session.as_ref().map(|s| &*s.client_caps)
+    }
+
     /// Whether the engine is closed.
     pub fn is_closed(&self) -> bool {
         self.closed

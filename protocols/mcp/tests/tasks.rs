@@ -1058,3 +1058,89 @@ fn client_refuses_a_task_request_id_in_flight() {
         .count();
     assert_eq!(handed, 1);
 }
+
+#[test]
+fn server_side_helpers_for_client_hosted_tasks() {
+    // Refused when the client declared no task support for the method.
+    let mut p = legacy();
+    let now = p.now();
+    let params = json!({"message":"?","requestedSchema":{"type":"object","properties":{}}});
+    let e = p.server.machine.engine();
+    assert!(matches!(
+        e.request_as_task(
+            now,
+            "elicitation/create",
+            params.clone(),
+            Duration::from_secs(5),
+            None
+        ),
+        Err(Error::NotAllowed { .. })
+    ));
+    assert!(matches!(
+        e.request_client_task(now, "tasks/list", None, None),
+        Err(Error::NotAllowed { .. })
+    ));
+
+    let mut p = hosting();
+    let now = p.now();
+    let e = p.server.machine.engine();
+    assert!(matches!(
+        e.request_as_task(
+            now,
+            "sampling/createMessage",
+            json!({}),
+            Duration::from_secs(5),
+            None
+        ),
+        Err(Error::NotAllowed { .. })
+    ));
+    let out = e
+        .request_as_task(
+            now,
+            "elicitation/create",
+            params,
+            Duration::from_secs(5),
+            None,
+        )
+        .unwrap();
+    p.drive();
+    let created = p
+        .server
+        .take_events()
+        .into_iter()
+        .find_map(|e| match e {
+            Event::Response { id, result } if id == out => Some(result),
+            _ => None,
+        })
+        .unwrap()
+        .unwrap();
+    assert_eq!(created["task"]["ttl"], 5000);
+    let id = created["task"]["taskId"].as_str().unwrap().to_string();
+    app_request(&mut p);
+    let now = p.now();
+    let e = p.server.machine.engine();
+    let get = e
+        .request_client_task(now, "tasks/get", Some(&id), None)
+        .unwrap();
+    let list = e
+        .request_client_task(now, "tasks/list", None, None)
+        .unwrap();
+    assert!(matches!(
+        e.request_client_task(now, "tools/call", None, None),
+        Err(Error::NotAllowed { .. })
+    ));
+    p.drive();
+    let events = p.server.take_events();
+    let answer = |want: i64| {
+        events
+            .iter()
+            .find_map(|e| match e {
+                Event::Response { id, result } if *id == want => Some(result.clone()),
+                _ => None,
+            })
+            .unwrap()
+            .unwrap()
+    };
+    assert_eq!(answer(get)["status"], "working");
+    assert_eq!(answer(list)["tasks"][0]["taskId"], id.as_str());
+}

@@ -1249,6 +1249,68 @@ impl Engine {
         Ok(true)
     }
 
+    /// 2025-11-25: sends a task-augmented `sampling/createMessage` or `elicitation/create`
+    /// to a client that declared `tasks.requests.sampling.createMessage` /
+    /// `tasks.requests.elicitation.create` (`params.task` with `ttl`). Its answer
+    /// ([`Event::Response`]) is a `CreateTaskResult`; follow the task with
+    /// [`Engine::request_client_task`].
+    ///
+    /// # Errors
+    /// [`Error::NotAllowed`] without a 2025-11-25 session or without that capability; as
+    /// [`Engine::request`] otherwise.
+    pub fn request_as_task(
+        &mut self,
+        now: Timestamp,
+        method: &'static str,
+        mut params: Value,
+        ttl: Duration,
+        related: Option<&Id>,
+    ) -> Result<i64, Error> {
+        let declared = self.client_tasks().and_then(|t| {
+            let (a, b) = method.split_once('/')?;
+            t.get("requests")?.get(a)?.get(b)
+        });
+        if declared.is_none() || !params.is_object() {
+            return Err(Error::NotAllowed { method });
+        }
+        params["task"] = json!({ "ttl": millis(ttl) });
+        self.request(now, method, Some(params), related)
+    }
+
+    /// 2025-11-25: `tasks/get`, `tasks/result`, `tasks/list` or `tasks/cancel` to the client
+    /// about the tasks it hosts (answers as [`Event::Response`]); `tasks/list` and
+    /// `tasks/cancel` need the client's `tasks.list` / `tasks.cancel`.
+    ///
+    /// # Errors
+    /// [`Error::NotAllowed`] for another method or a missing capability; as
+    /// [`Engine::request`] otherwise.
+    pub fn request_client_task(
+        &mut self,
+        now: Timestamp,
+        method: &'static str,
+        task_id: Option<&str>,
+        related: Option<&Id>,
+    ) -> Result<i64, Error> {
+        let cap = match method {
+            "tasks/get" | "tasks/result" => None,
+            "tasks/list" => Some("list"),
+            "tasks/cancel" => Some("cancel"),
+            _ => return Err(Error::NotAllowed { method }),
+        };
+        let tasks = self.client_tasks().ok_or(Error::NotAllowed { method })?;
+        if cap.is_some_and(|c| tasks.get(c).is_none()) {
+            return Err(Error::NotAllowed { method });
+        }
+        let params = task_id.map(|t| json!({ "taskId": t }));
+        self.request(now, method, params, related)
+    }
+
+    fn client_tasks(&self) -> Option<&Value> {
+        let v = self.negotiated_version()?;
+        crate::methods::lookup(v, "tasks/get")?;
+        self.session_capabilities()?.get("tasks")
+    }
+
     /// The status of a task this engine holds.
     pub fn task_status(&self, task_id: &str) -> Option<TaskStatus> {
         self.tasks.tasks.get(task_id).map(|r| r.status)
