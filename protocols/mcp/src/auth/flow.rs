@@ -428,21 +428,68 @@ impl<S: CredentialStore> OAuthClient<S> {
         self.store.save_tokens(&self.config.server_url, None);
         // An expired token is renewed with the refresh token first (OAuth 2.1 §4.3), once.
         if status == 401 && !self.refreshed {
-            if let (Some(old), Some(client)) = (old, self.client.clone()) {
-                if let (Some(rt), Some(meta)) = (old.refresh_token, self.server_meta.clone()) {
-                    if old.issuer == meta.issuer {
-                        self.refreshed = true;
-                        let fields = alloc::vec![
-                            ("grant_type", "refresh_token".to_string()),
-                            ("refresh_token", rt.clone()),
-                            ("resource", self.resource.clone()),
-                        ];
-                        return self.send_token(&meta, &client, fields, Some(rt));
-                    }
+            if let Some(old) = old {
+                if self.start_refresh(&old)? {
+                    self.refreshed = true;
+                    return Ok(());
                 }
             }
         }
         self.discover()
+    }
+
+    /// Whether the token expires within `margin` seconds of `unix_now` (known when the
+    /// application set the time before it came: [`OAuthClient::set_unix_time`]) and can be
+    /// refreshed: call [`OAuthClient::refresh`] before the next request.
+    pub fn refresh_due(&self, unix_now: u64, margin: u64) -> bool {
+        self.pending.is_none()
+            && self.client.is_some()
+            && self.tokens.as_ref().is_some_and(|t| {
+                t.refresh_token.is_some()
+                    && t.expires_at
+                        .is_some_and(|at| unix_now.saturating_add(margin) >= at)
+            })
+    }
+
+    /// Renews the token with its refresh token (OAuth 2.1 §4.3) ahead of its expiry; the
+    /// answer comes as [`Action::Authorized`] (or, if the refresh token is refused, a new
+    /// authorization starts).
+    ///
+    /// # Errors
+    /// [`AuthError::Unexpected`] without a refresh token, a known authorization server, or
+    /// while a flow is under way.
+    pub fn refresh(&mut self) -> Result<(), AuthError> {
+        if self.pending.is_some() {
+            return Err(AuthError::Unexpected);
+        }
+        let old = self.tokens.clone().ok_or(AuthError::Unexpected)?;
+        if self.start_refresh(&old)? {
+            Ok(())
+        } else {
+            Err(AuthError::Unexpected)
+        }
+    }
+
+    /// Sends the refresh grant for `old` if it has a refresh token from the authorization
+    /// server in use; `false` if it cannot.
+    fn start_refresh(&mut self, old: &Tokens) -> Result<bool, AuthError> {
+        let (Some(rt), Some(meta), Some(client)) = (
+            old.refresh_token.clone(),
+            self.server_meta.clone(),
+            self.client.clone(),
+        ) else {
+            return Ok(false);
+        };
+        if old.issuer != meta.issuer {
+            return Ok(false);
+        }
+        let fields = alloc::vec![
+            ("grant_type", "refresh_token".to_string()),
+            ("refresh_token", rt.clone()),
+            ("resource", self.resource.clone()),
+        ];
+        self.send_token(&meta, &client, fields, Some(rt))?;
+        Ok(true)
     }
 
     /// Starts discovery: the challenge's `resource_metadata` first, then the well-known URIs
@@ -613,6 +660,9 @@ impl<S: CredentialStore> OAuthClient<S> {
                 if t.refresh_token.is_none() {
                     // RFC 6749 §6: the old refresh token stays valid when no new one comes.
                     t.refresh_token = refresh;
+                }
+                if self.unix_now > 0 {
+                    t.expires_at = t.expires_in.map(|e| self.unix_now.saturating_add(e));
                 }
                 self.store
                     .save_tokens(&self.config.server_url, Some(t.clone()));

@@ -343,6 +343,8 @@ pub struct Tokens {
     pub token_type: String,
     /// `expires_in`, seconds.
     pub expires_in: Option<u64>,
+    /// When it expires (Unix seconds), if the server said and the client knew the time.
+    pub expires_at: Option<u64>,
     /// `refresh_token`.
     pub refresh_token: Option<String>,
     /// `scope` granted, if the server said.
@@ -382,6 +384,7 @@ impl Tokens {
             access_token,
             token_type,
             expires_in: m.get("expires_in").and_then(Value::as_u64),
+            expires_at: None,
             refresh_token: string(&m, "refresh_token", W)?,
             scope: string(&m, "scope", W)?,
             issuer: issuer.to_string(),

@@ -139,6 +139,25 @@ fn full_authorization_code_flow() {
         .unwrap();
     assert_eq!(c.poll_action(), Some(Action::Authorized));
     assert_eq!(c.tokens().unwrap().refresh_token.as_deref(), Some("r1"));
+    // Ahead of expiry: refresh_due once the clock is known, refresh() renews.
+    c.set_unix_time(1_000);
+    assert!(
+        !c.refresh_due(1_000, 30),
+        "tok2 came without the time known"
+    );
+    c.refresh().unwrap();
+    let _ = send(&mut c);
+    c.handle_response(
+        200,
+        br#"{"access_token":"tok3","token_type":"Bearer","expires_in":100}"#,
+    )
+    .unwrap();
+    assert_eq!(c.poll_action(), Some(Action::Authorized));
+    assert_eq!(c.tokens().unwrap().expires_at, Some(1_100));
+    assert!(!c.refresh_due(1_050, 30));
+    assert!(c.refresh_due(1_071, 30));
+    c.refresh().unwrap();
+    assert_eq!(c.refresh(), Err(AuthError::Unexpected));
 }
 
 #[test]
