@@ -5,9 +5,12 @@
 //!
 //! What the suite gives a scenario (`MCP_CONFORMANCE_CONTEXT`, JSON): `client_id` and
 //! `client_secret` (pre-registered credentials; with `issuer`, bound to that authorization
-//! server), used as the pre-registration; for `auth/client-credentials-*` the grant is
-//! `client_credentials`. The Client ID Metadata Document URL is the suite's fixed one, as in
-//! its reference clients.
+//! server), used as the pre-registration; `private_key_pem` (an ES256 key for
+//! `private_key_jwt`); `valid_jwt` (a workload JWT: the JWT bearer grant); `idp_token_endpoint`
+//! / `idp_id_token` / `idp_client_id` (enterprise-managed authorization). For
+//! `auth/client-credentials-*` the grant is `client_credentials`. Every run has a fresh P-256
+//! DPoP key, used where the authorization server takes ES256 proofs. The Client ID Metadata
+//! Document URL is the suite's fixed one, as in its reference clients.
 
 use fasterapi_mcp::auth::{
     Action, AuthConfig, ClientCredentials, Grant, HttpRequest, IdentityProvider, JwtSigner,
