@@ -7,12 +7,23 @@
 //!   `serve_directly` over an in-memory `tokio::io::duplex` on a current-thread runtime; the
 //!   bench writes the same request line and reads the response line.
 //!
-//! Criterion reports the mean and median (p50) per round trip.
+//! Criterion reports the mean (its `time:` line) and keeps the median in its estimates. After
+//! the criterion groups, the bench prints its own p50 table: every round trip timed on its own
+//! (`Instant` before and after, 20,001 samples per case after a warm-up), the median and p99
+//! of those samples, and the ratio to rmcp's median — a p50 that does not depend on
+//! criterion's mean.
+//!
+//! `MCP_BENCH_LOOP=<case>:<n>` runs one case `n` times and exits (no criterion, no timing):
+//! run it under `valgrind --tool=callgrind` at two `n` and divide the difference of the
+//! instruction counts by the difference of `n` for a load-independent cost per round trip.
+//! Cases: `engine/legacy`, `engine/stateless`, `stdio/legacy`, `stdio/stateless`,
+//! `rmcp/stateless`.
 
 use core::hint::black_box;
 use std::sync::Arc;
+use std::time::Instant;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use fasterapi_core::{StreamMachine, Timestamp};
 use fasterapi_mcp::{CallToolResult, Engine, EngineConfig, Server, StdioServer, ToolReply, schema};
 use serde_json::json;
@@ -123,34 +134,50 @@ mod anchor {
     }
 }
 
-fn bench(c: &mut Criterion) {
-    let mut g = c.benchmark_group("mcp_tools_call_1k");
-    for (name, modern) in [("legacy", false), ("stateless", true)] {
+/// One case of the bench: a closure doing one round trip.
+type Case = (&'static str, Box<dyn FnMut()>);
+
+/// Every case, each with its own engine / machine / rmcp server, ready to run.
+fn cases() -> Vec<Case> {
+    let mut cases: Vec<Case> = Vec::new();
+    for modern in [false, true] {
         let req = request(modern);
-        let body = &req[..req.len() - 1];
+        let body = req[..req.len() - 1].to_vec();
         let mut engine = initialized();
         let mut out = Vec::with_capacity(4096);
-        g.bench_function(format!("engine/{name}"), |b| {
-            b.iter(|| {
-                engine.handle_payload(Timestamp::ZERO, black_box(body));
+        let label: &'static str = if modern {
+            "engine/stateless"
+        } else {
+            "engine/legacy"
+        };
+        cases.push((
+            label,
+            Box::new(move || {
+                engine.handle_payload(Timestamp::ZERO, black_box(&body));
                 out.clear();
                 let o = engine.poll_output().expect("a response");
                 o.payload.encode(&mut out);
                 black_box(&out);
-            });
-        });
+            }),
+        ));
         let mut stdio = StdioServer::new(initialized(), 1 << 20);
         let mut buf = vec![0u8; 4096];
-        g.bench_function(format!("stdio/{name}"), |b| {
-            b.iter(|| {
+        let label: &'static str = if modern {
+            "stdio/stateless"
+        } else {
+            "stdio/legacy"
+        };
+        cases.push((
+            label,
+            Box::new(move || {
                 stdio
                     .handle_input(Timestamp::ZERO, black_box(&req))
                     .expect("input");
                 let n = stdio.poll_transmit(Timestamp::ZERO, &mut buf);
                 assert!(n > 0);
                 black_box(&buf[..n]);
-            });
-        });
+            }),
+        ));
     }
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -159,11 +186,99 @@ fn bench(c: &mut Criterion) {
     let mut peer = rt.block_on(async { anchor::start() });
     let first = rt.block_on(anchor::round_trip(&mut peer, &req));
     assert!(first.contains("1013"), "rmcp answers the same: {first}");
-    g.bench_function("rmcp/stateless", |b| {
-        b.iter(|| black_box(rt.block_on(anchor::round_trip(&mut peer, black_box(&req)))));
-    });
+    cases.push((
+        "rmcp/stateless",
+        Box::new(move || {
+            black_box(rt.block_on(anchor::round_trip(&mut peer, black_box(&req))));
+        }),
+    ));
+    cases
+}
+
+fn bench(c: &mut Criterion) {
+    let mut g = c.benchmark_group("mcp_tools_call_1k");
+    for (name, mut run) in cases() {
+        g.bench_function(name, |b| b.iter(&mut run));
+    }
     g.finish();
 }
 
+/// The p50 table: each round trip timed on its own.
+#[allow(clippy::print_stdout, reason = "the bench's own report, next to criterion's")]
+fn p50_report() {
+    const SAMPLES: usize = 20_001;
+    let timer = {
+        let mut t: Vec<u64> = (0..SAMPLES)
+            .map(|_| {
+                let s = Instant::now();
+                let e = black_box(Instant::now());
+                e.duration_since(s).as_nanos() as u64
+            })
+            .collect();
+        t.sort_unstable();
+        t[SAMPLES / 2]
+    };
+    let mut rows = Vec::new();
+    for (name, mut run) in cases() {
+        for _ in 0..2_000 {
+            run();
+        }
+        let mut t: Vec<u64> = (0..SAMPLES)
+            .map(|_| {
+                let s = Instant::now();
+                run();
+                s.elapsed().as_nanos() as u64
+            })
+            .collect();
+        t.sort_unstable();
+        rows.push((name, t[SAMPLES / 2], t[SAMPLES * 99 / 100]));
+    }
+    let rmcp = rows
+        .iter()
+        .find(|r| r.0.starts_with("rmcp"))
+        .map_or(1, |r| r.1);
+    println!(
+        "\nmcp_tools_call_1k: p50 / p99 of {SAMPLES} single round trips (timer pair {timer} ns, included)"
+    );
+    println!(
+        "{:<20} {:>10} {:>10} {:>12}",
+        "case", "p50", "p99", "rmcp p50 /"
+    );
+    for (name, p50, p99) in rows {
+        println!(
+            "{name:<20} {:>7.2} µs {:>7.2} µs {:>11.2}x",
+            p50 as f64 / 1e3,
+            p99 as f64 / 1e3,
+            rmcp as f64 / p50 as f64
+        );
+    }
+}
+
+/// `MCP_BENCH_LOOP=<case>:<n>`: runs one case `n` times, for callgrind.
+fn run_loop(spec: &str) {
+    let (case, n) = spec.split_once(':').expect("MCP_BENCH_LOOP=<case>:<n>");
+    let n: u64 = n.parse().expect("a count");
+    let (_, mut run) = cases()
+        .into_iter()
+        .find(|c| c.0 == case)
+        .expect("a known case");
+    for _ in 0..n {
+        run();
+    }
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(spec) = std::env::var("MCP_BENCH_LOOP") {
+        run_loop(&spec);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    // `cargo bench -- <filter>` and `--list` skip the table; so does `cargo test --benches`.
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--list") {
+        p50_report();
+    }
+}
