@@ -18,7 +18,7 @@ use core::time::Duration;
 use fasterapi_core::Timestamp;
 use serde_json::{Map, Value, json};
 
-use super::{RELATED_TASK, TaskConfig, TaskStatus, iso8601, millis};
+use super::{TaskConfig, TaskStatus, expired, iso8601, millis, retrieved};
 use crate::client::{ClientEvent, StdioClient};
 use crate::jsonrpc::{ErrorObject, Id, Message, Notification, Request};
 
@@ -110,20 +110,7 @@ impl ClientTasks {
     }
 
     fn outcome(&self, id: &str) -> Result<Value, ErrorObject> {
-        match self.tasks.get(id).and_then(|r| r.outcome.clone()) {
-            Some(Ok(mut v)) => {
-                if let Some(o) = v.as_object_mut() {
-                    let m = o.entry("_meta").or_insert_with(|| json!({}));
-                    if let Some(m) = m.as_object_mut() {
-                        m.insert(RELATED_TASK.into(), json!({ "taskId": id }));
-                    }
-                }
-                Ok(v)
-            }
-            Some(Err(e)) => Err(e),
-            None => Err(ErrorObject::internal("Task cancelled")
-                .with_data(json!({ "taskId": id, "status": "cancelled" }))),
-        }
+        retrieved(id, self.tasks.get(id).and_then(|r| r.outcome.clone()))
     }
 }
 
@@ -375,13 +362,7 @@ impl StdioClient {
 
     /// Drops the tasks whose ttl ended.
     pub(crate) fn expire_client_tasks(&mut self, now: Timestamp) {
-        let due: Vec<String> = self
-            .tasks
-            .tasks
-            .iter()
-            .filter(|(_, r)| r.created.saturating_add(r.ttl) <= now)
-            .map(|(k, _)| k.clone())
-            .collect();
+        let due = expired(&self.tasks.tasks, now, |r| r.created.saturating_add(r.ttl));
         for id in due {
             let Some(r) = self.tasks.tasks.remove(&id) else {
                 continue;

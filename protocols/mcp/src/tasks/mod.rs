@@ -348,6 +348,42 @@ pub fn iso8601(unix_ms: u64) -> String {
     )
 }
 
+/// What `tasks/result` answers for a terminal task: exactly the request's answer, with the
+/// related-task `_meta` (§"Related Task Metadata": MUST on `tasks/result`); a cancelled task
+/// has none and gets an error.
+fn retrieved(
+    task_id: &str,
+    outcome: Option<Result<Value, ErrorObject>>,
+) -> Result<Value, ErrorObject> {
+    match outcome {
+        Some(Ok(mut v)) => {
+            if let Some(o) = v.as_object_mut() {
+                let m = o.entry("_meta").or_insert_with(|| json!({}));
+                if let Some(m) = m.as_object_mut() {
+                    m.insert(RELATED_TASK.into(), json!({ "taskId": task_id }));
+                }
+            }
+            Ok(v)
+        }
+        Some(Err(e)) => Err(e),
+        None => Err(ErrorObject::internal("Task cancelled")
+            .with_data(json!({ "taskId": task_id, "status": "cancelled" }))),
+    }
+}
+
+/// The ids of the tasks whose `deadline` is at or before `now`.
+fn expired<R>(
+    tasks: &BTreeMap<String, R>,
+    now: Timestamp,
+    deadline: impl Fn(&R) -> Timestamp,
+) -> Vec<String> {
+    tasks
+        .iter()
+        .filter(|(_, r)| deadline(r) <= now)
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
@@ -782,26 +818,13 @@ impl Engine {
     /// What `tasks/result` answers for a terminal task: exactly the call's answer, with the
     /// related-task `_meta` (§"Related Task Metadata": MUST on `tasks/result`).
     fn task_outcome(&self, task_id: &str) -> Result<Value, ErrorObject> {
-        let related = json!({ "taskId": task_id });
-        match self
-            .tasks
-            .tasks
-            .get(task_id)
-            .and_then(|r| r.outcome.clone())
-        {
-            Some(Ok(mut v)) => {
-                if let Some(o) = v.as_object_mut() {
-                    let m = o.entry("_meta").or_insert_with(|| json!({}));
-                    if let Some(m) = m.as_object_mut() {
-                        m.insert(RELATED_TASK.into(), related);
-                    }
-                }
-                Ok(v)
-            }
-            Some(Err(e)) => Err(e),
-            None => Err(ErrorObject::internal("Task cancelled")
-                .with_data(json!({ "taskId": task_id, "status": "cancelled" }))),
-        }
+        retrieved(
+            task_id,
+            self.tasks
+                .tasks
+                .get(task_id)
+                .and_then(|r| r.outcome.clone()),
+        )
     }
 
     /// Moves a task to `next` (checked by the caller), stamps it, and tells a 2025-11-25
@@ -1036,13 +1059,7 @@ impl Engine {
     /// Drops tasks whose ttl ended (§"TTL and Resource Management": MAY delete, results
     /// included); a running one gives [`Event::TaskExpired`].
     pub(crate) fn expire_tasks(&mut self, now: Timestamp) {
-        let due: Vec<String> = self
-            .tasks
-            .tasks
-            .iter()
-            .filter(|(_, r)| r.created.saturating_add(r.ttl) <= now)
-            .map(|(k, _)| k.clone())
-            .collect();
+        let due = expired(&self.tasks.tasks, now, |r| r.created.saturating_add(r.ttl));
         for task_id in due {
             let Some(r) = self.tasks.remove(&task_id) else {
                 continue;
