@@ -10,9 +10,7 @@ use arbitrary::Arbitrary;
 use fasterapi_core::Timestamp;
 use fasterapi_mcp::jsonrpc::{CodecLimits, Id, Message, Payload, Rejected};
 use fasterapi_mcp::tasks::TaskSupport;
-use fasterapi_mcp::{
-    CallToolResult, Engine, EngineConfig, Event, Server, ToolReply, schema,
-};
+use fasterapi_mcp::{CallToolResult, Engine, EngineConfig, Event, Server, ToolReply, schema};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 
@@ -87,7 +85,9 @@ fn params(method: &str, arg: u8, task: &str) -> Value {
             json!({"uri": if arg % 2 == 0 { "demo://a" } else { "demo://b" }})
         }
         "logging/setLevel" => json!({"level": "debug"}),
-        "subscriptions/listen" => json!({"notifications": {"toolsListChanged": true}}),
+        "subscriptions/listen" => {
+            json!({"notifications": {"toolsListChanged": true, "taskIds": [task, "none"]}})
+        }
         "tools/list" => json!({"cursor": if arg % 4 == 0 { json!("1") } else { Value::Null }}),
         _ => json!({}),
     }
@@ -180,9 +180,12 @@ fuzz_target!(|steps: Vec<Step>| {
             Step::Task(i) => {
                 if !tasks.is_empty() {
                     let id = tasks[usize::from(i) % tasks.len()].clone();
-                    let _ = match i % 3 {
+                    let _ = match i % 4 {
                         0 => e.complete_task(now, &id, CallToolResult::text("done")),
                         1 => e.fail_task(now, &id, fasterapi_mcp::ErrorObject::internal("x")),
+                        2 => e
+                            .task_progress(&id, f64::from(i), None, Some("p"))
+                            .map(|_| ()),
                         _ => {
                             let mut ask = serde_json::Map::new();
                             ask.insert(
