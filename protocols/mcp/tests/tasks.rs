@@ -1144,3 +1144,32 @@ fn server_side_helpers_for_client_hosted_tasks() {
     assert_eq!(answer(get)["status"], "working");
     assert_eq!(answer(list)["tasks"][0]["taskId"], id.as_str());
 }
+
+#[test]
+fn client_without_list_or_cancel_refuses_them() {
+    use fasterapi_core::{Machine, StreamMachine, Timestamp};
+    let mut c = StdioClient::new(Duration::from_secs(60));
+    let caps = json!({"elicitation":{}, "tasks":{"requests":{"elicitation":{"create":{}}}}});
+    let t = Timestamp::ZERO;
+    c.initialize(t, ProtocolVersion::V2025_11_25, caps, info());
+    for (id, m) in [(1, "tasks/list"), (2, "tasks/cancel"), (3, "tasks/get")] {
+        let line = format!(
+            "{{\"jsonrpc\":\"2.0\",\"id\":{id},\"method\":\"{m}\",\"params\":{{\"taskId\":\"x\"}}}}\n"
+        );
+        c.handle_input(t, line.as_bytes()).unwrap();
+    }
+    let mut out = vec![0u8; 8192];
+    let n = c.poll_transmit(t, &mut out);
+    let codes: Vec<i64> = String::from_utf8_lossy(&out[..n])
+        .lines()
+        .skip(1)
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["error"]["code"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    // list and cancel were not declared: -32601; get exists, the task does not: -32602.
+    assert_eq!(codes, [-32601, -32601, -32602]);
+    assert!(c.poll_event().is_none());
+}

@@ -177,6 +177,24 @@ impl StdioClient {
                 }
             }
             "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel" if declared => {
+                // `tasks.list` / `tasks.cancel` say whether those exist here (§"Capabilities").
+                let undeclared = match r.method.as_str() {
+                    "tasks/list" => Some("list"),
+                    "tasks/cancel" => Some("cancel"),
+                    _ => None,
+                }
+                .filter(|k| {
+                    self.tasks
+                        .declared
+                        .as_ref()
+                        .and_then(|t| t.get(*k))
+                        .is_none()
+                });
+                if undeclared.is_some() {
+                    let e = ErrorObject::method_not_found(&r.method);
+                    self.queue(&reply(r.id, Err(e)));
+                    return None;
+                }
                 let answer = self.task_method(&r);
                 if let Some(a) = answer {
                     self.queue(&reply(r.id, a));
