@@ -120,8 +120,10 @@
 //! * [`ServerConfig`]: at most 1 MiB of undrained output ([`Error::SendBufferFull`]).
 //!
 //! # Hand-written code
-//! Line ends are found with a SWAR scan over the first 64 bytes of a line, then `memchr2`;
-//! UTF-8 is validated with `simdutf8`. `benches/benches/sse.rs` compares the parser with
+//! Whole events of one input are scanned from a bit mask of the CR and LF bytes of each
+//! 64-byte block (SSE2 on x86_64, a scalar twin elsewhere) and `memchr2` past a block without a
+//! line end; lines split across inputs with a SWAR scan over their first 64 bytes, then
+//! `memchr2`. UTF-8 is validated with `simdutf8` (short ASCII values are checked as ASCII). `benches/benches/sse.rs` compares the parser with
 //! `eventsource-stream` and `sse-stream` (results in `docs/BENCHMARKS.md`).
 //!
 //! See `docs/sse.md` in the repository for the guide.

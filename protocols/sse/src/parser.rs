@@ -31,10 +31,14 @@ pub struct Event<'a> {
 }
 
 impl Event<'_> {
-    /// A copy that borrows nothing.
+    /// A copy that borrows nothing. The default type `message` stays a static string, so a
+    /// `data`-only event without an id costs one allocation (its data).
     pub fn into_owned(self) -> Event<'static> {
         Event {
-            event_type: Cow::Owned(self.event_type.into_owned()),
+            event_type: match self.event_type {
+                Cow::Borrowed("message") => Cow::Borrowed("message"),
+                other => Cow::Owned(other.into_owned()),
+            },
             data: Cow::Owned(self.data.into_owned()),
             id: Cow::Owned(self.id.into_owned()),
         }

@@ -245,6 +245,39 @@ fn borrowed_when_the_event_came_in_one_piece() {
 }
 
 #[test]
+fn feed_borrows_data_type_and_id_from_the_input() {
+    use std::borrow::Cow;
+    let mut p = fasterapi_sse::EventParser::new();
+    // The start of a stream (where a BOM may be) goes through the general path.
+    p.feed(b"data: first\n\n", |_| {}).unwrap();
+    let input = b"id: 7\nevent: t\ndata: hello\n\ndata: again\n\n";
+    let inside = |s: &str| input.as_ptr_range().contains(&s.as_ptr());
+    let mut seen = 0;
+    p.feed(input, |parsed| {
+        let fasterapi_sse::Parsed::Event(e) = parsed else {
+            panic!("only events")
+        };
+        // Both events borrow their data and the id in force from the input: no copy.
+        assert!(matches!(e.data, Cow::Borrowed(_)) && inside(&e.data));
+        assert!(matches!(e.id, Cow::Borrowed("7")) && inside(&e.id));
+        if seen == 0 {
+            assert!(matches!(e.event_type, Cow::Borrowed("t")) && inside(&e.event_type));
+        } else {
+            // The default type stays static when the event is made owned.
+            assert!(matches!(e.event_type, Cow::Borrowed("message")));
+            let owned = e.into_owned();
+            assert!(matches!(owned.event_type, Cow::Borrowed("message")));
+            assert_eq!((&*owned.data, &*owned.id), ("again", "7"));
+        }
+        seen += 1;
+    })
+    .unwrap();
+    assert_eq!(seen, 2);
+    // The id kept as a slice of the input is the parser's own once `feed` returns.
+    assert_eq!(p.last_event_id(), "7");
+}
+
+#[test]
 fn next_reports_one_thing_at_a_time() {
     let mut p = fasterapi_sse::EventParser::new();
     let input = b"data: a\n\ndata: b\n\ndata: c";
