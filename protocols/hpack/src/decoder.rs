@@ -232,6 +232,11 @@ impl State {
         } else {
             (Kind::WithoutIndexing, 4)
         };
+        // A literal is a field: §4.2's rule on a required size update comes first, as it does
+        // for a literal skipped across fragments.
+        if !self.fields_started && self.required_update.is_some() {
+            return Err(Error::MissingSizeUpdate);
+        }
         let Some((index, p)) = integer::decode(buf, prefix)? else {
             return Ok(Parsed::Incomplete(buf.len() + 1));
         };
@@ -241,12 +246,25 @@ impl State {
                 Err(at_least) => return Ok(Parsed::Incomplete(at_least)),
             }
         } else {
+            // Resolved before the value's header is read, however the block is cut.
+            self.lookup(region, index)?;
             Name::Index(index)
         };
         let name_end = match name {
             Name::Literal(s) => s.end(),
             Name::Index(_) => p,
         };
+        // A name that will be skipped is checked before the value's header is read, as it is
+        // when it straddles fragments, so the first error is the same however the block is cut.
+        let mut name_checked = false;
+        if let Name::Literal(s) = name {
+            if s.end() <= buf.len()
+                && (kind != Kind::Incremental || self.too_big_for_table(name, None, region)?)
+            {
+                check_whole(s, buf)?;
+                name_checked = true;
+            }
+        }
         let value = if name_end <= buf.len() {
             string(buf, name_end)?
         } else {
@@ -272,9 +290,6 @@ impl State {
                 Err(at_least) => at_least,
             }));
         }
-        if let Name::Index(i) = name {
-            self.lookup(region, i)?;
-        }
         if let Name::Literal(s) = name {
             if s.end() > buf.len() {
                 return Ok(Parsed::Skip {
@@ -286,6 +301,12 @@ impl State {
                     },
                     evict,
                 });
+            }
+        }
+        if let Name::Literal(s) = name {
+            if !name_checked {
+                // The name lies whole in `buf` (too big for the table only with its value).
+                check_whole(s, buf)?;
             }
         }
         match value {
@@ -300,20 +321,15 @@ impl State {
             }),
             // The value's header is cut: after a long literal name, use the name up (its
             // Huffman code checked) and continue with the value alone.
-            Err(_) if matches!(name, Name::Literal(s) if s.len > 0) => {
-                if let Name::Literal(s) = name {
-                    check_whole(s, buf)?;
-                }
-                Ok(Parsed::Skip {
-                    consumed: name_end,
-                    skip: Skip {
-                        remaining: 0,
-                        check: None,
-                        then_value: true,
-                    },
-                    evict,
-                })
-            }
+            Err(_) if matches!(name, Name::Literal(s) if s.len > 0) => Ok(Parsed::Skip {
+                consumed: name_end,
+                skip: Skip {
+                    remaining: 0,
+                    check: None,
+                    then_value: true,
+                },
+                evict,
+            }),
             Err(at_least) => Ok(Parsed::Incomplete(at_least)),
         }
     }
