@@ -1,7 +1,10 @@
 //! Shared by `http2_server` and `http2_client`: one `Connection` under random input (raw and
 //! as well-formed frames), random split points, random output buffer sizes, random
 //! application actions and random time. It never panics, never consumes more than given, never
-//! writes past the caller's buffer, and stays failed after an input error.
+//! writes past the caller's buffer, and stays failed after an input error. The header list
+//! limit is small (1 KiB), so oversized field blocks (decoded but discarded, refused with 431
+//! or RST_STREAM) are common; `send_capacity` stays within the windows; the shutdown PING's
+//! answer can be sent to finish a two-step graceful shutdown.
 
 use arbitrary::Arbitrary;
 use bytes::Bytes;
@@ -76,6 +79,10 @@ pub enum Op {
         id: u8,
         n: u16,
     },
+    Capacity {
+        id: u8,
+    },
+    ShutdownPingAck,
     Close,
 }
 
@@ -98,6 +105,7 @@ pub fn run(role: Role, ops: Vec<Op>) {
     let mut cfg = Config::default();
     cfg.initial_window_size = 1000;
     cfg.enable_connect_protocol = true;
+    cfg.max_header_list_size = 1024;
     let mut m = Connection::new(role, cfg);
     let mut enc = Encoder::new(EncoderConfig::default());
     let mut now = Timestamp::ZERO;
@@ -228,8 +236,15 @@ pub fn run(role: Role, ops: Vec<Op>) {
             }
             Op::Events => {
                 while let Some(e) = m.poll_event() {
-                    if let Event::Request { stream_id, .. } = e {
-                        let _ = m.send_response(stream_id, 200, &[(b"x", b"y")], false);
+                    match e {
+                        Event::Request { stream_id, .. } => {
+                            let _ = m.send_response(stream_id, 200, &[(b"x", b"y")], false);
+                        }
+                        // The machine answered (431) or reset it: not the application's.
+                        Event::HeaderListTooLarge { stream_id } => {
+                            assert!(m.send_response(stream_id, 200, &[], true).is_err());
+                        }
+                        _ => {}
                     }
                 }
                 None
@@ -264,6 +279,16 @@ pub fn run(role: Role, ops: Vec<Op>) {
                 m.release_capacity(sid(id), u32::from(n));
                 None
             }
+            Op::Capacity { id } => {
+                // Never more than the stream's own window (nor below what is queued).
+                let c = m.send_capacity(sid(id));
+                assert!(c <= m.send_window(Some(sid(id))).max(0));
+                None
+            }
+            Op::ShutdownPingAck => Some(emit(&Frame::Ping {
+                ack: true,
+                data: *b"shutdown",
+            })),
             Op::Close => {
                 m.close(now);
                 None
