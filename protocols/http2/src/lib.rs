@@ -64,8 +64,10 @@
 //!   features needed, no allocation.
 //! * `Connection` (feature `alloc`): client and server; events carry stream ids; actions
 //!   `send_request`, `send_response`, `send_data`, `send_trailers`, `reset`, `ping`,
-//!   `release_capacity`, `set_priority`, and the contract's `close` (GOAWAY, then the open
-//!   streams finish).
+//!   `release_capacity`, `set_priority`, the query `send_capacity` (with
+//!   `Event::SendCapacity` when flow control lets a blocked stream send again), and the
+//!   contract's `close` (a server's two-step GOAWAY: 2^31-1 with a PING, then the last
+//!   stream; the open streams finish).
 //! * `inspect::FrameReader` (feature `alloc`): frames of one direction with HPACK-decoded
 //!   field blocks, for protocol inspectors.
 //! * `upgrade` (feature `http1`): h2c by HTTP/1.1 `Upgrade` over fasterapi-http1's hand-off.
@@ -84,7 +86,7 @@
 //! | frame size we accept (SETTINGS_MAX_FRAME_SIZE) | 16,384 | GOAWAY FRAME_SIZE_ERROR |
 //! | concurrent peer streams | 100 | RST_STREAM REFUSED_STREAM |
 //! | stream / connection receive window | 1 MiB / 4 MiB | FLOW_CONTROL_ERROR |
-//! | header list (HPACK bomb), checked while decoding | 16 KiB | GOAWAY COMPRESSION_ERROR |
+//! | header list (HPACK bomb), checked while decoding | 16 KiB | 431 / RST_STREAM CANCEL on the stream (decoded but discarded) |
 //! | encoded field block / CONTINUATIONs per block | 64 KiB / 32 | GOAWAY ENHANCE_YOUR_CALM |
 //! | resets (rapid reset, CVE-2023-44487) | 1,000 then 33/s | GOAWAY ENHANCE_YOUR_CALM |
 //! | SETTINGS / PING / empty DATA | 100 then 10/s each | GOAWAY ENHANCE_YOUR_CALM |
@@ -92,6 +94,7 @@
 //! | unread control frames queued | 64 KiB | GOAWAY ENHANCE_YOUR_CALM |
 //! | SETTINGS ACK timeout | 10 s | GOAWAY SETTINGS_TIMEOUT |
 //! | zero-window stall | 30 s | RST_STREAM CANCEL |
+//! | unanswered shutdown PING | 1 s | the final GOAWAY goes out anyway |
 //!
 //! Every limit is a field of `Config`. See `docs/http2.md` for the states, flow control and
 //! each defence; HPACK itself is `fasterapi-hpack`.
