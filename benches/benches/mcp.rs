@@ -204,7 +204,10 @@ fn bench(c: &mut Criterion) {
 }
 
 /// The p50 table: each round trip timed on its own.
-#[allow(clippy::print_stdout, reason = "the bench's own report, next to criterion's")]
+#[allow(
+    clippy::print_stdout,
+    reason = "the bench's own report, next to criterion's"
+)]
 fn p50_report() {
     const SAMPLES: usize = 20_001;
     let timer = {
