@@ -183,9 +183,9 @@ impl EventParser {
                     }
                     if data.is_some() || joined {
                         if ONE {
-                            if let Some(text) = last_id {
+                            if let Some(value) = last_id {
                                 self.last_id.clear();
-                                self.last_id.push_str(text);
+                                self.last_id.push_str(value);
                             }
                             self.dispatched = true;
                             return (at, Some((if joined { None } else { data }, event_type)));
@@ -243,9 +243,9 @@ impl EventParser {
             at += used;
         }
         // Stopped before the line at `at`: leave the state as the general path would have.
-        if let Some(text) = last_id {
+        if let Some(value) = last_id {
             self.last_id.clear();
-            self.last_id.push_str(text);
+            self.last_id.push_str(value);
         }
         if let Some((s, e)) = data {
             if !joined {
