@@ -99,6 +99,9 @@ pub enum Error {
     /// The fields exceed the peer's SETTINGS_MAX_HEADER_LIST_SIZE (§6.5.2: name + value + 32
     /// octets per field); the peer would refuse them.
     FieldsTooLarge,
+    /// `update_settings` with a setting that cannot change after the start, or a value out
+    /// of its range (§6.5.2).
+    InvalidSetting(crate::codec::SettingId),
     /// The connection already failed or closed.
     Closed,
 }
@@ -120,6 +123,7 @@ impl Error {
             | Self::NoNewStreams
             | Self::ConnectProtocolDisabled
             | Self::FieldsTooLarge
+            | Self::InvalidSetting(_)
             | Self::Closed => ErrorCode::INTERNAL_ERROR,
             _ => ErrorCode::PROTOCOL_ERROR,
         }
@@ -153,6 +157,7 @@ impl Error {
             Self::NoNewStreams => "no_new_streams",
             Self::ConnectProtocolDisabled => "connect_protocol_disabled",
             Self::FieldsTooLarge => "fields_too_large",
+            Self::InvalidSetting(_) => "invalid_setting",
             Self::Closed => "closed",
         }
     }
@@ -197,6 +202,7 @@ impl fmt::Display for Error {
             Self::FieldsTooLarge => {
                 f.write_str("fields exceed the peer's SETTINGS_MAX_HEADER_LIST_SIZE")
             }
+            Self::InvalidSetting(id) => write!(f, "{id} cannot be set to that value now"),
             Self::Closed => f.write_str("the connection is closed"),
         }
     }

@@ -64,7 +64,7 @@
 //!   features needed, no allocation.
 //! * `Connection` (feature `alloc`): client and server; events carry stream ids; actions
 //!   `send_request`, `send_response`, `send_data`, `send_trailers`, `reset`, `ping`,
-//!   `release_capacity`, `set_priority`, the query `send_capacity` (with
+//!   `release_capacity`, `set_priority`, `update_settings` (§6.5.3), the query `send_capacity` (with
 //!   `Event::SendCapacity` when flow control lets a blocked stream send again), and the
 //!   contract's `close` (a server's two-step GOAWAY: 2^31-1 with a PING, then the last
 //!   stream; the open streams finish).

@@ -12,6 +12,7 @@
 mod fields;
 mod recv;
 mod send;
+mod settings;
 
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
@@ -411,6 +412,12 @@ pub struct Connection {
     settings_unacked: u32,
     settings_deadline: Option<Timestamp>,
     settings_arm: bool,
+    /// Per unacknowledged SETTINGS of ours, oldest first: the values that apply on its ACK.
+    pending_settings: VecDeque<Vec<Setting>>,
+    /// The HPACK decoder's table capacity (the largest SETTINGS_HEADER_TABLE_SIZE we may send).
+    decoder_capacity: u32,
+    /// The largest SETTINGS_MAX_HEADER_LIST_SIZE we may send (the decoder's field buffers).
+    list_capacity: u32,
     // output
     out: Vec<u8>,
     out_pos: usize,
@@ -480,6 +487,9 @@ impl Connection {
             settings_unacked: 1,
             settings_deadline: None,
             settings_arm: true,
+            pending_settings: VecDeque::from([Vec::new()]),
+            decoder_capacity: config.header_table_size,
+            list_capacity: config.max_header_list_size.max(1024),
             out: Vec::new(),
             out_pos: 0,
             partial: None,

@@ -146,6 +146,7 @@ impl Connection {
             Frame::Settings { ack: true, .. } => {
                 if self.settings_unacked > 0 {
                     self.settings_unacked -= 1;
+                    self.local_settings_acked();
                     if self.settings_unacked == 0 {
                         self.settings_deadline = None;
                         self.settings_arm = false;
