@@ -235,7 +235,8 @@ fn is_loopback_origin(origin: &str) -> bool {
 impl HttpServer {
     /// A server for `server`; `new_session_id` mints legacy session ids and must return
     /// unguessable, visible-ASCII strings (2025-11-25 transports §"Session Management": a
-    /// cryptographically secure value).
+    /// cryptographically secure value). Unless the configuration sets them, the
+    /// `requestState` key and the task id source are seeded from it too.
     pub fn new(
         server: Arc<Server>,
         config: HttpConfig,
@@ -247,6 +248,13 @@ impl HttpServer {
             // (its contract above), so four of its values seed the requestState key.
             let material: String = (0..4).map(|_| new_session_id()).collect();
             config.engine.state_key = Some(crate::mrtr::StateKey::derive(material.as_bytes()));
+        }
+        if config.engine.tasks.ids.is_none() {
+            // The stateless engine's tasks are reachable by every client, and task ids are
+            // their only guard (tasks §"Task Isolation and Access Control": ids MUST be
+            // cryptographically secure): keyed ids from four more CSPRNG values.
+            let material: String = (0..4).map(|_| new_session_id()).collect();
+            config.engine.tasks.ids = Some(crate::tasks::TaskIds::keyed(material.as_bytes()));
         }
         let stateless = Engine::new(Arc::clone(&server), config.engine.clone());
         Self {

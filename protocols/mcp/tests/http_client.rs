@@ -34,6 +34,7 @@ fn server() -> HttpServer {
     // An explicit requestState key: the server then takes no values from the id generator.
     let mut config = HttpConfig::default();
     config.engine.state_key = Some(fasterapi_mcp::mrtr::StateKey::new([1; 32]));
+    config.engine.tasks.ids = Some(fasterapi_mcp::tasks::TaskIds::keyed(&[2; 32]));
     HttpServer::new(Arc::new(s), config, move || {
         n += 1;
         format!("session-{n}")

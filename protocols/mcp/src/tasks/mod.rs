@@ -75,6 +75,7 @@ use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use core::time::Duration;
 
 use fasterapi_core::Timestamp;
@@ -185,10 +186,34 @@ impl TaskIds {
         Self(Arc::new(mint))
     }
 
+    /// Ids from a secret: the hex of SHA-256(secret ‖ n) for n = 1, 2, … — unique, and
+    /// unguessable to anyone without `secret` (a preimage-resistant hash of a secret prefix
+    /// and a counter), so no random source is needed per task. `secret` must come from a
+    /// CSPRNG; `HttpServer::new` derives one from its session-id
+    /// generator when no id source is configured.
+    pub fn keyed(secret: &[u8]) -> Self {
+        use sha2::{Digest, Sha256};
+        let prefix = Sha256::new_with_prefix(secret);
+        let counter = AtomicUsize::new(0);
+        Self::new(move || {
+            let n = counter.fetch_add(1, Ordering::Relaxed) + 1;
+            let digest = prefix.clone().chain_update(n.to_be_bytes()).finalize();
+            let mut id = String::with_capacity(40);
+            id.push_str("task-");
+            for b in &digest[..16] {
+                id.push(char::from(HEX[usize::from(b >> 4)]));
+                id.push(char::from(HEX[usize::from(b & 15)]));
+            }
+            id
+        })
+    }
+
     pub(crate) fn mint(&self) -> String {
         (self.0)()
     }
 }
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
 
 impl fmt::Debug for TaskIds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -220,6 +245,7 @@ pub struct TaskConfig {
     pub unix_ms_at_zero: u64,
     /// The task id source; `None` numbers tasks `task-1`, `task-2`, … which is only safe
     /// when the engine serves one client (a stdio connection, one legacy HTTP session).
+    /// `HttpServer::new` fills in [`TaskIds::keyed`] ids when this is `None`.
     pub ids: Option<TaskIds>,
 }
 
@@ -1336,5 +1362,30 @@ impl Engine {
     /// Tasks held (finished ones until their ttl ends).
     pub fn task_count(&self) -> usize {
         self.tasks.tasks.len()
+    }
+}
+
+#[cfg(test)]
+mod keyed_ids {
+    use super::TaskIds;
+
+    #[test]
+    fn keyed_ids_are_distinct_per_call_and_per_secret() {
+        let a = TaskIds::keyed(b"secret one");
+        let b = TaskIds::keyed(b"secret two");
+        let first: alloc::vec::Vec<_> = (0..100).map(|_| a.mint()).collect();
+        let mut sorted = first.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 100, "ids repeat");
+        assert!(
+            first
+                .iter()
+                .all(|id| id.len() == 37 && id.starts_with("task-"))
+        );
+        assert!(first[0].bytes().skip(5).all(|c| c.is_ascii_hexdigit()));
+        // Another secret gives another sequence; the same secret the same one.
+        assert_ne!(b.mint(), first[0]);
+        assert_eq!(TaskIds::keyed(b"secret one").mint(), first[0]);
     }
 }
