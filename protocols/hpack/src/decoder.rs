@@ -133,8 +133,8 @@ impl State {
 
     /// Finds the extent of the representation at the start of `buf`, with the header-list limit
     /// checked as soon as string lengths are known (before anything is buffered or decoded).
-    #[inline]
-    fn parse(&self, buf: &[u8]) -> Result<Parsed, Error> {
+    #[inline(always)]
+    fn parse(&mut self, buf: &[u8], region: &[u8]) -> Result<Parsed, Error> {
         let b = buf[0];
         let (kind, prefix) = if b & 0x80 != 0 {
             return Ok(match integer::decode(buf, 7)? {
@@ -153,10 +153,16 @@ impl State {
         } else {
             (Kind::WithoutIndexing, 4)
         };
+        if self.discarding {
+            return self.parse_discarding(buf, region);
+        }
         let Some((index, mut p)) = integer::decode(buf, prefix)? else {
             return Ok(Parsed::Incomplete(buf.len() + 1));
         };
-        let budget = self.field_budget()?;
+        let budget = match self.field_budget() {
+            Ok(b) => b,
+            Err(e) => return self.parse_failed(e, buf, region),
+        };
         let mut min = 0u64;
         let name = if index == 0 {
             let s = match string(buf, p)? {
@@ -165,9 +171,10 @@ impl State {
             };
             min = min_decoded(s);
             if min > budget {
-                return Err(Error::HeaderListTooLarge {
+                let e = Error::HeaderListTooLarge {
                     limit: self.max_list,
-                });
+                };
+                return self.parse_failed(e, buf, region);
             }
             if s.end() > buf.len() {
                 return Ok(Parsed::Incomplete(s.end()));
@@ -182,9 +189,10 @@ impl State {
             Err(at_least) => return Ok(Parsed::Incomplete(at_least)),
         };
         if min + min_decoded(value) > budget {
-            return Err(Error::HeaderListTooLarge {
+            let e = Error::HeaderListTooLarge {
                 limit: self.max_list,
-            });
+            };
+            return self.parse_failed(e, buf, region);
         }
         if value.end() > buf.len() {
             return Ok(Parsed::Incomplete(value.end()));
@@ -199,20 +207,31 @@ impl State {
     /// the header list limit is crossed, or a field is too long to carry across fragments in
     /// `carry` octets (with the field buffer no larger than the list limit, as HTTP/2 sizes it,
     /// such a field is over the limit but for rare long Huffman codes).
-    #[inline]
+    #[inline(always)]
     fn step(&mut self, buf: &[u8], region: &[u8], carry: usize) -> Result<Parsed, Error> {
-        if !self.discarding {
-            match self.parse(buf) {
-                Err(Error::HeaderListTooLarge { .. }) if self.discard_oversized => {
-                    self.discarding = true;
-                }
-                Ok(Parsed::Incomplete(at_least)) if at_least > carry && self.discard_oversized => {
-                    self.discarding = true;
-                }
-                r => return r,
+        match self.parse(buf, region)? {
+            Parsed::Incomplete(at_least)
+                if at_least > carry && self.discard_oversized && !self.discarding =>
+            {
+                self.discarding = true;
+                self.parse_discarding(buf, region)
             }
+            parsed => Ok(parsed),
         }
-        self.parse_discarding(buf, region)
+    }
+
+    /// `parse` found the list limit crossed (`e`): with discarding allowed, parse again while
+    /// discarding.
+    #[cold]
+    #[inline(never)]
+    fn parse_failed(&mut self, e: Error, buf: &[u8], region: &[u8]) -> Result<Parsed, Error> {
+        match e {
+            Error::HeaderListTooLarge { .. } if self.discard_oversized => {
+                self.discarding = true;
+                self.parse_discarding(buf, region)
+            }
+            e => Err(e),
+        }
     }
 
     /// The extent of the representation at the start of `buf` while discarding (RFC 9113
@@ -220,11 +239,20 @@ impl State {
     /// budget applies. A literal whose strings are not needed — it does not enter the table, or
     /// it is larger than the table — and that does not fit in `buf` is skipped without being
     /// buffered ([`Parsed::Skip`]); everything else is parsed as usual.
+    #[cold]
+    #[inline(never)]
     fn parse_discarding(&self, buf: &[u8], region: &[u8]) -> Result<Parsed, Error> {
         let b = buf[0];
-        let (kind, prefix) = if b & 0x80 != 0 || b & 0xe0 == 0x20 {
-            // Indexed fields and size updates are short; `parse` has no budget check for them.
-            return self.parse(buf);
+        let (kind, prefix) = if b & 0x80 != 0 {
+            return Ok(match integer::decode(buf, 7)? {
+                Some((i, n)) => Parsed::Complete(Repr::Indexed(i), n),
+                None => Parsed::Incomplete(buf.len() + 1),
+            });
+        } else if b & 0xe0 == 0x20 {
+            return Ok(match integer::decode(buf, 5)? {
+                Some((v, n)) => Parsed::Complete(Repr::SizeUpdate(v), n),
+                None => Parsed::Incomplete(buf.len() + 1),
+            });
         } else if b & 0xc0 == 0x40 {
             (Kind::Incremental, 6)
         } else if b & 0xf0 == 0x10 {
@@ -355,7 +383,7 @@ impl State {
     /// Applies one complete representation whose octets are `buf`, switching to "decode but
     /// discard" when the header list limit is crossed and the configuration allows it (nothing
     /// was applied when that error comes, so the representation is simply executed again).
-    #[inline]
+    #[inline(always)]
     fn apply<F: FnMut(Field<'_>)>(
         &mut self,
         repr: Repr,
@@ -364,14 +392,33 @@ impl State {
         scratch: &mut [u8],
         emit: &mut F,
     ) -> Result<(), Error> {
-        match self.execute(repr, buf, region, scratch, emit) {
-            Err(Error::HeaderListTooLarge { .. } | Error::FieldTooLarge { .. })
+        if let Err(e) = self.execute(repr, buf, region, scratch, emit) {
+            return self.execute_again(e, repr, buf, region, scratch, emit);
+        }
+        Ok(())
+    }
+
+    /// After `execute` failed with `e`: over the limit, switch to discarding and execute the
+    /// representation again; any other error stands.
+    #[cold]
+    #[inline(never)]
+    fn execute_again<F: FnMut(Field<'_>)>(
+        &mut self,
+        e: Error,
+        repr: Repr,
+        buf: &[u8],
+        region: &mut [u8],
+        scratch: &mut [u8],
+        emit: &mut F,
+    ) -> Result<(), Error> {
+        match e {
+            Error::HeaderListTooLarge { .. } | Error::FieldTooLarge { .. }
                 if self.discard_oversized && !self.discarding =>
             {
                 self.discarding = true;
                 self.execute(repr, buf, region, scratch, emit)
             }
-            r => r,
+            e => Err(e),
         }
     }
 
@@ -428,37 +475,52 @@ impl State {
                     let budget = usize::try_from(budget).unwrap_or(usize::MAX);
                     return self.literal(kind, name, value, buf, region, scratch, emit, budget);
                 }
-                if kind == Kind::Incremental
-                    && !self.too_big_for_table(name, Some(value), region)?
-                {
-                    // It may enter the table: decode it, within the table's size.
-                    let room = (self.table.max_size() as usize).saturating_sub(ENTRY_OVERHEAD);
-                    match self.literal(kind, name, value, buf, region, scratch, emit, room) {
-                        // Decoded, it is larger than the table after all.
-                        Err(Error::HeaderListTooLarge { .. }) => {}
-                        r => return r,
-                    }
-                }
-                // Not needed: check, then forget (an oversized entry empties the table).
-                match name {
-                    Name::Literal(s) => check_whole(s, buf)?,
-                    Name::Index(i) => {
-                        self.lookup(region, i)?;
-                    }
-                }
-                check_whole(value, buf)?;
-                if kind == Kind::Incremental {
-                    self.table.clear(region);
-                }
-                Ok(())
+                self.literal_discarding(kind, name, value, buf, region, scratch, emit)
             }
         }
+    }
+
+    /// A literal while discarding: decoded only when it may enter the table.
+    #[allow(clippy::too_many_arguments)]
+    #[cold]
+    #[inline(never)]
+    fn literal_discarding<F: FnMut(Field<'_>)>(
+        &mut self,
+        kind: Kind,
+        name: Name,
+        value: Str,
+        buf: &[u8],
+        region: &mut [u8],
+        scratch: &mut [u8],
+        emit: &mut F,
+    ) -> Result<(), Error> {
+        if kind == Kind::Incremental && !self.too_big_for_table(name, Some(value), region)? {
+            // It may enter the table: decode it, within the table's size.
+            let room = (self.table.max_size() as usize).saturating_sub(ENTRY_OVERHEAD);
+            match self.literal(kind, name, value, buf, region, scratch, emit, room) {
+                // Decoded, it is larger than the table after all.
+                Err(Error::HeaderListTooLarge { .. }) => {}
+                r => return r,
+            }
+        }
+        // Not needed: check, then forget (an oversized entry empties the table).
+        match name {
+            Name::Literal(s) => check_whole(s, buf)?,
+            Name::Index(i) => {
+                self.lookup(region, i)?;
+            }
+        }
+        check_whole(value, buf)?;
+        if kind == Kind::Incremental {
+            self.table.clear(region);
+        }
+        Ok(())
     }
 
     /// Decodes a literal within `budget` octets of name and value, inserts it into the table
     /// (incremental indexing) and reports it (unless discarding).
     #[allow(clippy::too_many_arguments)]
-    #[inline]
+    #[inline(always)]
     fn literal<F: FnMut(Field<'_>)>(
         &mut self,
         kind: Kind,
@@ -894,46 +956,50 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> Decoder<S> {
                 }
                 continue;
             }
-            if input.is_empty() {
-                break;
-            }
-            match state.step(input, region, carry.len())? {
-                Parsed::Complete(repr, n) => {
-                    state.apply(repr, &input[..n], region, scratch, emit)?;
-                    input = &input[n..];
-                }
-                Parsed::Incomplete(at_least) => {
-                    if at_least > carry.len() {
-                        return Err(Error::FieldTooLarge {
-                            limit: carry.len() as u32,
-                        });
+            while !input.is_empty() {
+                match state.parse(input, region)? {
+                    Parsed::Complete(repr, n) => {
+                        state.apply(repr, &input[..n], region, scratch, emit)?;
+                        input = &input[n..];
                     }
-                    carry[..input.len()].copy_from_slice(input);
-                    self.carry_len = input.len();
-                    input = &[];
-                }
-                Parsed::Skip {
-                    consumed,
-                    skip,
-                    evict,
-                } => {
-                    state.start_skip(evict, region)?;
-                    let rest = &input[consumed..];
-                    input = &[];
-                    if skip.remaining > 0 {
-                        self.skip = Some(skip);
-                    } else {
-                        // The value's cut header: carried after `VALUE_NEXT`.
-                        if VALUE_NEXT.len() + rest.len() > carry.len() {
+                    Parsed::Incomplete(at_least) => {
+                        if at_least > carry.len() {
+                            if state.discard_oversized && !state.discarding {
+                                state.discarding = true;
+                                continue;
+                            }
                             return Err(Error::FieldTooLarge {
                                 limit: carry.len() as u32,
                             });
                         }
-                        carry[..rest.len()].copy_from_slice(rest);
-                        carry_prefix(carry, &mut self.carry_len, 0, rest.len())?;
+                        carry[..input.len()].copy_from_slice(input);
+                        self.carry_len = input.len();
+                        input = &[];
+                    }
+                    Parsed::Skip {
+                        consumed,
+                        skip,
+                        evict,
+                    } => {
+                        state.start_skip(evict, region)?;
+                        let rest = &input[consumed..];
+                        input = &[];
+                        if skip.remaining > 0 {
+                            self.skip = Some(skip);
+                        } else {
+                            // The value's cut header: carried after `VALUE_NEXT`.
+                            if VALUE_NEXT.len() + rest.len() > carry.len() {
+                                return Err(Error::FieldTooLarge {
+                                    limit: carry.len() as u32,
+                                });
+                            }
+                            carry[..rest.len()].copy_from_slice(rest);
+                            carry_prefix(carry, &mut self.carry_len, 0, rest.len())?;
+                        }
                     }
                 }
             }
+            break;
         }
         if end {
             if self.carry_len > 0 || self.skip.is_some() {
