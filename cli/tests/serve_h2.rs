@@ -196,11 +196,12 @@ fn nghttp_concurrent_streams_and_upload(runtime: &str) {
 /// `/echo` under tiny client windows (nghttp `-w 10 -W 16`: 1,023 octets per stream,
 /// 65,535 on the connection): the server holds the upload's credit while its echo waits for
 /// the client's windows and gives it back on the machine's `Event::SendCapacity` (no timer
-/// polls), so the 300 KB go round without a stall.
+/// polls), so the 3 MB (three times our receive window) go round without a stall.
 fn nghttp_small_window_echo(runtime: &str) {
     let server = Server::start_on(runtime);
     let file = scratch(&format!("nghttp-small-window-{runtime}.bin"));
-    let data = body(300_000);
+    // Beyond our 1 MiB stream window: the upload needs the credit the server holds.
+    let data = body(3 << 20);
     std::fs::write(&file, &data).expect("write");
     let path = file.display().to_string();
     let out = nghttp(&["-w", "10", "-W", "16", "-d", &path, &server.url("/echo")]);
