@@ -201,6 +201,10 @@ class PriorityUpdated(Event):
     urgency: int
     incremental: bool
 
+class WindowUpdated(Event):
+    stream_id: int
+    delta: int
+
 class PgProtocolError(ValueError):
     """args: (message: str, sqlstate: str)"""
 

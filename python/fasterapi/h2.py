@@ -35,6 +35,7 @@ from ._fasterapi import (
     StreamEnded,
     StreamReset,
     TrailersReceived,
+    WindowUpdated,
 )
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "PingAckReceived",
     "ConnectionTerminated",
     "PriorityUpdated",
+    "WindowUpdated",
     "ProtocolError",
     "FlowControlError",
     "StreamClosedError",

@@ -259,6 +259,14 @@ impl H2Core {
                     };
                     (e.into_py_event(py)?, None)
                 }
+                Event::SendCapacity { stream_id } => {
+                    let free = self.conn.send_capacity(stream_id).max(0);
+                    let e = ev::WindowUpdated {
+                        stream_id: stream_id.get(),
+                        delta: u32::try_from(free).unwrap_or(u32::MAX),
+                    };
+                    (e.into_py_event(py)?, None)
+                }
                 _ => continue,
             };
             list.append(item)?;

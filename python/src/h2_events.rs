@@ -180,6 +180,19 @@ event!(
     }
 );
 
+event!(
+    /// Flow control let a stream whose queued DATA was waiting for a window send again (a
+    /// WINDOW_UPDATE or a larger SETTINGS_INITIAL_WINDOW_SIZE). hyper-h2 raises this for every
+    /// WINDOW_UPDATE with its increment; here it comes when it matters, and `delta` is how much
+    /// more can be queued now without waiting (0 while earlier data still waits).
+    WindowUpdated {
+        /// The stream.
+        stream_id: u32,
+        /// Bytes that can be sent now beyond what is queued.
+        delta: u32,
+    }
+);
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Event>()?;
     m.add_class::<RequestReceived>()?;
@@ -194,5 +207,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PingAckReceived>()?;
     m.add_class::<ConnectionTerminated>()?;
     m.add_class::<PriorityUpdated>()?;
+    m.add_class::<WindowUpdated>()?;
     Ok(())
 }

@@ -171,6 +171,9 @@ def test_h2_client_against_our_server_with_small_windows_auto_flow_control():
     assert bodies(client.events, h2.events.DataReceived) == {k: v[::-1] for k, v in uploads.items()}
     assert ended(client.events, h2.events.StreamEnded) == set(uploads)
     assert server.conn.open_streams == 0
+    # The echoes waited on the client's window: each stream was told when it could go on.
+    reopened = {ev.stream_id for ev in server.events if isinstance(ev, fh2.WindowUpdated)}
+    assert reopened == set(uploads)
 
 
 def test_manual_flow_control_opt_out_stalls_until_acknowledged():
