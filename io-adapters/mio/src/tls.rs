@@ -117,6 +117,12 @@ pub struct TlsStream<M: StreamMachine> {
     /// the server is shutting down.
     timed_out: bool,
     failed: Option<TlsError<M::Error>>,
+    /// Plaintext rustls holds for the machine, as its last `process_new_packets` said, less
+    /// what the machine took since: the machine's input buffer is asked for only when there
+    /// is plaintext to put in it (asking can cost the machine a buffer reservation).
+    plain_ready: usize,
+    /// rustls saw the peer's close_notify: the EOF is told once `plain_ready` is taken.
+    peer_closed: bool,
     /// The peer's TLS data ended (close_notify or EOF): told to the machine.
     eof: bool,
     notified: bool,
@@ -150,6 +156,16 @@ impl<M: StreamMachine> TlsStream<M> {
         // ciphertext before it left: what rustls holds is bounded by that transmit, so its own
         // limit (64 KiB, past which it would refuse part of a large payload) is lifted.
         tls.set_buffer_limit(None);
+        // What rustls already holds (plaintext that came with the handshake, a close_notify,
+        // a failure) is known before the first turn.
+        let (plain_ready, peer_closed, failed) = match tls.process_new_packets() {
+            Ok(state) => (
+                state.plaintext_bytes_to_read(),
+                state.peer_has_closed(),
+                None,
+            ),
+            Err(e) => (0, false, Some(TlsError::Tls(e))),
+        };
         Self {
             tls,
             inner,
@@ -159,7 +175,9 @@ impl<M: StreamMachine> TlsStream<M> {
             until_handshake: false,
             handshake_by: None,
             timed_out: false,
-            failed: None,
+            failed,
+            plain_ready,
+            peer_closed,
             eof: false,
             notified: false,
             now: Timestamp::ZERO,
@@ -190,6 +208,8 @@ impl<M: StreamMachine> TlsStream<M> {
             handshake_by: None,
             timed_out: false,
             failed: None,
+            plain_ready: self.plain_ready,
+            peer_closed: self.peer_closed,
             eof: self.eof,
             notified: self.notified,
             now: self.now,
@@ -217,9 +237,15 @@ impl<M: StreamMachine> TlsStream<M> {
                 self.input_len -= used;
                 progress = true;
                 // RFC 8446 §6: on a bad record rustls queues the alert for the peer.
-                if let Err(e) = self.tls.process_new_packets() {
-                    self.failed = Some(TlsError::Tls(e));
-                    return;
+                match self.tls.process_new_packets() {
+                    Ok(state) => {
+                        self.plain_ready = state.plaintext_bytes_to_read();
+                        self.peer_closed |= state.peer_has_closed();
+                    }
+                    Err(e) => {
+                        self.failed = Some(TlsError::Tls(e));
+                        return;
+                    }
                 }
             }
             progress |= self.pump(now);
@@ -235,31 +261,39 @@ impl<M: StreamMachine> TlsStream<M> {
             return false;
         }
         let mut moved = false;
-        loop {
+        // Only with plaintext at hand: this runs on every turn and every transmit, and the
+        // machine's `input_buffer` is not free (HTTP/2's zeroes its spare room each call).
+        while self.plain_ready > 0 {
             let buf = self.inner.input_buffer();
             if buf.is_empty() {
                 return moved;
             }
             match self.tls.reader().read(buf) {
                 Ok(0) => {
-                    self.peer_ended(now);
-                    return true;
+                    self.plain_ready = 0;
+                    self.peer_closed = true;
                 }
                 Ok(n) => {
                     moved = true;
+                    self.plain_ready = self.plain_ready.saturating_sub(n);
                     if let Err(e) = self.inner.commit_input(now, n) {
                         self.failed = Some(TlsError::Inner(e));
                         return true;
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return moved,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.plain_ready = 0,
                 // The peer ended without close_notify (a truncation): an EOF all the same.
                 Err(_) => {
-                    self.peer_ended(now);
-                    return true;
+                    self.plain_ready = 0;
+                    self.peer_closed = true;
                 }
             }
         }
+        if self.peer_closed {
+            self.peer_ended(now);
+            return true;
+        }
+        moved
     }
 
     fn peer_ended(&mut self, now: Timestamp) {
