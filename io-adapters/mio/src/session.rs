@@ -313,8 +313,9 @@ where
         let mut reads = 0;
         let mut batch = Batch::new();
         loop {
-            // The rule: take every output from the machine before anything else. It is
-            // written below, in one vectored write, before the next read or wait.
+            // The rule: take every output from the machine before reading, waiting or
+            // ending. It is written below, in one vectored write, before the next read or
+            // wait.
             match self
                 .output
                 .gather(&mut self.machine, &mut batch, io, ctx.out, now)
@@ -327,7 +328,13 @@ where
             // After an input error only its reaction goes out: no more events.
             if self.failed.is_none() {
                 if let Some(event) = self.machine.poll_event() {
+                    // Every event at hand first (pipelined requests, a burst of HTTP/2
+                    // streams), then their output is taken together: a TLS machine seals it
+                    // in one record instead of one record per response.
                     self.handler.on_event(&mut self.machine, event, now);
+                    while let Some(event) = self.machine.poll_event() {
+                        self.handler.on_event(&mut self.machine, event, now);
+                    }
                     continue;
                 }
                 if let Some(e) = self.machine.poll_error() {

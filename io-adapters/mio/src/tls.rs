@@ -10,7 +10,7 @@
 
 use core::fmt;
 use core::time::Duration;
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 
 use fasterapi_core::{Handler, Machine, StreamMachine, Timestamp};
 pub use rustls::{ServerConfig, ServerConnection};
@@ -25,6 +25,9 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A machine's plaintext output taken at a time, before it is encrypted.
 const PLAIN_CHUNK: usize = 16_384;
+
+/// Most payloads taken into one vectored write into rustls.
+const GATHER: usize = 16;
 
 /// A TLS failure or the machine's own error.
 #[derive(Debug)]
@@ -306,17 +309,22 @@ impl<M: StreamMachine> TlsStream<M> {
     }
 
     /// Takes the machine's plaintext output into rustls, one chunk at a time, only when
-    /// rustls has no ciphertext waiting (so what rustls holds stays bounded).
+    /// rustls has no ciphertext waiting (so what rustls holds stays bounded: a chunk's worth
+    /// of transmits, the last one's payload whole).
     fn encrypt(&mut self, now: Timestamp) {
         if self.tls.wants_write() || self.until_handshake {
             return;
         }
-        // Small transmits (HTTP/2 frames, response heads) are gathered into one chunk, so they
-        // leave in one TLS record instead of one record each.
+        // Every transmit at hand (HTTP/2 frames, response heads and bodies) goes into rustls
+        // with one vectored write, so they leave in one TLS record instead of one each:
+        // framing gathered in `plain`, payloads held here until the write.
         self.plain.resize(PLAIN_CHUNK, 0);
+        let mut payloads: [(usize, Option<M::Payload>); GATHER] =
+            core::array::from_fn(|_| (0, None));
+        let mut count = 0;
         let mut len = 0;
-        let mut written = true;
-        while len < PLAIN_CHUNK {
+        let mut total = 0;
+        while count < GATHER && total < PLAIN_CHUNK {
             let t = self
                 .inner
                 .poll_transmit_vectored(now, &mut self.plain[len..]);
@@ -324,24 +332,70 @@ impl<M: StreamMachine> TlsStream<M> {
                 break;
             }
             len += t.len;
-            if let Some(p) = &t.payload {
-                written &= self.tls.writer().write_all(&self.plain[..len]).is_ok();
-                written &= self.tls.writer().write_all(p.as_ref()).is_ok();
-                len = 0;
-                break;
+            total += t.len;
+            if let Some(p) = t.payload {
+                total += p.as_ref().len();
+                payloads[count] = (len, Some(p));
+                count += 1;
             }
         }
-        written &= len == 0 || self.tls.writer().write_all(&self.plain[..len]).is_ok();
-        if !written {
+        if total == 0 {
+            self.close_notify();
+            return;
+        }
+        let mut slices = [IoSlice::new(&[]); 2 * GATHER + 1];
+        let mut n = 0;
+        let mut from = 0;
+        for (to, payload) in &payloads[..count] {
+            let payload = payload.as_ref().map_or(&[][..], AsRef::as_ref);
+            for part in [&self.plain[from..*to], payload] {
+                if !part.is_empty() {
+                    slices[n] = IoSlice::new(part);
+                    n += 1;
+                }
+            }
+            from = *to;
+        }
+        if from < len {
+            slices[n] = IoSlice::new(&self.plain[from..len]);
+            n += 1;
+        }
+        if !write_all(&mut self.tls, &slices[..n], total) {
             self.failed = Some(TlsError::Tls(rustls::Error::General(
                 "the TLS writer refused plaintext".into(),
             )));
         }
+        self.close_notify();
+    }
+
+    /// After the machine's last output: the TLS close (RFC 8446 §6.1).
+    fn close_notify(&mut self) {
         if self.inner.is_closed() && !self.notified && !self.tls.wants_write() {
             self.tls.send_close_notify();
             self.notified = true;
         }
     }
+}
+
+/// Writes `slices` (`total` bytes) into rustls with one vectored write, which rustls seals
+/// into as few records as the lengths allow; whether rustls took them.
+fn write_all(tls: &mut ServerConnection, slices: &[IoSlice<'_>], total: usize) -> bool {
+    let mut writer = tls.writer();
+    let Ok(mut n) = writer.write_vectored(slices) else {
+        return false;
+    };
+    if n == total {
+        return true;
+    }
+    // With no buffer limit rustls takes everything; what it would leave goes on in order.
+    for slice in slices {
+        let rest = slice.get(n..).unwrap_or(&[]);
+        n = n.saturating_sub(slice.len());
+        if writer.write_all(rest).is_err() {
+            return false;
+        }
+    }
+    true
 }
 
 impl<M: StreamMachine> Machine for TlsStream<M> {
