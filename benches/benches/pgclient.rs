@@ -10,10 +10,15 @@
 //!   joined (its pipelining: one Sync per statement); also ours the tokio-postgres way
 //!   (concurrent futures) for the like-for-like number;
 //! * `connect_scram`: connection setup with SCRAM-SHA-256 (no TLS), then close.
+//!
+//! Probe mode, for counting per query with `strace -c` or callgrind (no criterion):
+//! `PGCLIENT_PROBE=ours|theirs PGCLIENT_N=<queries>` runs that many `select_10k` queries on
+//! one client and exits; the difference between two N cancels the setup.
 
 use core::hint::black_box;
+use std::io::Write as _;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use fasterapi_tokio_pg::{Client, Config, ConnectConfig, SslMode};
 use futures::future::join_all;
 use tokio::runtime::Runtime;
@@ -181,5 +186,57 @@ fn connect(c: &mut Criterion, rt: &Runtime) {
     g.finish();
 }
 
+/// Runs `PGCLIENT_N` sequential prepared SELECTs on the client `PGCLIENT_PROBE` names;
+/// `false` when probe mode is off.
+fn probe() -> bool {
+    let Ok(which) = std::env::var("PGCLIENT_PROBE") else {
+        return false;
+    };
+    let n: i32 = std::env::var("PGCLIENT_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(N);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let sql = "SELECT $1::int4";
+    let (sum, took) = rt.block_on(async {
+        let mut sum = 0i64;
+        let start;
+        if which == "ours" {
+            let ours = Client::connect(&ours_config()).await.expect("connect");
+            let stmt = ours.prepare(sql).await.expect("prepare");
+            start = std::time::Instant::now();
+            for i in 0..n {
+                let rows = ours.query_prepared(&stmt, &[&i]).await.expect("query");
+                sum += i64::from(rows.get(0).expect("row").get::<i32>(0).expect("int"));
+            }
+        } else {
+            let theirs = theirs_connect().await;
+            let tstmt = theirs.prepare(sql).await.expect("prepare");
+            start = std::time::Instant::now();
+            for i in 0..n {
+                let row = theirs.query_one(&tstmt, &[&i]).await.expect("query");
+                sum += i64::from(row.get::<_, i32>(0));
+            }
+        }
+        (sum, start.elapsed())
+    });
+    // The probe's one line of output (the lints allow no println!).
+    let _ = writeln!(
+        std::io::stdout(),
+        "{which}: {n} queries, sum {sum}, {took:?}"
+    );
+    true
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if probe() {
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

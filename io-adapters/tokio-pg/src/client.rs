@@ -60,7 +60,12 @@ struct Encoded {
 
 impl Encoded {
     fn new(params: Params<'_>, declared: Option<&[u32]>) -> Result<Self, Error> {
-        let mut e = Self::default();
+        // Sized up front: growing three vectors from empty cost several allocations per call.
+        let mut e = Self {
+            types: declared.map_or_else(|| Vec::with_capacity(params.len()), <[u32]>::to_vec),
+            data: Vec::with_capacity(params.len() * 8),
+            spans: Vec::with_capacity(params.len()),
+        };
         for (i, p) in params.iter().enumerate() {
             let ty = p.param_type();
             if let Some(d) = declared {
@@ -72,7 +77,9 @@ impl Encoded {
             let start = e.data.len();
             let present = p.encode_param(&mut e.data)?;
             e.spans.push(present.then_some((start, e.data.len())));
-            e.types.push(ty);
+            if declared.is_none() {
+                e.types.push(ty);
+            }
         }
         if let Some(d) = declared {
             if d.len() != params.len() {
@@ -82,7 +89,6 @@ impl Encoded {
                     params.len()
                 )));
             }
-            e.types = d.to_vec();
         }
         Ok(e)
     }
