@@ -126,6 +126,9 @@ pub struct TlsStream<M: StreamMachine> {
     plain_ready: usize,
     /// rustls saw the peer's close_notify: the EOF is told once `plain_ready` is taken.
     peer_closed: bool,
+    /// The socket's end arrived: told to the machine once the ciphertext read before it is
+    /// decrypted and taken (the machine may have been holding the rest back).
+    socket_eof: bool,
     /// The peer's TLS data ended (close_notify or EOF): told to the machine.
     eof: bool,
     notified: bool,
@@ -181,6 +184,7 @@ impl<M: StreamMachine> TlsStream<M> {
             failed,
             plain_ready,
             peer_closed,
+            socket_eof: false,
             eof: false,
             notified: false,
             now: Timestamp::ZERO,
@@ -213,6 +217,7 @@ impl<M: StreamMachine> TlsStream<M> {
             failed: None,
             plain_ready: self.plain_ready,
             peer_closed: self.peer_closed,
+            socket_eof: self.socket_eof,
             eof: self.eof,
             notified: self.notified,
             now: self.now,
@@ -292,7 +297,7 @@ impl<M: StreamMachine> TlsStream<M> {
                 }
             }
         }
-        if self.peer_closed {
+        if self.peer_closed || (self.socket_eof && self.input_len == 0) {
             self.peer_ended(now);
             return true;
         }
@@ -468,7 +473,15 @@ impl<M: StreamMachine> StreamMachine for TlsStream<M> {
     }
 
     fn handle_eof(&mut self, now: Timestamp) -> Result<(), Self::Error> {
-        self.peer_ended(now);
+        if self.until_handshake {
+            self.peer_ended(now);
+        } else {
+            // The plaintext still on its way (rustls's, and the ciphertext waiting for it)
+            // reaches the machine before the end does.
+            self.socket_eof = true;
+            self.now = now;
+            self.advance(now);
+        }
         match self.failed.take() {
             Some(e) => Err(e),
             None => Ok(()),
