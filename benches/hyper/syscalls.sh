@@ -2,8 +2,9 @@
 # The cost of one request to a running server, independent of how loaded the machine is:
 # system calls, epoll_waits and context switches per request (perf's syscall tracepoints on
 # every thread of PID), and user / system CPU microseconds per request (/proc/PID/stat), over
-# one wrk run. Dividing by the requests wrk counted makes the numbers per request, so a slow
-# round on a busy machine moves requests/s but not these. A benchmark helper, not a test.
+# one wrk run (2 threads; 1 with one connection). Dividing by the requests wrk counted makes
+# the numbers per request, so a slow round on a busy machine moves requests/s but not these.
+# A benchmark helper, not a test.
 #
 # Usage: benches/hyper/syscalls.sh PID URL [CONNECTIONS=64] [SECONDS=4] [wrk args...]
 # (root or perf_event_paranoid <= 1 for the tracepoints; wrk and perf on PATH)
@@ -19,7 +20,7 @@ perf stat -x, -e "$events" -p "$pid" -o "$out" -- sleep $((secs + 1)) &
 perf_pid=$!
 sleep 0.3
 read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$pid/stat")
-requests=$(wrk -t2 -c"$conns" -d"${secs}s" "$@" "$url/" | awk '/requests in/ {print $1}')
+requests=$(wrk -t"$((conns < 2 ? conns : 2))" -c"$conns" -d"${secs}s" "$@" "$url/" | awk '/requests in/ {print $1}')
 read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$pid/stat")
 wait "$perf_pid"
 awk -F, -v r="$requests" -v secs="$secs" -v u=$((u1 - u0)) -v k=$((s1 - s0)) -v hz="$(getconf CLK_TCK)" '
