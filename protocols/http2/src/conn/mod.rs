@@ -856,17 +856,26 @@ impl StreamMachine for Connection {
 
     fn input_buffer(&mut self) -> &mut [u8] {
         let want = FRAME_HEADER_LEN + self.config.max_frame_size as usize;
-        self.recv.truncate(self.filled);
         let free = want.saturating_sub(self.filled).max(4096);
-        self.recv.resize(self.filled + free, 0);
+        // `recv` keeps the zeroed bytes past `filled` from the last call, so the common case
+        // lends them again instead of zero-filling 16 KiB per read; it grows (and zeroes) only
+        // when less than `free` is left, e.g. after a large DATA frame was handed out.
+        if self.recv.len() < self.filled + free {
+            self.recv.truncate(self.filled);
+            self.recv.resize(self.filled + free, 0);
+        }
         &mut self.recv[self.filled..]
     }
 
     fn commit_input(&mut self, now: Timestamp, n: usize) -> Result<(), Error> {
         let n = n.min(self.recv.len() - self.filled);
         self.filled += n;
-        self.recv.truncate(self.filled);
-        self.process(now)
+        // Frames are parsed from `recv` as it stands, so the unused tail goes aside while they
+        // are processed and comes back after (O(1): it is the same allocation, just behind).
+        let spare = self.recv.split_off(self.filled);
+        let r = self.process(now);
+        self.recv.unsplit(spare);
+        r
     }
 
     fn handle_eof(&mut self, now: Timestamp) -> Result<(), Error> {
