@@ -135,23 +135,9 @@ impl State {
     /// checked as soon as string lengths are known (before anything is buffered or decoded).
     #[inline(always)]
     fn parse(&mut self, buf: &[u8], region: &[u8]) -> Result<Parsed, Error> {
-        let b = buf[0];
-        let (kind, prefix) = if b & 0x80 != 0 {
-            return Ok(match integer::decode(buf, 7)? {
-                Some((i, n)) => Parsed::Complete(Repr::Indexed(i), n),
-                None => Parsed::Incomplete(buf.len() + 1),
-            });
-        } else if b & 0xc0 == 0x40 {
-            (Kind::Incremental, 6)
-        } else if b & 0xe0 == 0x20 {
-            return Ok(match integer::decode(buf, 5)? {
-                Some((v, n)) => Parsed::Complete(Repr::SizeUpdate(v), n),
-                None => Parsed::Incomplete(buf.len() + 1),
-            });
-        } else if b & 0xf0 == 0x10 {
-            (Kind::NeverIndexed, 4)
-        } else {
-            (Kind::WithoutIndexing, 4)
+        let (kind, prefix) = match first_octet(buf)? {
+            Head::Done(parsed) => return Ok(parsed),
+            Head::Literal(kind, prefix) => (kind, prefix),
         };
         if self.discarding {
             return self.parse_discarding(buf, region);
@@ -242,23 +228,9 @@ impl State {
     #[cold]
     #[inline(never)]
     fn parse_discarding(&self, buf: &[u8], region: &[u8]) -> Result<Parsed, Error> {
-        let b = buf[0];
-        let (kind, prefix) = if b & 0x80 != 0 {
-            return Ok(match integer::decode(buf, 7)? {
-                Some((i, n)) => Parsed::Complete(Repr::Indexed(i), n),
-                None => Parsed::Incomplete(buf.len() + 1),
-            });
-        } else if b & 0xe0 == 0x20 {
-            return Ok(match integer::decode(buf, 5)? {
-                Some((v, n)) => Parsed::Complete(Repr::SizeUpdate(v), n),
-                None => Parsed::Incomplete(buf.len() + 1),
-            });
-        } else if b & 0xc0 == 0x40 {
-            (Kind::Incremental, 6)
-        } else if b & 0xf0 == 0x10 {
-            (Kind::NeverIndexed, 4)
-        } else {
-            (Kind::WithoutIndexing, 4)
+        let (kind, prefix) = match first_octet(buf)? {
+            Head::Done(parsed) => return Ok(parsed),
+            Head::Literal(kind, prefix) => (kind, prefix),
         };
         // A literal is a field: §4.2's rule on a required size update comes first, as it does
         // for a literal skipped across fragments.
@@ -1059,4 +1031,34 @@ impl Default for Decoder<alloc::vec::Vec<u8>> {
     fn default() -> Self {
         Self::new(DecoderConfig::default())
     }
+}
+
+/// What the first octet of a representation says (RFC 7541 §6): an indexed field or a size
+/// update, whole (they carry no strings), or a literal's kind and its index prefix width.
+enum Head {
+    Done(Parsed),
+    Literal(Kind, u32),
+}
+
+/// Reads the first octet of `buf` (not empty) for [`State::parse`] and the discarding parse.
+#[inline(always)]
+fn first_octet(buf: &[u8]) -> Result<Head, Error> {
+    let b = buf[0];
+    Ok(if b & 0x80 != 0 {
+        Head::Done(match integer::decode(buf, 7)? {
+            Some((i, n)) => Parsed::Complete(Repr::Indexed(i), n),
+            None => Parsed::Incomplete(buf.len() + 1),
+        })
+    } else if b & 0xc0 == 0x40 {
+        Head::Literal(Kind::Incremental, 6)
+    } else if b & 0xe0 == 0x20 {
+        Head::Done(match integer::decode(buf, 5)? {
+            Some((v, n)) => Parsed::Complete(Repr::SizeUpdate(v), n),
+            None => Parsed::Incomplete(buf.len() + 1),
+        })
+    } else if b & 0xf0 == 0x10 {
+        Head::Literal(Kind::NeverIndexed, 4)
+    } else {
+        Head::Literal(Kind::WithoutIndexing, 4)
+    })
 }
