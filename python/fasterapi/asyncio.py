@@ -305,21 +305,40 @@ class HttpServerProtocol(asyncio.Protocol):
         self.transport.close()
 
     def _process(self, events: list) -> None:
-        for ev in events:
-            if self._busy:
-                self._backlog.append(ev)
-                continue
-            kind = ev[0]
-            if kind == 0:
-                self._req = (ev[1], ev[2], ev[3], ev[4])
-                self._body = []
-            elif kind == 1:
-                self._body.append(ev[1])
-            elif kind == 2:
-                self._dispatch()
-            elif kind == 4:
-                if self.transport is not None:
-                    self.transport.close()
+        while True:
+            answered = False
+            for ev in events:
+                if self._busy:
+                    self._backlog.append(ev)
+                    continue
+                kind = ev[0]
+                if kind == 0:
+                    self._req = (ev[1], ev[2], ev[3], ev[4])
+                    self._body = []
+                elif kind == 1:
+                    self._body.append(ev[1])
+                elif kind == 2:
+                    self._dispatch()
+                    answered = not self._busy
+                elif kind == 4:
+                    if self.transport is not None:
+                        self.transport.close()
+            transport = self.transport
+            if not answered or self._busy or transport is None or transport.is_closing():
+                return
+            # The response went out at once: the machine hands over the next pipelined request
+            # only now (it keeps one exchange at a time), so ask for it here instead of waiting
+            # for more bytes that may never come. A loop, not recursion: pipelines can be long.
+            try:
+                events = self.conn.resume()
+            except _fasterapi.Http1Error:
+                self._fail()
+                return
+            if self._reading_paused and not self.conn.has_pending:
+                transport.resume_reading()
+                self._reading_paused = False
+            if not events:
+                return
 
     def _dispatch(self) -> None:
         assert self._req is not None

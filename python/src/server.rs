@@ -261,7 +261,10 @@ impl Http1Server {
         self.conn
             .send_response(status, &to_headers(&headers))
             .map_err(err)?;
-        if let Some(body) = body {
+        // A response to HEAD (or a 204/304) carries no body whatever the handler returned
+        // (RFC 9110 §9.3.2, §15.3.5, §15.4.5): its head went out with the GET's Content-Length,
+        // and the connection stays open for the next request.
+        if let Some(body) = body.filter(|_| self.conn.expects_body()) {
             if !body.is_empty() {
                 self.conn
                     .send_data(bytes::Bytes::copy_from_slice(body))

@@ -306,3 +306,28 @@ def test_websocket_frames_sent_with_the_handshake(server):
     assert data.startswith(b"HTTP/1.1 101 ")
     assert b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in data
     assert data.endswith(b"\x81\x05early")
+
+
+def test_head_keeps_the_connection_open(server):
+    # HEAD on a GET route answers the head only; the same connection then serves the next
+    # request, pipelined or not (the body the handler returned is dropped, not an error).
+    import socket
+
+    host, port = server
+    with socket.create_connection((host, port), timeout=10) as s:
+        s.sendall(b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n")
+        got = b""
+        while b"\r\n\r\n" not in got:
+            got += s.recv(65536)
+        assert got.startswith(b"HTTP/1.1 200 ") and b"content-length: 27" in got.lower()
+        s.sendall(b"GET /missing HTTP/1.1\r\nHost: x\r\n\r\nHEAD / HTTP/1.1\r\nHost: x\r\n\r\n"
+                  b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        rest = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            rest += chunk
+    assert rest.count(b"HTTP/1.1 ") == 3, rest
+    assert rest.startswith(b"HTTP/1.1 404 ")
+    assert rest.endswith(b'{"message": "Hello, World!"}') or rest.endswith(b'{"message":"Hello, World!"}'), rest
